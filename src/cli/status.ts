@@ -1,0 +1,70 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { isRunning, readState } from './state.js';
+
+function du(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.blocks * 512;
+  return readdirSync(path).reduce((sum, f) => sum + du(join(path, f)), 0);
+}
+
+function human(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (bytes >= 1024 && i < units.length - 1) {
+    bytes /= 1024;
+    i++;
+  }
+  return `${bytes.toFixed(i ? 1 : 0)} ${units[i]}`;
+}
+
+// The tables whose row counts say "how much state" to a person.
+const COUNTED: [string, string][] = [
+  ['projects', 'projects'],
+  ['users', 'users'],
+  ['images', 'images'],
+  ['networks', 'networks'],
+  ['ports', 'ports'],
+  ['instances', 'servers'],
+  ['volumes', 'volumes'],
+  ['stacks', 'stacks'],
+];
+
+export async function status(opts: { dataDir: string }): Promise<void> {
+  const state = readState(opts.dataDir);
+  const running = isRunning(state);
+  let answering = false;
+  if (running && state) {
+    try {
+      const res = await fetch(`${state.url}/identity/v3`, { signal: AbortSignal.timeout(2000) });
+      answering = res.ok;
+    } catch {
+      answering = false;
+    }
+  }
+  console.log(
+    running
+      ? `running   ${state!.url} (pid ${state!.pid}${answering ? '' : ', not answering'}, since ${state!.startedAt})`
+      : 'stopped',
+  );
+  console.log(`data dir  ${opts.dataDir} (${human(du(opts.dataDir))})`);
+  const dbFile = join(opts.dataDir, 'pocketstack.db');
+  if (!existsSync(dbFile)) return;
+  const db = new SQLite(dbFile, { readonly: true, fileMustExist: true });
+  try {
+    const tables = new Set(
+      (db.prepare("select name from sqlite_master where type = 'table'").all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
+    );
+    const counts = COUNTED.filter(([t]) => tables.has(t)).map(
+      ([t, label]) => `${label} ${(db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n}`,
+    );
+    console.log(`state     ${counts.join(', ')}`);
+  } finally {
+    db.close();
+  }
+  if (running && !answering) process.exitCode = 1;
+}

@@ -1,0 +1,45 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  dataDir: string;
+  /** ":memory:" keeps the database in memory (tests); otherwise a file in dataDir. */
+  database: string;
+  /** Password of the seeded users admin, demo and alt_demo. */
+  adminPassword: string;
+  region: string;
+  tokenTtlSeconds: number;
+  /** scrypt cost log2(N); tests lower it, stored hashes carry their own cost. */
+  passwordHashCost: number;
+  logLevel: LogLevel;
+  drivers: { compute: 'fake' | 'qemu'; network: 'fake' | 'linux'; volume: 'fake' | 'file' };
+}
+
+export function defaultDataDir(): string {
+  return (
+    process.env.POCKETSTACK_DATA_DIR ??
+    join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'pocketstack')
+  );
+}
+
+export function makeConfig(overrides: Partial<Config> = {}): Config {
+  const dataDir = overrides.dataDir ?? defaultDataDir();
+  return {
+    host: '127.0.0.1',
+    port: 5000,
+    dataDir,
+    database: join(dataDir, 'pocketstack.db'),
+    adminPassword: process.env.POCKETSTACK_PASSWORD ?? 'secret',
+    region: 'RegionOne',
+    tokenTtlSeconds: 3600,
+    passwordHashCost: 14,
+    logLevel: 'info',
+    drivers: { compute: 'fake', network: 'fake', volume: 'file' },
+    ...overrides,
+  };
+}

@@ -1,0 +1,11 @@
+// JSON columns are TEXT in every database we support, so the same queries
+// serve SQLite and PostgreSQL. These two helpers are the only way in and out.
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+export function fromJson<T>(text: string | null | undefined, fallback: T): T {
+  if (text === null || text === undefined || text === '') return fallback;
+  return JSON.parse(text) as T;
+}
