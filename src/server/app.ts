@@ -23,6 +23,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
   });
   app.decorateRequest('auth', null as any);
   app.decorateRequest('requestId', '');
+  app.decorateRequest('microversion', null as any);
 
   app.addHook('onRequest', async (req, reply) => {
     req.requestId = req.id;

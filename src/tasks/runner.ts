@@ -76,18 +76,13 @@ export class TaskRunner {
     await Promise.allSettled([...this.running.values()]);
   }
 
-  /** Resolves when nothing is running and nothing is due (tests use it to wait). */
+  /** Resolves when no task is queued or running, retries included (tests use it to wait). */
   async idle(): Promise<void> {
     for (;;) {
       await this.scanning;
       await Promise.allSettled([...this.running.values()]);
-      const due = await this.db
-        .selectFrom('tasks')
-        .select('id')
-        .where('run_after', '<=', new Date().toISOString())
-        .limit(1)
-        .executeTakeFirst();
-      if (!due && this.running.size === 0 && !this.scanning) return;
+      const queued = await this.db.selectFrom('tasks').select('id').limit(1).executeTakeFirst();
+      if (!queued && this.running.size === 0 && !this.scanning) return;
       this.kick();
       await new Promise((r) => setTimeout(r, 5));
     }
