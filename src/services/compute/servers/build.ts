@@ -34,7 +34,7 @@ export async function loadLive(cloud: Cloud, uuid: string): Promise<Instance | u
 }
 
 /** The scheduler, for one host: enabled and up, room for the flavor, and the group's policy kept. */
-async function schedule(cloud: Cloud, i: Instance): Promise<{ host: string; node: string }> {
+async function schedule(cloud: Cloud, i: Instance): Promise<{ host: string; node: string; availability_zone: string }> {
   const db = cdb(cloud);
   const svc = await computeService(cloud).catch(() => undefined);
   if (!svc) throw new NoValidHost('there is no compute service');
@@ -67,7 +67,8 @@ async function schedule(cloud: Cloud, i: Instance): Promise<{ host: string; node
       if (other) throw new NoValidHost('anti-affinity: the only host already has a member of the group');
     }
   }
-  return { host: svc.host, node: info.hypervisor_hostname };
+  // an instance is in its host's zone once placed, whether or not it asked for one
+  return { host: svc.host, node: info.hypervisor_hostname, availability_zone: svc.zone };
 }
 
 async function build(cloud: Cloud, uuid: string, actionId: number | undefined): Promise<void> {
