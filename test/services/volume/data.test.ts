@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { volumePath } from '../../../src/services/volume/internal.js';
 import { type TestCloud, testCloud } from '../../helpers.js';
+import { create, upload } from '../image/util.js';
 import { type VolumeClient, volumeClient } from './helpers.js';
 
 // Data checks with the real file driver (sparse raw files through qemu-img and cp).
@@ -60,6 +63,51 @@ describe('volume data (file driver)', () => {
     ).toBe(202);
     await t.cloud.tasks.idle();
     expect(sha(await region(v.id))).toBe(sha(first));
+  });
+
+  it('a volume from a qcow2 image holds the image bytes, is bootable and keeps the image metadata', async () => {
+    const raw = Buffer.alloc(2 * 1024 * 1024);
+    for (let i = 0; i < raw.length; i += 4096) raw.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const dir = t.cloud.config.dataDir;
+    await writeFile(join(dir, 'disk.raw'), raw);
+    execFileSync('qemu-img', [
+      'convert',
+      '-q',
+      '-f',
+      'raw',
+      '-O',
+      'qcow2',
+      join(dir, 'disk.raw'),
+      join(dir, 'disk.qcow2'),
+    ]);
+    const img = await create(t, 'demo', { disk_format: 'qcow2', name: 'guest', os_distro: 'debian' });
+    expect((await upload(t, 'demo', img.id, await readFile(join(dir, 'disk.qcow2')))).statusCode).toBe(204);
+    const v = await demo.volume({ size: 1, imageRef: img.id });
+    expect(v).toMatchObject({ status: 'available', bootable: 'true' });
+    expect(v.volume_image_metadata).toMatchObject({
+      image_id: img.id,
+      image_name: 'guest',
+      disk_format: 'qcow2',
+      os_distro: 'debian',
+    });
+    const fh = await open(volumePath(t.cloud, v.id).path, 'r');
+    const head = Buffer.alloc(raw.length);
+    await fh.read(head, 0, head.length, 0);
+    await fh.close();
+    expect(sha(head)).toBe(sha(raw));
+    // a volume smaller than the image's minimum disk is refused before anything is made
+    const big = await create(t, 'demo', { disk_format: 'raw', min_disk: 5 });
+    await upload(t, 'demo', big.id, raw);
+    const small = await demo.call('POST', '/volumes', { volume: { size: 1, imageRef: big.id } });
+    expect(small.statusCode).toBe(400);
+    expect(small.json().badRequest.message).toBe(
+      'Invalid input received: Volume size 1GB cannot be smaller than the image minDisk size 5GB.',
+    );
+    const missing = await demo.call('POST', '/volumes', {
+      volume: { size: 1, imageRef: '0e7a2b3c-4d5e-4f60-8a1b-2c3d4e5f6a7b' },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().itemNotFound.message).toBe('Image 0e7a2b3c-4d5e-4f60-8a1b-2c3d4e5f6a7b could not be found.');
   });
 
   it('extends the file and keeps its bytes', async () => {
