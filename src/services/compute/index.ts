@@ -1,3 +1,53 @@
-import { notYet } from '../not-yet.js';
+import type { FastifyInstance } from 'fastify';
+import type { Cloud } from '../../cloud.js';
+import { negotiateMicroversion } from '../../server/microversion.js';
+import type { Service } from '../service.js';
+import { MICROVERSIONS } from './api.js';
+import { formatError } from './errors.js';
+import { seedFlavors } from './flavors.js';
+import { seedServices } from './host.js';
+import { migrations } from './migrations.js';
+import { flavorExtraRoutes } from './routes/flavor-extras.js';
+import { flavorRoutes } from './routes/flavors.js';
+import { hostRoutes } from './routes/hosts.js';
+import { keypairRoutes } from './routes/keypairs.js';
+import { quotaRoutes } from './routes/quotas.js';
+import { versionRoutes } from './routes/versions.js';
+import { cdb } from './store.js';
 
-export const compute = notYet('compute', '/compute');
+/** Every /compute/v2.1 route, each request negotiated to a microversion first. */
+async function v21(app: FastifyInstance, cloud: Cloud) {
+  app.addHook('preHandler', async (req, reply) => {
+    negotiateMicroversion(req, reply, MICROVERSIONS);
+  });
+  await flavorRoutes(app, cloud);
+  await flavorExtraRoutes(app, cloud);
+  await keypairRoutes(app, cloud);
+  await quotaRoutes(app, cloud);
+  await hostRoutes(app, cloud);
+}
+
+/** First start: DevStack's flavors and the one host's services. Later starts change nothing. */
+async function bootstrap(cloud: Cloud): Promise<void> {
+  const db = cdb(cloud);
+  const seeded = await db.selectFrom('nova_services').select('id').limit(1).executeTakeFirst();
+  if (!seeded) {
+    await db.transaction().execute(async (trx) => {
+      await seedFlavors(trx);
+      await seedServices(trx);
+    });
+  }
+}
+
+export const compute: Service = {
+  name: 'compute',
+  path: '/compute',
+  catalog: [{ type: 'compute', name: 'nova', path: '/compute/v2.1' }],
+  migrations,
+  formatError,
+  async register(app, cloud) {
+    await versionRoutes(app);
+    await app.register(async (scope) => v21(scope, cloud), { prefix: '/v2.1' });
+  },
+  bootstrap,
+};

@@ -4,7 +4,17 @@ import { ensureServiceCatalog } from './catalog.js';
 import { formatError } from './errors.js';
 import { migrations } from './migrations.js';
 import { authRoutes } from './routes/auth.js';
+import { domainRoutes } from './routes/domains.js';
+import { endpointRoutes } from './routes/endpoints.js';
+import { grantRoutes } from './routes/grants.js';
+import { groupRoutes } from './routes/groups.js';
+import { projectTagRoutes } from './routes/project-tags.js';
 import { projectRoutes } from './routes/projects.js';
+import { regionRoutes } from './routes/regions.js';
+import { roleAssignmentRoutes } from './routes/role-assignments.js';
+import { roleRoutes } from './routes/roles.js';
+import { serviceRoutes } from './routes/services.js';
+import { userRoutes } from './routes/users.js';
 import { versionRoutes } from './routes/versions.js';
 
 export const identity: Service = {
@@ -14,9 +24,22 @@ export const identity: Service = {
   migrations,
   formatError,
   async register(app, cloud) {
-    await versionRoutes(app);
-    await authRoutes(app, cloud);
-    await projectRoutes(app, cloud);
+    for (const routes of [
+      versionRoutes,
+      authRoutes,
+      domainRoutes,
+      projectRoutes,
+      projectTagRoutes,
+      userRoutes,
+      groupRoutes,
+      roleRoutes,
+      grantRoutes,
+      roleAssignmentRoutes,
+      regionRoutes,
+      serviceRoutes,
+      endpointRoutes,
+    ])
+      await routes(app, cloud);
   },
   bootstrap: seedIdentity,
   onListen: ensureServiceCatalog,

@@ -173,3 +173,82 @@ export const migrations: Record<string, Migration> = {
     },
   },
 };
+
+// The rest of Keystone's v3 API: trusts, policies (blobs), OAuth1 consumers,
+// endpoint filtering, domain-specific configuration, access rules.
+migrations['identity/0002_more_of_v3'] = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('trusts')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('trustor_user_id', 'text', (c) => c.notNull())
+      .addColumn('trustee_user_id', 'text', (c) => c.notNull())
+      .addColumn('project_id', 'text')
+      .addColumn('impersonation', 'integer', (c) => c.notNull())
+      .addColumn('expires_at', 'text')
+      .addColumn('remaining_uses', 'integer')
+      .addColumn('allow_redelegation', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('redelegation_count', 'integer')
+      .addColumn('redelegated_trust_id', 'text')
+      .addColumn('roles', 'text', (c) => c.notNull().defaultTo('[]'))
+      .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.alterTable('tokens').addColumn('trust_id', 'text').execute();
+    await db.schema
+      .createTable('policies')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('blob', 'text', (c) => c.notNull())
+      .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+      .execute();
+    await db.schema
+      .createTable('policy_associations')
+      .addColumn('policy_id', 'text', (c) => c.notNull())
+      .addColumn('endpoint_id', 'text')
+      .addColumn('service_id', 'text')
+      .addColumn('region_id', 'text')
+      .execute();
+    await db.schema
+      .createTable('consumers')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('secret_hash', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('extra', 'text', (c) => c.notNull().defaultTo('{}'))
+      .execute();
+    await db.schema
+      .createTable('endpoint_groups')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('description', 'text')
+      .addColumn('filters', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('project_endpoints')
+      .addColumn('project_id', 'text', (c) => c.notNull())
+      .addColumn('endpoint_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('project_endpoints_pk', ['project_id', 'endpoint_id'])
+      .execute();
+    await db.schema
+      .createTable('project_endpoint_groups')
+      .addColumn('project_id', 'text', (c) => c.notNull())
+      .addColumn('endpoint_group_id', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('project_endpoint_groups_pk', ['project_id', 'endpoint_group_id'])
+      .execute();
+    await db.schema
+      .createTable('domain_configs')
+      .addColumn('domain_id', 'text', (c) => c.primaryKey())
+      .addColumn('config', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('access_rules')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('service', 'text', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('method', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('credentials_user').on('credentials').column('user_id').execute();
+    await db.schema.createIndex('projects_parent').on('projects').column('parent_id').execute();
+  },
+};

@@ -72,6 +72,24 @@ export interface TokenRow {
   issued_at: string;
   expires_at: string;
   revoked: number;
+  trust_id?: string | null;
+}
+
+export interface TrustRow {
+  id: string;
+  trustor_user_id: string;
+  trustee_user_id: string;
+  project_id: string | null;
+  impersonation: number;
+  expires_at: string | null;
+  remaining_uses: number | null;
+  allow_redelegation: number;
+  redelegation_count: number | null;
+  redelegated_trust_id: string | null;
+  /** [{id}] of the delegated roles */
+  roles: string;
+  extra: string;
+  created_at: string;
 }
 
 export interface IdentityTables {
@@ -116,6 +134,20 @@ export interface IdentityTables {
     created_at: string;
   };
   tokens: TokenRow;
+  trusts: TrustRow;
+  policies: { id: string; type: string; blob: string; extra: string };
+  policy_associations: {
+    policy_id: string;
+    endpoint_id: string | null;
+    service_id: string | null;
+    region_id: string | null;
+  };
+  consumers: { id: string; secret_hash: string; description: string | null; extra: string };
+  endpoint_groups: { id: string; name: string; description: string | null; filters: string };
+  project_endpoints: { project_id: string; endpoint_id: string };
+  project_endpoint_groups: { project_id: string; endpoint_group_id: string };
+  domain_configs: { domain_id: string; config: string };
+  access_rules: { id: string; user_id: string; service: string; path: string; method: string };
   limits: {
     id: string;
     registered: number;
@@ -240,7 +272,17 @@ export async function effectiveRoleIds(cloud: Cloud, userId: string, scope: Scop
       .where('type', 'in', ['UserSystem', 'GroupSystem'])
       .execute();
   }
-  return expandImpliedRoles(cloud, [...new Set(rows.map((r) => r.role_id))]);
+  const all = await expandImpliedRoles(cloud, [...new Set(rows.map((r) => r.role_id))]);
+  if (all.length === 0) return all;
+  // Domain-specific roles never reach a token, only the global roles they imply.
+  const global = await db
+    .selectFrom('roles')
+    .select('id')
+    .where('id', 'in', all)
+    .where('domain_id', '=', NULL_DOMAIN)
+    .execute();
+  const keep = new Set(global.map((r) => r.id));
+  return all.filter((id) => keep.has(id));
 }
 
 /** Adds every role the given roles imply, transitively. */

@@ -37,6 +37,8 @@ export async function tokenBody(cloud: Cloud, ctx: AuthContext, withCatalog: boo
   if (ctx.applicationCredentialId) {
     token.application_credential = { id: ctx.applicationCredentialId, restricted: true };
   }
-  if (withCatalog) token.catalog = await catalogFor(cloud, ctx.projectId);
+  // Keystone puts a catalog only in scoped tokens.
+  if (withCatalog && (ctx.projectId || ctx.domainId || ctx.system))
+    token.catalog = await catalogFor(cloud, ctx.projectId);
   return { token };
 }

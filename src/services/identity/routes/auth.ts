@@ -2,11 +2,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { NotFound } from '../../../server/errors.js';
 import { requestBaseUrl } from '../../../server/root.js';
+import { domainIdsOfUser, projectsOfUser } from '../assignments.js';
 import { authenticate } from '../authenticate.js';
 import { catalogFor } from '../catalog.js';
+import { enforce } from '../policy.js';
 import { effectiveRoleIds, idb } from '../store.js';
-import { issueToken, revokeToken, validateToken } from '../tokens.js';
+import { issueToken, revokeToken, tokenOwner, validateToken } from '../tokens.js';
 import { tokenBody } from '../views.js';
+import { listBody } from './common.js';
+import { domainView } from './domains.js';
+import { projectView } from './projects.js';
 
 function subjectToken(req: FastifyRequest): string {
   const t = req.headers['x-subject-token'];
@@ -27,19 +32,35 @@ export async function authRoutes(app: FastifyInstance, cloud: Cloud) {
     return tokenBody(cloud, ctx, wantsCatalog(req));
   });
 
-  // HEAD (check a token) is the GET without a body, which Fastify derives.
-  app.get('/v3/auth/tokens', async (req, reply) => {
-    const subject = subjectToken(req);
-    const ctx = await validateToken(cloud, subject);
-    if (!ctx) throw new NotFound(`Could not find token: ${subject}.`);
-    reply.header('X-Subject-Token', subject);
+  // Keystone enforces with the subject token's owner as the target (a user may
+  // validate and revoke their own tokens), then answers 404 for a bad token.
+  const subject = async (req: FastifyRequest, action: string) => {
+    const token = subjectToken(req);
+    const owner = await tokenOwner(cloud, token);
+    enforce(req, action, { target: { token: owner ? { user_id: owner } : {} } });
+    const ctx = await validateToken(cloud, token);
+    if (!ctx) throw new NotFound(`Could not find token: ${token}.`);
+    return { token, ctx };
+  };
+
+  app.get('/v3/auth/tokens', { exposeHeadRoute: false }, async (req, reply) => {
+    const { token, ctx } = await subject(req, 'identity:validate_token');
+    reply.header('X-Subject-Token', token);
     return tokenBody(cloud, ctx, wantsCatalog(req));
   });
 
+  app.route({
+    method: 'HEAD',
+    url: '/v3/auth/tokens',
+    handler: async (req, reply) => {
+      const { token } = await subject(req, 'identity:check_token');
+      return reply.code(200).header('X-Subject-Token', token).send();
+    },
+  });
+
   app.delete('/v3/auth/tokens', async (req, reply) => {
-    const subject = subjectToken(req);
-    if (!(await validateToken(cloud, subject)) || !(await revokeToken(cloud, subject)))
-      throw new NotFound(`Could not find token: ${subject}.`);
+    const { token } = await subject(req, 'identity:revoke_token');
+    if (!(await revokeToken(cloud, token))) throw new NotFound(`Could not find token: ${token}.`);
     return reply.code(204).send();
   });
 
@@ -48,45 +69,30 @@ export async function authRoutes(app: FastifyInstance, cloud: Cloud) {
     links: { self: `${requestBaseUrl(req)}/identity/v3/auth/catalog`, previous: null, next: null },
   }));
 
+  // What the caller could scope a token to: enabled projects and domains where they hold a role.
   app.get('/v3/auth/projects', async (req) => {
-    const db = idb(cloud);
-    const projects = await db.selectFrom('projects').selectAll().where('enabled', '=', 1).execute();
-    const base = requestBaseUrl(req);
-    const mine = [];
-    for (const p of projects) {
-      if ((await effectiveRoleIds(cloud, req.auth.userId, { projectId: p.id })).length > 0) {
-        mine.push({
-          id: p.id,
-          name: p.name,
-          domain_id: p.domain_id,
-          description: p.description ?? '',
-          enabled: true,
-          parent_id: p.parent_id,
-          is_domain: false,
-          links: { self: `${base}/identity/v3/projects/${p.id}` },
-        });
-      }
-    }
-    return { projects: mine, links: { self: `${base}/identity/v3/auth/projects`, previous: null, next: null } };
+    const projects = (await projectsOfUser(cloud, req.auth.userId)).filter((p) => p.enabled === 1);
+    const domains = new Set(
+      (await idb(cloud).selectFrom('domains').select('id').where('enabled', '=', 1).execute()).map((d) => d.id),
+    );
+    return listBody(
+      req,
+      'projects',
+      projects.filter((p) => domains.has(p.domain_id)).map((p) => projectView(req, p)),
+    );
   });
 
   app.get('/v3/auth/domains', async (req) => {
-    const db = idb(cloud);
-    const domains = await db.selectFrom('domains').selectAll().where('enabled', '=', 1).execute();
-    const base = requestBaseUrl(req);
-    const mine = [];
-    for (const d of domains) {
-      if ((await effectiveRoleIds(cloud, req.auth.userId, { domainId: d.id })).length > 0) {
-        mine.push({
-          id: d.id,
-          name: d.name,
-          description: d.description ?? '',
-          enabled: true,
-          links: { self: `${base}/identity/v3/domains/${d.id}` },
-        });
-      }
-    }
-    return { domains: mine, links: { self: `${base}/identity/v3/auth/domains`, previous: null, next: null } };
+    const ids = await domainIdsOfUser(cloud, req.auth.userId);
+    const domains =
+      ids.length === 0
+        ? []
+        : await idb(cloud).selectFrom('domains').selectAll().where('id', 'in', ids).where('enabled', '=', 1).execute();
+    return listBody(
+      req,
+      'domains',
+      domains.map((d) => domainView(req, d)),
+    );
   });
 
   app.get('/v3/auth/system', async (req) => {

@@ -1,0 +1,120 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Cloud } from '../../../cloud.js';
+import { Conflict, Forbidden, NotFound } from '../../../server/errors.js';
+import { hexId } from '../../../server/ids.js';
+import { fromJson, toJson } from '../../../store/json.js';
+import { deleteDomain, write } from '../cascade.js';
+import { extraOf, splitExtra } from '../extra.js';
+import { enforce } from '../policy.js';
+import { type DomainRow, getDomain, idb } from '../store.js';
+import { description, type Schema, tags, validate } from '../validate.js';
+import { created, listBody, member, noContent, params, query, selfLink, textFilter, truthy } from './common.js';
+
+const domainName: Schema = { type: 'string', minLength: 1, maxLength: 64, pattern: '[\\S]+' };
+const properties = { description, enabled: { type: 'boolean', enum: [true, false] }, name: domainName, tags };
+const createSchema: Schema = { type: 'object', properties, required: ['name'] };
+const updateSchema: Schema = { type: 'object', properties, minProperties: 1 };
+const KNOWN = ['name', 'description', 'enabled', 'tags', 'options'] as const;
+
+export function domainView(req: FastifyRequest, d: DomainRow) {
+  return {
+    ...extraOf(d.extra),
+    id: d.id,
+    name: d.name,
+    description: d.description ?? '',
+    enabled: d.enabled === 1,
+    tags: fromJson<string[]>(d.tags, []),
+    options: fromJson<Record<string, unknown>>(d.options, {}),
+    links: selfLink(req, `/domains/${d.id}`),
+  };
+}
+
+export async function requireDomain(cloud: Cloud, id: string): Promise<DomainRow> {
+  const d = await getDomain(cloud, id);
+  if (!d) throw new NotFound(`Could not find domain: ${id}.`);
+  return d;
+}
+
+async function assertNameFree(cloud: Cloud, name: string, except?: string) {
+  const other = await idb(cloud).selectFrom('domains').select('id').where('name', '=', name).executeTakeFirst();
+  if (other && other.id !== except)
+    throw new Conflict(
+      `Conflict occurred attempting to store project - it is not permitted to have two projects acting as domains with the same name: ${name}.`,
+    );
+}
+
+/** /v3/domains */
+export async function domainRoutes(app: FastifyInstance, cloud: Cloud) {
+  app.get('/v3/domains', async (req) => {
+    enforce(req, 'identity:list_domains');
+    const q = query(req);
+    const byName = textFilter(q, 'name');
+    let rows = await idb(cloud).selectFrom('domains').selectAll().orderBy('name').execute();
+    if (byName) rows = rows.filter((d) => byName(d.name));
+    if (q.enabled !== undefined) rows = rows.filter((d) => (d.enabled === 1) === truthy(q.enabled!));
+    return listBody(
+      req,
+      'domains',
+      rows.map((d) => domainView(req, d)),
+    );
+  });
+
+  app.get('/v3/domains/:domain_id', async (req) => {
+    const { domain_id } = params(req);
+    const d = await getDomain(cloud, domain_id);
+    enforce(req, 'identity:get_domain', { target: { domain: d ? { id: d.id } : {} } });
+    if (!d) throw new NotFound(`Could not find domain: ${domain_id}.`);
+    return { domain: domainView(req, d) };
+  });
+
+  app.post('/v3/domains', async (req, reply) => {
+    enforce(req, 'identity:create_domain');
+    const body = validate(member(req, 'domain'), createSchema);
+    const name = String(body.name).trim();
+    await assertNameFree(cloud, name);
+    const id = typeof body.id === 'string' && body.id ? body.id : hexId();
+    if (await getDomain(cloud, id))
+      throw new Conflict(`Conflict occurred attempting to store domain - Duplicate ID, ${id}.`);
+    const row: DomainRow = {
+      id,
+      name,
+      description: (body.description as string | null) ?? '',
+      enabled: body.enabled === false ? 0 : 1,
+      tags: toJson(body.tags ?? []),
+      options: toJson(body.options ?? {}),
+      extra: splitExtra(body, KNOWN).extra,
+      created_at: new Date().toISOString(),
+    };
+    await write(cloud, (trx) => trx.insertInto('domains').values(row).execute());
+    return created(reply, { domain: domainView(req, row) });
+  });
+
+  app.patch('/v3/domains/:domain_id', async (req) => {
+    enforce(req, 'identity:update_domain');
+    const { domain_id } = params(req);
+    const body = validate(member(req, 'domain'), updateSchema);
+    const d = await requireDomain(cloud, domain_id);
+    if (body.id !== undefined && body.id !== d.id) throw new Forbidden('Cannot change Domain ID');
+    const name = body.name !== undefined ? String(body.name).trim() : d.name;
+    if (name !== d.name) await assertNameFree(cloud, name, d.id);
+    const row: DomainRow = {
+      ...d,
+      name,
+      description: body.description !== undefined ? ((body.description as string | null) ?? '') : d.description,
+      enabled: body.enabled === undefined ? d.enabled : body.enabled ? 1 : 0,
+      tags: body.tags !== undefined ? toJson(body.tags) : d.tags,
+      options: body.options !== undefined ? toJson(body.options) : d.options,
+      extra: splitExtra(body, KNOWN, d.extra).extra,
+    };
+    await write(cloud, (trx) => trx.updateTable('domains').set(row).where('id', '=', d.id).execute());
+    return { domain: domainView(req, row) };
+  });
+
+  app.delete('/v3/domains/:domain_id', async (req, reply) => {
+    enforce(req, 'identity:delete_domain');
+    const d = await requireDomain(cloud, params(req).domain_id);
+    if (d.enabled) throw new Forbidden('Cannot delete a domain that is enabled, please disable it first.');
+    await write(cloud, (trx) => deleteDomain(trx, d.id), { catalog: true });
+    return noContent(reply);
+  });
+}
