@@ -79,7 +79,8 @@ async function checkResourceProperties(
       throw e;
     }
   }
-  await checkPluginProperties(plugin, values, name, constraintContext(cloud, caller), waiting);
+  const props = await checkPluginProperties(plugin, values, name, constraintContext(cloud, caller), waiting);
+  if (waiting.size === 0) await plugin.validate?.(props, cloud, caller);
 }
 
 export async function validateStack(

@@ -42,7 +42,7 @@ export async function createResource(run: StackRun, name: string, action = 'CREA
     });
     const checked = await checkPluginProperties(plugin, props, name, constraintContext(run.cloud, run.caller));
     const ctx = run.context(row, checked, metadata);
-    await plugin.validate?.(checked, ctx);
+    await plugin.validate?.(checked, run.cloud, run.caller);
     row.properties = toJson(checked);
     row.metadata = toJson(metadata);
     await plugin.create(ctx);

@@ -82,8 +82,8 @@ export interface ResourcePlugin {
   description: string;
   properties: Record<string, PropertySchema>;
   attributes: Record<string, AttributeSchema>;
-  /** Checks across properties once their values are known (beyond the schema). */
-  validate?(props: Props, r: ResourceContext): Promise<void> | void;
+  /** Checks across properties once their values are known (beyond the schema); before create too. */
+  validate?(props: Props, cloud: Cloud, caller: Caller): Promise<void> | void;
   create(r: ResourceContext): Promise<void>;
   /** Updates in place; only called when every changed property allows it. */
   update?(r: ResourceContext, previous: Props, changed: string[]): Promise<void>;

@@ -1,3 +1,4 @@
+import { uuid } from '../../../server/ids.js';
 import { fromJson, toJson } from '../../../store/json.js';
 import { HeatError } from '../errors.js';
 import { hdb } from '../store.js';
@@ -42,12 +43,14 @@ async function replace(run: StackRun, name: string, rollback: boolean, newProps:
     });
     return;
   }
-  Object.assign(row, { type, physical_id: null, data: '{}', replaced: toJson(replaced), action: 'INIT' });
+  // the replacement is a new resource (Heat gives it a new uuid, hence a new physical name)
+  const fresh = { id: uuid(), type, physical_id: null, data: '{}', replaced: toJson(replaced), action: 'INIT' };
   await hdb(run.cloud)
     .updateTable('heat_resources')
-    .set({ type, physical_id: null, data: '{}', replaced: row.replaced, action: 'INIT', status: 'COMPLETE' })
+    .set({ ...fresh, status: 'COMPLETE' })
     .where('id', '=', row.id)
     .execute();
+  Object.assign(row, fresh);
   await createResource(run, name);
 }
 

@@ -22,7 +22,7 @@ const SORT_KEYS: Record<string, keyof EventRow> = {
 
 async function listEvents(cloud: Cloud, req: any, resourceName?: string) {
   const q = req.query as Query;
-  const s = await stackOf(cloud, req);
+  const s = await stackOf(cloud, req, { showDeleted: true });
   const depth = intQuery(q, 'nested_depth') ?? 0;
   const stacks: StackRow[] = [s, ...(depth > 0 ? await nestedTree(cloud, s, depth) : [])];
   const byId = new Map(stacks.map((x) => [x.id, x]));

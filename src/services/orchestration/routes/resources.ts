@@ -32,7 +32,7 @@ export async function resourceRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get(P, async (req) => {
     const q = req.query as Query;
     onlyKnown(q, [...FILTERS, 'nested_depth', 'with_detail']);
-    const s = await stackOf(cloud, req);
+    const s = await stackOf(cloud, req, { showDeleted: true });
     let list = await resourceViews(cloud, s, base(req), {
       depth: intQuery(q, 'nested_depth') ?? 0,
       withDetail: boolQuery(q, 'with_detail'),
