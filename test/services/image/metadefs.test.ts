@@ -73,7 +73,12 @@ describe('image: metadata definitions', () => {
     expect(byMember.body).toContain('add_metadef_namespace');
     const noName = await t.call({ method: 'POST', url: NS, as: 'admin', payload: { visibility: 'public' } });
     expect(noName.statusCode).toBe(400);
-    const badVis = await t.call({ method: 'POST', url: NS, as: 'admin', payload: { namespace: 'x', visibility: 'world' } });
+    const badVis = await t.call({
+      method: 'POST',
+      url: NS,
+      as: 'admin',
+      payload: { namespace: 'x', visibility: 'world' },
+    });
     expect(badVis.statusCode).toBe(400);
   });
 
@@ -82,7 +87,12 @@ describe('image: metadata definitions', () => {
     const base = `${NS}/ns-two`;
     const obj = await t.call({ method: 'POST', url: `${base}/objects`, as: 'admin', payload: { name: 'obj1' } });
     expect(obj.statusCode).toBe(201);
-    const renamed = await t.call({ method: 'PUT', url: `${base}/objects/obj1`, as: 'admin', payload: { name: 'obj2' } });
+    const renamed = await t.call({
+      method: 'PUT',
+      url: `${base}/objects/obj1`,
+      as: 'admin',
+      payload: { name: 'obj2' },
+    });
     expect(renamed.json().name).toBe('obj2');
     expect((await t.call({ method: 'GET', url: `${base}/objects/obj1`, as: 'demo' })).statusCode).toBe(404);
     const objs = (await t.call({ method: 'GET', url: `${base}/objects`, as: 'demo' })).json().objects;
@@ -110,7 +120,9 @@ describe('image: metadata definitions', () => {
     await t.call({ method: 'POST', url: `${base}/tags/t3`, as: 'admin' });
     const t4 = await t.call({ method: 'PUT', url: `${base}/tags/t3`, as: 'admin', payload: { name: 't4' } });
     expect(t4.json().name).toBe('t4');
-    const names = (await t.call({ method: 'GET', url: `${base}/tags`, as: 'demo' })).json().tags.map((x: any) => x.name);
+    const names = (await t.call({ method: 'GET', url: `${base}/tags`, as: 'demo' }))
+      .json()
+      .tags.map((x: any) => x.name);
     expect(names.sort()).toEqual(['t1', 't2', 't4']);
     expect((await t.call({ method: 'DELETE', url: `${base}/tags`, as: 'admin' })).statusCode).toBe(204);
     expect((await t.call({ method: 'GET', url: `${base}/tags`, as: 'demo' })).json().tags).toEqual([]);
@@ -125,10 +137,17 @@ describe('image: metadata definitions', () => {
   it('associates resource types with a namespace and removes them', async () => {
     await make('ns-three');
     const base = `${NS}/ns-three/resource_types`;
-    const add = await t.call({ method: 'POST', url: base, as: 'admin', payload: { name: 'OS::Nova::Flavor', prefix: 'hw_' } });
+    const add = await t.call({
+      method: 'POST',
+      url: base,
+      as: 'admin',
+      payload: { name: 'OS::Nova::Flavor', prefix: 'hw_' },
+    });
     expect(add.statusCode).toBe(201);
     expect(add.json()).toMatchObject({ name: 'OS::Nova::Flavor', prefix: 'hw_' });
-    expect((await t.call({ method: 'POST', url: base, as: 'admin', payload: { name: 'OS::Nova::Flavor' } })).statusCode).toBe(409);
+    expect(
+      (await t.call({ method: 'POST', url: base, as: 'admin', payload: { name: 'OS::Nova::Flavor' } })).statusCode,
+    ).toBe(409);
     const filtered = (await t.call({ method: 'GET', url: `${NS}?resource_types=OS::Nova::Flavor`, as: 'demo' })).json();
     expect(filtered.namespaces.map((n: any) => n.namespace)).toEqual(['ns-three']);
     expect((await t.call({ method: 'DELETE', url: `${base}/OS::Nova::Flavor`, as: 'admin' })).statusCode).toBe(204);
