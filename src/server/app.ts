@@ -77,7 +77,7 @@ function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError, svc:
       .type('application/json')
       .send({ error: { code: err.status, title: statusText(err), message: err.message } });
   }
-  const out = svc.formatError(err);
+  const out = svc.formatError(err, req);
   if (out.contentType) reply.type(out.contentType);
   return reply.send(out.body);
 }

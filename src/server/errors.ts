@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+
 // One error hierarchy for every service. Code anywhere throws these; each
 // service's errors.ts renders them in that service's own body format, and
 // server/app.ts maps them once per service mount.
@@ -115,8 +117,11 @@ function defaultType(status: number): string {
   return statusTitle(status).replace(/ /g, '');
 }
 
-/** The error rendering of one service: status, body and content type. */
-export type ErrorFormat = (err: ApiError) => { body: unknown; contentType?: string };
+/**
+ * The error rendering of one service: status, body and content type. The
+ * request is there for services whose error body follows the Accept header (Glance).
+ */
+export type ErrorFormat = (err: ApiError, req?: FastifyRequest) => { body: unknown; contentType?: string };
 
 /**
  * Turns anything thrown (ours, Fastify's validation and parse errors, bugs)

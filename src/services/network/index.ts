@@ -1,3 +1,36 @@
-import { notYet } from '../not-yet.js';
+import type { Service } from '../service.js';
+import { seedNetworks } from './bootstrap.js';
+import { formatError } from './errors.js';
+import { floatingIps } from './floating-ips.js';
+import { migrations } from './migrations.js';
+import { networks } from './networks.js';
+import { ports } from './ports.js';
+import { routers } from './routers.js';
+import { crudRoutes } from './routes/crud.js';
+import { extraRoutes } from './routes/extras.js';
+import { quotaRoutes } from './routes/quotas.js';
+import { tagRoutes } from './routes/tags.js';
+import { versionRoutes } from './routes/versions.js';
+import { securityGroupRules } from './security-group-rules.js';
+import { securityGroups } from './security-groups.js';
+import { subnets } from './subnets.js';
+import { registerSync } from './sync.js';
 
-export const network = notYet('network', '/networking');
+const TAGGABLE = [networks, subnets, ports, routers, floatingIps, securityGroups];
+
+export const network: Service = {
+  name: 'network',
+  path: '/networking',
+  catalog: [{ type: 'network', name: 'neutron', path: '/networking' }],
+  migrations,
+  formatError,
+  async register(app, cloud) {
+    registerSync(cloud);
+    await versionRoutes(app);
+    for (const r of [...TAGGABLE, securityGroupRules]) crudRoutes(app, cloud, r);
+    for (const r of TAGGABLE) tagRoutes(app, cloud, r);
+    await quotaRoutes(app, cloud);
+    await extraRoutes(app, cloud);
+  },
+  bootstrap: seedNetworks,
+};

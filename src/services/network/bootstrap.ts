@@ -1,0 +1,86 @@
+import type { Cloud } from '../../cloud.js';
+import type { AuthContext } from '../../server/auth.js';
+import { now } from '../../server/time.js';
+import { getProjectByName } from '../identity/store.js';
+import { parseCreate } from './attributes.js';
+import type { Op, Resource } from './common.js';
+import { networks } from './networks.js';
+import { addRouterInterface } from './router-interfaces.js';
+import { routers } from './routers.js';
+import { inTransaction, ndb } from './store.js';
+import { subnets } from './subnets.js';
+
+/** A cloud-admin caller for work pocketstack does on its own behalf (seeding, Nova's calls). */
+export function serviceContext(projectId?: string): AuthContext {
+  return {
+    tokenHash: '',
+    userId: 'pocketstack',
+    userName: 'pocketstack',
+    userDomainId: 'default',
+    userDomainName: 'Default',
+    projectId,
+    system: false,
+    roles: ['admin', 'member', 'reader'],
+    roleIds: [],
+    isAdmin: true,
+    methods: [],
+    auditIds: [],
+    issuedAt: now(),
+    expiresAt: now(),
+  };
+}
+
+async function make(op: Op, r: Resource, projectId: string, body: Record<string, unknown>): Promise<string> {
+  return r.create(op, parseCreate(op.ctx, { ...body, project_id: projectId }, r.attrs));
+}
+
+/**
+ * What DevStack's stack.sh leaves behind, made once on first start: the
+ * external network `public` (admin's, not shared) with 172.24.4.0/24 and
+ * 2001:db8::/64, and for `demo` the network `private` (10.0.0.0/26) joined
+ * to `public` by `router1`.
+ */
+export async function seedNetworks(cloud: Cloud): Promise<void> {
+  const db = ndb(cloud);
+  if (await db.selectFrom('neutron_meta').select('key').where('key', '=', 'seeded').executeTakeFirst()) return;
+  const admin = await getProjectByName(cloud, 'default', 'admin');
+  const demo = await getProjectByName(cloud, 'default', 'demo');
+  if (!admin || !demo) return;
+  await inTransaction(cloud, async (trx) => {
+    const op: Op = { cloud, db: trx, ctx: serviceContext(admin.id) };
+    const pub = await make(op, networks, admin.id, {
+      name: 'public',
+      'router:external': true,
+      mtu: 1500,
+      'provider:network_type': 'flat',
+      'provider:physical_network': 'public',
+    });
+    await make(op, subnets, admin.id, {
+      name: 'public-subnet',
+      network_id: pub,
+      ip_version: 4,
+      cidr: '172.24.4.0/24',
+      gateway_ip: '172.24.4.1',
+      allocation_pools: [{ start: '172.24.4.2', end: '172.24.4.254' }],
+      enable_dhcp: false,
+    });
+    await make(op, subnets, admin.id, {
+      name: 'ipv6-public-subnet',
+      network_id: pub,
+      ip_version: 6,
+      cidr: '2001:db8::/64',
+      gateway_ip: '2001:db8::2',
+      enable_dhcp: false,
+    });
+    const priv = await make(op, networks, demo.id, { name: 'private' });
+    const privSubnet = await make(op, subnets, demo.id, {
+      name: 'private-subnet',
+      network_id: priv,
+      ip_version: 4,
+      cidr: '10.0.0.0/26',
+    });
+    const router = await make(op, routers, demo.id, { name: 'router1', external_gateway_info: { network_id: pub } });
+    await addRouterInterface(op, router, { subnet_id: privSubnet });
+    await trx.insertInto('neutron_meta').values({ key: 'seeded', value: now() }).execute();
+  });
+}

@@ -1,0 +1,75 @@
+import type { Cloud } from '../../cloud.js';
+import type { AuthContext } from '../../server/auth.js';
+import { isoSeconds, now } from '../../server/time.js';
+import type { AttrMap } from './attributes.js';
+import { type Query, type View, values } from './query.js';
+import { type NetDb, ndb, type StandardRow } from './store.js';
+
+/** What a service function works with: the cloud, the store (or the request's transaction) and the caller. */
+export interface Op {
+  cloud: Cloud;
+  db: NetDb;
+  ctx: AuthContext;
+}
+
+export function readOp(cloud: Cloud, ctx: AuthContext): Op {
+  return { cloud, db: ndb(cloud), ctx };
+}
+
+/** The standard attributes every Neutron resource shows (standard-attr-*), tenant_id beside project_id. */
+export function standardView(row: StandardRow, tags: string[] | undefined): View {
+  return {
+    tenant_id: row.project_id,
+    project_id: row.project_id,
+    description: row.description,
+    tags: tags ?? [],
+    created_at: isoSeconds(row.created_at),
+    updated_at: isoSeconds(row.updated_at),
+    revision_number: row.revision_number,
+  };
+}
+
+/** The columns a new resource starts with. */
+export function newStandard(id: string, projectId: string, name: unknown, description: unknown, revision = 0) {
+  const at = now();
+  return {
+    id,
+    project_id: projectId,
+    name: (name as string) ?? '',
+    description: (description as string) ?? '',
+    created_at: at,
+    updated_at: at,
+    revision_number: revision,
+  };
+}
+
+/** Columns an update touches besides its own: updated_at and the next revision. */
+export function bumped(row: { revision_number: number }) {
+  return { updated_at: now(), revision_number: row.revision_number + 1 };
+}
+
+/**
+ * A resource type as the generic routes (routes/crud.ts) serve it. Views are
+ * the API shape for this caller; `list` may push simple filters of the query
+ * down to SQL, the generic layer applies them all again on the views.
+ */
+export interface Resource {
+  member: string;
+  collection: string;
+  attrs: AttrMap;
+  list(op: Op, q: Query): Promise<View[]>;
+  /** The view of one resource the caller can see, or its NotFound. */
+  show(op: Op, id: string): Promise<View>;
+  /** Creates from a checked body (attributes.ts), returns the new id. Runs in the request's transaction. */
+  create(op: Op, body: Record<string, unknown>): Promise<string>;
+  update(op: Op, id: string, body: Record<string, unknown>): Promise<void>;
+  remove(op: Op, id: string): Promise<void>;
+  /** Filter keys accepted besides the view's attributes. */
+  extraFilters?: string[];
+}
+
+/** The single value of a query filter that SQL can apply, when the query has exactly one. */
+export function oneValue(q: Query, key: string): string | undefined {
+  const v = values(q, key);
+  return v.length === 1 ? v[0] : undefined;
+}

@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import type { Cloud } from '../../../cloud.js';
+import { createBodies, parseCreate, parseUpdate } from '../attributes.js';
+import { type Op, type Resource, readOp } from '../common.js';
+import { collectionKey, listResponse, type Query, selectFields, type View } from '../query.js';
+import { inTransaction } from '../store.js';
+
+/**
+ * The five calls of a Neutron collection, alike for every resource: list
+ * (filters, sorting, pagination, fields), show, create (single or bulk, one
+ * transaction), update and delete.
+ */
+export function crudRoutes(app: FastifyInstance, cloud: Cloud, r: Resource): void {
+  const base = `/v2.0/${r.collection}`;
+
+  app.get(base, async (req) => {
+    const q = req.query as Query;
+    return listResponse(req, r.collection, await r.list(readOp(cloud, req.auth), q), r.extraFilters);
+  });
+
+  app.get(`${base}/:id`, async (req) => {
+    const { id } = req.params as { id: string };
+    return { [r.member]: selectFields(await r.show(readOp(cloud, req.auth), id), req.query as Query) };
+  });
+
+  app.post(base, async (req, reply) => {
+    const { items, bulk } = createBodies(req.body, r.member, collectionKey(r.collection));
+    const ids = await inTransaction(cloud, async (trx) => {
+      const op: Op = { cloud, db: trx, ctx: req.auth };
+      const out: string[] = [];
+      for (const item of items) out.push(await r.create(op, parseCreate(req.auth, item, r.attrs)));
+      return out;
+    });
+    const op = readOp(cloud, req.auth);
+    const views: View[] = [];
+    for (const id of ids) views.push(await r.show(op, id));
+    reply.code(201);
+    return bulk ? { [collectionKey(r.collection)]: views } : { [r.member]: views[0] };
+  });
+
+  app.put(`${base}/:id`, async (req) => {
+    const { id } = req.params as { id: string };
+    const body = parseUpdate(req.auth, req.body, r.member, r.attrs);
+    await inTransaction(cloud, (trx) => r.update({ cloud, db: trx, ctx: req.auth }, id, body));
+    return { [r.member]: await r.show(readOp(cloud, req.auth), id) };
+  });
+
+  app.delete(`${base}/:id`, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    await inTransaction(cloud, (trx) => r.remove({ cloud, db: trx, ctx: req.auth }, id));
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,325 @@
+import { BadRequest, Conflict } from '../../server/errors.js';
+import { uuid } from '../../server/ids.js';
+import { toJson } from '../../store/json.js';
+import {
+  type AttrMap,
+  bool as boolCheck,
+  dict,
+  int,
+  listOf,
+  nullableIp,
+  oneOf,
+  str,
+  subnetCidr,
+} from './attributes.js';
+import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
+import { invalidAttr, invalidInput, notFound, policyRefused } from './errors.js';
+import { formatCidr, formatIp, lastAddress, parseCidr, parseIp } from './ip.js';
+import { checkPools, defaultPools, type Pool } from './ipam.js';
+import { visibleNetwork } from './networks.js';
+import { owns, requireWriter } from './policy.js';
+import type { Query, View } from './query.js';
+import { checkQuota } from './quotas.js';
+import { bit, bool, type NetworkRow, type SubnetRow } from './store.js';
+import { sync } from './sync.js';
+import { dropTags, tagsOf } from './tags.js';
+
+const MAX_DNS_NAMESERVERS = 5;
+const MAX_HOST_ROUTES = 20;
+const V6_MODES = ['dhcpv6-stateful', 'dhcpv6-stateless', 'slaac', null];
+
+interface HostRoute {
+  destination: string;
+  nexthop: string;
+}
+
+const hostRoute = (v: unknown, attr: string): HostRoute => {
+  const d = dict(v, attr) as Record<string, unknown>;
+  const extra = Object.keys(d).filter((k) => k !== 'destination' && k !== 'nexthop');
+  if (extra.length || typeof d.destination !== 'string' || typeof d.nexthop !== 'string')
+    throw invalidAttr(attr, `Validation of dictionary's keys failed. Expected keys: {'destination', 'nexthop'}`);
+  const dest = parseCidr(d.destination);
+  const hop = parseIp(d.nexthop);
+  if (!dest) throw invalidAttr(attr, `'${d.destination}' is not a valid IP subnet`);
+  if (!hop) throw invalidAttr(attr, `'${d.nexthop}' is not a valid IP address`);
+  return { destination: formatCidr(dest), nexthop: formatIp(hop) };
+};
+
+const pool = (v: unknown, attr: string): Pool => {
+  const d = dict(v, attr) as Record<string, unknown>;
+  if (typeof d.start !== 'string' || typeof d.end !== 'string' || Object.keys(d).length !== 2)
+    throw invalidAttr(attr, `Validation of dictionary's keys failed. Expected keys: {'end', 'start'}`);
+  return { start: d.start, end: d.end };
+};
+
+const nameserver = (v: unknown, attr: string) => {
+  const ip = typeof v === 'string' ? parseIp(v) : undefined;
+  if (!ip) throw invalidAttr(attr, `'${v}' is not a valid nameserver. '${v}' is not a valid IP address`);
+  return formatIp(ip);
+};
+
+const nameservers = (v: unknown, attr: string) => {
+  const list = listOf(nameserver)(v, attr) as string[];
+  const dup = list.find((x, i) => list.indexOf(x) !== i);
+  if (dup) throw invalidAttr(attr, `Duplicate nameserver '${dup}'`);
+  return list;
+};
+
+const attrs: AttrMap = {
+  name: { post: true, put: true, default: '', check: str(255) },
+  description: { post: true, put: true, default: '', check: str(255) },
+  network_id: { post: true, check: (v, a) => str(36)(v, a) },
+  ip_version: { post: true, check: (v, a) => oneOf(4, 6)(typeof v === 'string' ? Number(v) : v, a) },
+  cidr: { post: true, default: null, check: subnetCidr },
+  prefixlen: { post: true, default: null, check: int(0, 128) },
+  subnetpool_id: { post: true, default: null },
+  use_default_subnetpool: { post: true, default: false, check: boolCheck },
+  gateway_ip: { post: true, put: true, default: undefined, check: nullableIp },
+  allocation_pools: { post: true, put: true, default: undefined, check: listOf(pool) },
+  dns_nameservers: { post: true, put: true, default: [], check: nameservers },
+  host_routes: { post: true, put: true, default: [], check: listOf(hostRoute) },
+  enable_dhcp: { post: true, put: true, default: true, check: boolCheck },
+  ipv6_ra_mode: { post: true, put: true, default: null, check: oneOf(...V6_MODES) },
+  ipv6_address_mode: { post: true, put: true, default: null, check: oneOf(...V6_MODES) },
+  service_types: { post: true, put: true, default: [], check: listOf(str(255)) },
+  segment_id: { post: true, default: null },
+};
+
+export function subnetView(s: SubnetRow, tags: string[] | undefined): View {
+  return {
+    id: s.id,
+    name: s.name,
+    network_id: s.network_id,
+    ip_version: s.ip_version,
+    subnetpool_id: s.subnetpool_id,
+    enable_dhcp: bool(s.enable_dhcp),
+    ipv6_ra_mode: s.ipv6_ra_mode,
+    ipv6_address_mode: s.ipv6_address_mode,
+    gateway_ip: s.gateway_ip,
+    cidr: s.cidr,
+    allocation_pools: JSON.parse(s.allocation_pools),
+    host_routes: JSON.parse(s.host_routes),
+    dns_nameservers: JSON.parse(s.dns_nameservers),
+    service_types: JSON.parse(s.service_types),
+    ...standardView(s, tags),
+  };
+}
+
+/** Subnets are visible to their owner, the network's owner, admins, and all on shared or external networks. */
+function sees(op: Op, s: SubnetRow, net: Pick<NetworkRow, 'project_id' | 'shared' | 'external'>): boolean {
+  return owns(op.ctx, s.project_id) || owns(op.ctx, net.project_id) || net.shared === 1 || net.external === 1;
+}
+
+export async function visibleSubnet(op: Op, id: string): Promise<SubnetRow> {
+  const s = await op.db.selectFrom('neutron_subnets').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!s) throw notFound.subnet(id);
+  const net = await op.db
+    .selectFrom('neutron_networks')
+    .select(['project_id', 'shared', 'external'])
+    .where('id', '=', s.network_id)
+    .executeTakeFirstOrThrow();
+  if (!sees(op, s, net)) throw notFound.subnet(id);
+  return s;
+}
+
+function checkGateway(cidr: ReturnType<typeof parseCidr> & {}, gw: string | null, version: number): void {
+  if (gw === null) return;
+  const a = parseIp(gw)!;
+  if (a.version !== version) throw invalidInput(`gateway_ip '${gw}' does not match the ip_version '${version}'`);
+  const inside = a.value >= cidr.network && a.value <= lastAddress(cidr);
+  if (inside && (a.value === cidr.network || (version === 4 && a.value === lastAddress(cidr))))
+    throw invalidInput('Gateway is not valid on subnet');
+}
+
+function checkLimits(b: Record<string, unknown>, id: string): void {
+  if (Array.isArray(b.dns_nameservers) && b.dns_nameservers.length > MAX_DNS_NAMESERVERS)
+    throw new BadRequest(
+      `Unable to complete operation for ${id}. The number of DNS nameservers exceeds the limit ${MAX_DNS_NAMESERVERS}.`,
+      'DNSNameServersExhausted',
+    );
+  if (Array.isArray(b.host_routes) && b.host_routes.length > MAX_HOST_ROUTES)
+    throw new BadRequest(
+      `Unable to complete operation for ${id}. The number of host routes exceeds the limit ${MAX_HOST_ROUTES}.`,
+      'HostRoutesExhausted',
+    );
+}
+
+async function bumpNetwork(op: Op, networkId: string): Promise<void> {
+  const n = await op.db
+    .selectFrom('neutron_networks')
+    .select('revision_number')
+    .where('id', '=', networkId)
+    .executeTakeFirstOrThrow();
+  await op.db.updateTable('neutron_networks').set(bumped(n)).where('id', '=', networkId).execute();
+}
+
+export const subnets: Resource = {
+  member: 'subnet',
+  collection: 'subnets',
+  attrs,
+
+  async list(op: Op, q: Query) {
+    let query = op.db
+      .selectFrom('neutron_subnets as s')
+      .innerJoin('neutron_networks as n', 'n.id', 's.network_id')
+      .selectAll('s');
+    if (!op.ctx.isAdmin) {
+      const me = op.ctx.projectId ?? '';
+      query = query.where((eb) =>
+        eb.or([
+          eb('s.project_id', '=', me),
+          eb('n.project_id', '=', me),
+          eb('n.shared', '=', 1),
+          eb('n.external', '=', 1),
+        ]),
+      );
+    }
+    for (const key of ['id', 'name', 'network_id'] as const) {
+      const v = oneValue(q, key);
+      if (v !== undefined) query = query.where(`s.${key}`, '=', v);
+    }
+    const rows = await query.orderBy('s.created_at').orderBy('s.id').execute();
+    const tags = await tagsOf(
+      op.db,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => subnetView(r, tags.get(r.id)));
+  },
+
+  async show(op, id) {
+    const s = await visibleSubnet(op, id);
+    return subnetView(s, (await tagsOf(op.db, [id])).get(id));
+  },
+
+  async create(op, b) {
+    requireWriter(op.ctx, 'create_subnet');
+    const net = await visibleNetwork(op, b.network_id as string);
+    if (!owns(op.ctx, net.project_id)) throw policyRefused('rule:create_subnet');
+    if (b.subnetpool_id !== null || b.use_default_subnetpool === true)
+      throw new BadRequest('Subnet pools are not supported by pocketstack yet.', 'NotImplemented');
+    if (b.cidr === null)
+      throw new BadRequest('Bad subnet request: a subnetpool must be specified in the absence of a cidr.');
+    const version = b.ip_version as 4 | 6;
+    const cidr = parseCidr(b.cidr as string)!;
+    if (cidr.version !== version) throw invalidInput(`cidr '${b.cidr}' does not match the ip_version '${version}'`);
+    const cidrText = formatCidr(cidr);
+    if (cidr.hostBits)
+      throw invalidAttr('cidr', `'${b.cidr}' isn't a recognized IP subnet cidr, '${cidrText}' is recommended`);
+    if (version === 4 && (b.ipv6_ra_mode !== null || b.ipv6_address_mode !== null))
+      throw invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False.');
+    checkLimits(b, 'subnet');
+    for (const other of await op.db
+      .selectFrom('neutron_subnets')
+      .select('cidr')
+      .where('network_id', '=', net.id)
+      .execute()) {
+      const o = parseCidr(other.cidr)!;
+      if (o.version === cidr.version && cidr.network <= lastAddress(o) && o.network <= lastAddress(cidr))
+        throw invalidInput(
+          `Requested subnet with cidr: ${cidrText} for network: ${net.id} overlaps with another subnet`,
+        );
+    }
+    const gateway =
+      b.gateway_ip === undefined
+        ? cidr.network + 1n <= lastAddress(cidr)
+          ? formatIp({ version, value: cidr.network + 1n })
+          : null
+        : (b.gateway_ip as string | null);
+    checkGateway(cidr, gateway, version);
+    const pools =
+      b.allocation_pools === undefined
+        ? defaultPools(cidr, gateway)
+        : checkPools(cidrText, cidr, gateway, b.allocation_pools as Pool[]);
+    await checkQuota(op.db, 'subnet', b.project_id as string);
+    const id = uuid();
+    await op.db
+      .insertInto('neutron_subnets')
+      .values({
+        ...newStandard(id, b.project_id as string, b.name, b.description),
+        network_id: net.id,
+        ip_version: version,
+        cidr: cidrText,
+        gateway_ip: gateway,
+        allocation_pools: toJson(pools),
+        dns_nameservers: toJson(b.dns_nameservers),
+        host_routes: toJson(b.host_routes),
+        enable_dhcp: bit(b.enable_dhcp as boolean),
+        ipv6_ra_mode: b.ipv6_ra_mode as string | null,
+        ipv6_address_mode: b.ipv6_address_mode as string | null,
+        subnetpool_id: null,
+        service_types: toJson(b.service_types),
+      })
+      .execute();
+    await bumpNetwork(op, net.id);
+    await sync(op, 'network', net.id);
+    return id;
+  },
+
+  async update(op, id, b) {
+    const s = await visibleSubnet(op, id);
+    const net = await visibleNetwork(op, s.network_id);
+    if (!owns(op.ctx, s.project_id) && !owns(op.ctx, net.project_id)) throw policyRefused('rule:update_subnet');
+    requireWriter(op.ctx, 'update_subnet');
+    checkLimits(b, id);
+    const cidr = parseCidr(s.cidr)!;
+    const set: Partial<SubnetRow> = bumped(s);
+    let gateway = s.gateway_ip;
+    if ('gateway_ip' in b && b.gateway_ip !== s.gateway_ip) {
+      gateway = b.gateway_ip as string | null;
+      checkGateway(cidr, gateway, s.ip_version);
+      if (s.gateway_ip) {
+        const user = await op.db
+          .selectFrom('neutron_ip_allocations as a')
+          .innerJoin('neutron_ports as p', 'p.id', 'a.port_id')
+          .select('p.id')
+          .where('a.subnet_id', '=', id)
+          .where('a.ip_address', '=', s.gateway_ip)
+          .where('p.device_owner', 'like', 'network:router%')
+          .executeTakeFirst();
+        if (user)
+          throw new Conflict(
+            `Current gateway ip ${s.gateway_ip} already in use by port ${user.id}. Unable to update.`,
+            'GatewayIpInUse',
+          );
+      }
+      set.gateway_ip = gateway;
+    }
+    const pools = 'allocation_pools' in b ? (b.allocation_pools as Pool[]) : (JSON.parse(s.allocation_pools) as Pool[]);
+    if ('allocation_pools' in b || 'gateway_ip' in b)
+      set.allocation_pools = toJson(checkPools(s.cidr, cidr, gateway, pools));
+    if ('name' in b) set.name = b.name as string;
+    if ('description' in b) set.description = b.description as string;
+    if ('dns_nameservers' in b) set.dns_nameservers = toJson(b.dns_nameservers);
+    if ('host_routes' in b) set.host_routes = toJson(b.host_routes);
+    if ('enable_dhcp' in b) set.enable_dhcp = bit(b.enable_dhcp as boolean);
+    if ('service_types' in b) set.service_types = toJson(b.service_types);
+    for (const k of ['ipv6_ra_mode', 'ipv6_address_mode'] as const) {
+      if (!(k in b)) continue;
+      if (s.ip_version === 4 && b[k] !== null) throw invalidInput(`${k} can only be set on IPv6 subnets.`);
+      set[k] = b[k] as string | null;
+    }
+    await op.db.updateTable('neutron_subnets').set(set).where('id', '=', id).execute();
+    await sync(op, 'network', s.network_id);
+  },
+
+  async remove(op, id) {
+    const s = await visibleSubnet(op, id);
+    const net = await visibleNetwork(op, s.network_id);
+    if (!owns(op.ctx, s.project_id) && !owns(op.ctx, net.project_id)) throw policyRefused('rule:delete_subnet');
+    requireWriter(op.ctx, 'delete_subnet');
+    const used = await op.db
+      .selectFrom('neutron_ip_allocations')
+      .select('port_id')
+      .where('subnet_id', '=', id)
+      .executeTakeFirst();
+    if (used)
+      throw new Conflict(
+        `Unable to complete operation on subnet ${id}: One or more ports have an IP allocation from this subnet.`,
+        'SubnetInUse',
+      );
+    await dropTags(op.db, [id]);
+    await op.db.deleteFrom('neutron_subnets').where('id', '=', id).execute();
+    await bumpNetwork(op, s.network_id);
+    await sync(op, 'network', s.network_id);
+  },
+};

@@ -1,0 +1,256 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloud, testCloud } from '../../helpers.js';
+import { expectNeutronError, neutron } from './helpers.js';
+
+describe('network: IPAM', () => {
+  let t: TestCloud;
+  let api: ReturnType<typeof neutron>;
+  const net = async (name: string) =>
+    (await api('POST', 'networks', { network: { name } }, 'demo')).body.network.id as string;
+  const subnet = async (networkId: string, cidr: string, extra: object = {}) => {
+    const res = await api(
+      'POST',
+      'subnets',
+      { subnet: { network_id: networkId, ip_version: cidr.includes(':') ? 6 : 4, cidr, ...extra } },
+      'demo',
+    );
+    expect(res.status).toBe(201);
+    return res.body.subnet;
+  };
+  beforeAll(async () => {
+    t = await testCloud();
+    api = neutron(t);
+  });
+  afterAll(() => t.close());
+
+  it("gives Neutron's defaults: gateway first host, pool around it, no network or broadcast", async () => {
+    const s = await subnet(await net('defaults'), '192.168.7.0/24', { dns_nameservers: ['8.8.8.8'] });
+    expect(s).toMatchObject({
+      gateway_ip: '192.168.7.1',
+      allocation_pools: [{ start: '192.168.7.2', end: '192.168.7.254' }],
+      enable_dhcp: true,
+      dns_nameservers: ['8.8.8.8'],
+    });
+    const mid = await subnet(await net('mid-gw'), '10.20.0.0/28', { gateway_ip: '10.20.0.5' });
+    expect(mid.allocation_pools).toEqual([
+      { start: '10.20.0.1', end: '10.20.0.4' },
+      { start: '10.20.0.6', end: '10.20.0.14' },
+    ]);
+    const v6 = await subnet(await net('v6'), '2001:db8:1::/64');
+    expect(v6.gateway_ip).toBe('2001:db8:1::1');
+    expect(v6.allocation_pools).toEqual([{ start: '2001:db8:1::2', end: '2001:db8:1:0:ffff:ffff:ffff:ffff' }]);
+  });
+
+  it('never hands out gateway, network or broadcast, never twice, and then fails with IpAddressGenerationFailure', async () => {
+    const n = await net('small');
+    const s = await subnet(n, '10.9.0.0/29');
+    const got: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const p = await api('POST', 'ports', { port: { network_id: n } }, 'demo');
+      expect(p.status).toBe(201);
+      got.push(p.body.port.fixed_ips[0].ip_address);
+    }
+    expect(got.sort()).toEqual(['10.9.0.2', '10.9.0.3', '10.9.0.4', '10.9.0.5', '10.9.0.6']);
+    const full = await api('POST', 'ports', { port: { network_id: n } }, 'demo');
+    expectNeutronError(full, 409, 'IpAddressGenerationFailure');
+    expect(full.body.NeutronError.message).toBe(`No more IP addresses available on network ${n}.`);
+    // nothing half-made: the refused port does not exist
+    expect((await api('GET', `ports?network_id=${n}`, undefined, 'demo')).body.ports).toHaveLength(5);
+    const avail = (await api('GET', `network-ip-availabilities/${n}`)).body.network_ip_availability;
+    expect(avail).toMatchObject({ total_ips: 5, used_ips: 5 });
+    expect(avail.subnet_ip_availability[0].subnet_id).toBe(s.id);
+  });
+
+  it('hands out distinct addresses to 50 concurrent port creates', async () => {
+    const n = await net('busy');
+    await subnet(n, '10.50.0.0/24');
+    const results = await Promise.all(
+      Array.from({ length: 50 }, () => api('POST', 'ports', { port: { network_id: n } }, 'demo')),
+    );
+    expect(results.every((r) => r.status === 201)).toBe(true);
+    const ips = results.map((r) => r.body.port.fixed_ips[0].ip_address as string);
+    expect(new Set(ips).size).toBe(50);
+    for (const ip of ips) expect(['10.50.0.0', '10.50.0.1', '10.50.0.255']).not.toContain(ip);
+    const macs = results.map((r) => r.body.port.mac_address as string);
+    expect(new Set(macs).size).toBe(50);
+    for (const m of macs) expect(m).toMatch(/^fa:16:3e(:[0-9a-f]{2}){3}$/);
+  });
+
+  it('gives a chosen address once, and refuses one outside the subnet', async () => {
+    const n = await net('fixed');
+    const s = await subnet(n, '192.168.1.0/24');
+    const ok = await api(
+      'POST',
+      'ports',
+      { port: { network_id: n, fixed_ips: [{ subnet_id: s.id, ip_address: '192.168.1.4' }] } },
+      'demo',
+    );
+    expect(ok.body.port.fixed_ips).toEqual([{ subnet_id: s.id, ip_address: '192.168.1.4' }]);
+    const dup = await api(
+      'POST',
+      'ports',
+      { port: { network_id: n, fixed_ips: [{ subnet_id: s.id, ip_address: '192.168.1.4' }] } },
+      'demo',
+    );
+    expectNeutronError(dup, 409, 'IpAddressAlreadyAllocated');
+    expect(dup.body.NeutronError.message).toBe(`IP address 192.168.1.4 already allocated in subnet ${s.id}`);
+    expectNeutronError(
+      await api(
+        'POST',
+        'ports',
+        { port: { network_id: n, fixed_ips: [{ subnet_id: s.id, ip_address: '10.0.0.9' }] } },
+        'demo',
+      ),
+      400,
+      'InvalidIpForSubnet',
+    );
+    expectNeutronError(
+      await api(
+        'POST',
+        'ports',
+        { port: { network_id: n, fixed_ips: [{ subnet_id: s.id, ip_address: '192.168.1.255' }] } },
+        'demo',
+      ),
+      400,
+      'InvalidIpForSubnet',
+    );
+    expectNeutronError(
+      await api('POST', 'ports', { port: { network_id: n, fixed_ips: [{ ip_address: '172.16.0.1' }] } }, 'demo'),
+      400,
+      'InvalidIpForNetwork',
+    );
+    // an address outside the pools but inside the CIDR may be chosen
+    const outside = await subnet(await net('pools'), '10.77.0.0/24', {
+      allocation_pools: [{ start: '10.77.0.10', end: '10.77.0.20' }],
+    });
+    const p = await api(
+      'POST',
+      'ports',
+      { port: { network_id: outside.network_id, fixed_ips: [{ ip_address: '10.77.0.100' }] } },
+      'demo',
+    );
+    expect(p.status).toBe(201);
+    // changing a port's addresses frees the old one
+    const moved = await api(
+      'PUT',
+      `ports/${ok.body.port.id}`,
+      { port: { fixed_ips: [{ subnet_id: s.id, ip_address: '192.168.1.9' }] } },
+      'demo',
+    );
+    expect(moved.body.port.fixed_ips[0].ip_address).toBe('192.168.1.9');
+    const again = await api(
+      'POST',
+      'ports',
+      { port: { network_id: n, fixed_ips: [{ ip_address: '192.168.1.4' }] } },
+      'demo',
+    );
+    expect(again.status).toBe(201);
+  });
+
+  it('checks pools and gateway as Neutron does', async () => {
+    const n = await net('checks');
+    expectNeutronError(
+      await api(
+        'POST',
+        'subnets',
+        {
+          subnet: {
+            network_id: n,
+            ip_version: 4,
+            cidr: '10.1.0.0/24',
+            gateway_ip: '10.1.0.5',
+            allocation_pools: [{ start: '10.1.0.2', end: '10.1.0.10' }],
+          },
+        },
+        'demo',
+      ),
+      409,
+      'GatewayConflictWithAllocationPools',
+    );
+    expectNeutronError(
+      await api(
+        'POST',
+        'subnets',
+        {
+          subnet: {
+            network_id: n,
+            ip_version: 4,
+            cidr: '10.1.0.0/24',
+            allocation_pools: [{ start: '10.1.0.2', end: '10.1.1.10' }],
+          },
+        },
+        'demo',
+      ),
+      400,
+      'OutOfBoundsAllocationPool',
+    );
+    expectNeutronError(
+      await api(
+        'POST',
+        'subnets',
+        {
+          subnet: {
+            network_id: n,
+            ip_version: 4,
+            cidr: '10.1.0.0/24',
+            allocation_pools: [{ start: '10.1.0.20', end: '10.1.0.10' }],
+          },
+        },
+        'demo',
+      ),
+      400,
+      'InvalidAllocationPool',
+    );
+    expectNeutronError(
+      await api('POST', 'subnets', { subnet: { network_id: n, ip_version: 4, cidr: '10.1.0.5/24' } }, 'demo'),
+      400,
+      'InvalidInput',
+    );
+    expectNeutronError(
+      await api('POST', 'subnets', { subnet: { network_id: n, ip_version: 6, cidr: '10.1.0.0/24' } }, 'demo'),
+      400,
+      'InvalidInput',
+    );
+    expectNeutronError(
+      await api('POST', 'subnets', { subnet: { network_id: n, ip_version: 4, cidr: 'banana' } }, 'demo'),
+      400,
+      'InvalidInput',
+    );
+    await subnet(n, '10.1.0.0/24');
+    expectNeutronError(
+      await api('POST', 'subnets', { subnet: { network_id: n, ip_version: 4, cidr: '10.1.0.128/25' } }, 'demo'),
+      400,
+      'InvalidInput',
+    );
+    expectNeutronError(
+      await api(
+        'POST',
+        'subnets',
+        { subnet: { network_id: '6b0e5c4c-0000-4000-8000-000000000000', ip_version: 4, cidr: '10.3.0.0/24' } },
+        'demo',
+      ),
+      404,
+      'NetworkNotFound',
+    );
+  });
+
+  it('sets dns nameservers and host routes on a subnet, and refuses deleting one in use', async () => {
+    const n = await net('dns');
+    const s = await subnet(n, '10.2.2.0/24');
+    const upd = await api(
+      'PUT',
+      `subnets/${s.id}`,
+      { subnet: { dns_nameservers: ['1.1.1.1'], host_routes: [{ destination: '10.3.0.0/24', nexthop: '10.2.2.7' }] } },
+      'demo',
+    );
+    expect(upd.body.subnet).toMatchObject({
+      dns_nameservers: ['1.1.1.1'],
+      host_routes: [{ destination: '10.3.0.0/24', nexthop: '10.2.2.7' }],
+    });
+    const p = (await api('POST', 'ports', { port: { network_id: n } }, 'demo')).body.port;
+    expectNeutronError(await api('DELETE', `subnets/${s.id}`, undefined, 'demo'), 409, 'SubnetInUse');
+    expectNeutronError(await api('GET', `subnets/${s.id}`, undefined, 'alt_demo'), 404, 'SubnetNotFound');
+    await api('DELETE', `ports/${p.id}`, undefined, 'demo');
+    expect((await api('DELETE', `subnets/${s.id}`, undefined, 'demo')).status).toBe(204);
+  });
+});
