@@ -1,3 +1,5 @@
+import { imageResourceTypes, registerImageConstraints } from '../../image/heat/index.js';
+import { networkResourceTypes, registerNetworkConstraints } from '../../network/heat/index.js';
 import { registerResourceType } from '../engine/registry.js';
 import { noneResource } from './none.js';
 import { randomString } from './random-string.js';
@@ -20,8 +22,12 @@ const TYPES = [
   multipartMime,
   waitConditionHandle,
   waitCondition,
+  ...networkResourceTypes,
+  ...imageResourceTypes,
 ];
 
 export function registerResourceTypes(): void {
   for (const t of TYPES) registerResourceType(t);
+  registerNetworkConstraints();
+  registerImageConstraints();
 }
