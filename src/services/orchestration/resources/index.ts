@@ -1,5 +1,6 @@
 import { imageResourceTypes, registerImageConstraints } from '../../image/heat/index.js';
 import { networkResourceTypes, registerNetworkConstraints } from '../../network/heat/index.js';
+import { registerVolumeConstraints, volumeResourceTypes } from '../../volume/heat/index.js';
 import { registerResourceType } from '../engine/registry.js';
 import { noneResource } from './none.js';
 import { randomString } from './random-string.js';
@@ -24,10 +25,12 @@ const TYPES = [
   waitCondition,
   ...networkResourceTypes,
   ...imageResourceTypes,
+  ...volumeResourceTypes,
 ];
 
 export function registerResourceTypes(): void {
   for (const t of TYPES) registerResourceType(t);
   registerNetworkConstraints();
   registerImageConstraints();
+  registerVolumeConstraints();
 }
