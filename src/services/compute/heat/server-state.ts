@@ -6,7 +6,8 @@ import { NovaError, nova } from './nova.js';
 
 /** Waits until the server reaches one of `wanted`; ERROR fails with Nova's fault, as Heat reports it. */
 export async function waitFor(r: ResourceContext, wanted: string[]): Promise<Record<string, any>> {
-  for (;;) {
+  // back off: many servers waiting at once must not keep Nova's API busy
+  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
     const s = (await nova(r.cloud, r.caller, 'GET', `/servers/${r.physicalId}`)).server;
     if (wanted.includes(s.status)) return s;
     if (s.status === 'ERROR') {
@@ -16,13 +17,13 @@ export async function waitFor(r: ResourceContext, wanted: string[]): Promise<Rec
         `Went to status ERROR due to "Message: ${fault.message ?? 'Unknown'}, Code: ${fault.code ?? 'Unknown'}"`,
       );
     }
-    await r.sleep(50);
+    await r.sleep(delay);
   }
 }
 
 /** Waits until Nova no longer has the server. */
 export async function waitGone(r: ResourceContext): Promise<void> {
-  for (;;) {
+  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
     try {
       const s = (await nova(r.cloud, r.caller, 'GET', `/servers/${r.physicalId}`)).server;
       if (s.status === 'DELETED' || s.status === 'SOFT_DELETED') return;
@@ -32,7 +33,7 @@ export async function waitGone(r: ResourceContext): Promise<void> {
       if (e instanceof NovaError && e.status === 404) return;
       throw e;
     }
-    await r.sleep(50);
+    await r.sleep(delay);
   }
 }
 
