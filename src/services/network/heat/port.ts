@@ -29,7 +29,7 @@ async function apiBody(r: ResourceContext, props: Props, changed?: string[]) {
     body.security_groups = await Promise.all(
       (props.security_groups as string[]).map((g) => findId(r.cloud, r.caller, 'security_group', g)),
     );
-  if (changed && changed.includes('value_specs')) Object.assign(body, props.value_specs);
+  if (changed?.includes('value_specs')) Object.assign(body, props.value_specs);
   return body;
 }
 
