@@ -21,6 +21,7 @@ import { serverGroupRoutes } from './routes/server-groups.js';
 import { serverInfoRoutes } from './routes/server-info.js';
 import { serverRoutes } from './routes/servers.js';
 import { versionRoutes } from './routes/versions.js';
+import { volumeAttachmentRoutes } from './routes/volume-attachments.js';
 import { registerBuildTasks } from './servers/build.js';
 import { registerOperationTasks } from './servers/operations.js';
 import { cdb } from './store.js';
@@ -42,6 +43,7 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   await serverInfoRoutes(app, cloud);
   await serverGroupRoutes(app, cloud);
   await securityGroupProxyRoutes(app, cloud);
+  await volumeAttachmentRoutes(app, cloud);
 }
 
 /** First start: DevStack's flavors and the one host's services. Later starts change nothing. */

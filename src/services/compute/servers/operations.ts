@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Cloud } from '../../../cloud.js';
 import { type GuestFlavor, PowerState } from '../../../drivers/compute/driver.js';
 import { now } from '../../../server/time.js';
+import { complete, release, volumeLocation } from '../cinder.js';
 import { computeDriver } from '../driver.js';
 import type { EmbeddedFlavor } from '../flavors.js';
 import { failSnapshot, finishSnapshot } from '../glance.js';
@@ -22,6 +23,8 @@ import { changeColumns, type Instance, type InstanceChange, updateInstance } fro
 // and records the fault.
 
 export interface OperationArgs {
+  volumeId?: string;
+  bdmId?: number;
   type?: 'SOFT' | 'HARD';
   flavor?: EmbeddedFlavor;
   imageRef?: string;
@@ -36,6 +39,8 @@ interface Operation {
   event: string;
   /** On failure: 'error' puts the instance in ERROR, 'keep' leaves its vm_state. */
   onFailure: 'keep' | 'error';
+  /** Runs without a task_state of its own (volume attach/detach): never touches task_state. */
+  taskless?: boolean;
   run(cloud: Cloud, i: Instance, args: OperationArgs): Promise<InstanceChange>;
 }
 
@@ -53,6 +58,44 @@ function guestFlavor(f: EmbeddedFlavor): GuestFlavor {
 }
 
 export const OPERATIONS: Record<string, Operation> = {
+  attachVolume: {
+    event: 'compute_attach_volume',
+    onFailure: 'keep',
+    taskless: true,
+    async run(cloud, i, args) {
+      const db = cdb(cloud);
+      const b = await db.selectFrom('nova_bdms').selectAll().where('id', '=', args.bdmId!).executeTakeFirst();
+      if (!b?.attachment_id || !b.volume_id) return {};
+      const volume = { volume_id: b.volume_id, device: b.device_name!, path: volumeLocation(cloud, b.volume_id) };
+      try {
+        await computeDriver(cloud).attachVolume(i.uuid, volume);
+        await complete(cloud, b.attachment_id, volume.device, i.host);
+      } catch (e) {
+        // the guest does not see it: the volume goes back to available and the mapping away
+        await computeDriver(cloud)
+          .detachVolume(i.uuid, b.volume_id)
+          .catch(() => undefined);
+        await release(cloud, b.attachment_id);
+        await db.deleteFrom('nova_bdms').where('id', '=', b.id).execute();
+        throw e;
+      }
+      return {};
+    },
+  },
+  detachVolume: {
+    event: 'compute_detach_volume',
+    onFailure: 'keep',
+    taskless: true,
+    async run(cloud, i, args) {
+      const db = cdb(cloud);
+      const b = await db.selectFrom('nova_bdms').selectAll().where('id', '=', args.bdmId!).executeTakeFirst();
+      if (!b) return {};
+      await computeDriver(cloud).detachVolume(i.uuid, b.volume_id!);
+      if (b.attachment_id) await release(cloud, b.attachment_id);
+      await db.deleteFrom('nova_bdms').where('id', '=', b.id).execute();
+      return {};
+    },
+  },
   stop: {
     event: 'compute_stop_instance',
     onFailure: 'keep',
@@ -212,12 +255,12 @@ export async function runOperation(
   const started = now();
   try {
     const change = await op.run(cloud, i, payload.args ?? {});
-    await finish(cloud, uuid, { ...change, task_state: null });
+    await finish(cloud, uuid, op.taskless ? change : { ...change, task_state: null });
     await recordEvent(db, payload.actionId, op.event, started, i.host);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     await finish(cloud, uuid, {
-      task_state: null,
+      ...(op.taskless ? {} : { task_state: null }),
       ...(op.onFailure === 'error' ? { vm_state: VmState.ERROR } : {}),
       faultInfo: fault(500, err.message, err),
     });
