@@ -1,4 +1,5 @@
 import type { Service } from '../service.js';
+import { registerBackupTasks } from './backups.js';
 import { formatError } from './errors.js';
 import { migrations } from './migrations.js';
 import { volumeApi } from './routes/index.js';
@@ -21,6 +22,7 @@ export const volume: Service = {
   },
   async bootstrap(cloud) {
     registerVolumeTasks(cloud);
+    registerBackupTasks(cloud);
     await seedVolumeTypes(vdb(cloud));
   },
 };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { volumeMicroversion } from '../microversion.js';
+import { backupRoutes } from './backups.js';
 import { metadataRoutes } from './metadata.js';
 import { miscRoutes } from './misc.js';
 import { quotaRoutes } from './quotas.js';
@@ -10,7 +11,16 @@ import { v3RootRoute, versionRoutes } from './versions.js';
 import { volumeActionRoutes } from './volume-actions.js';
 import { volumeRoutes } from './volumes.js';
 
-const API = [volumeRoutes, volumeActionRoutes, metadataRoutes, snapshotRoutes, typeRoutes, quotaRoutes, miscRoutes];
+const API = [
+  backupRoutes,
+  volumeRoutes,
+  volumeActionRoutes,
+  metadataRoutes,
+  snapshotRoutes,
+  typeRoutes,
+  quotaRoutes,
+  miscRoutes,
+];
 
 /**
  * /volume (versions), /volume/v3 (its version document) and the API under
