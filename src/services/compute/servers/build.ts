@@ -2,7 +2,8 @@ import type { Cloud } from '../../../cloud.js';
 import { PowerState } from '../../../drivers/compute/driver.js';
 import { isoSeconds, now } from '../../../server/time.js';
 import { computeDriver } from '../driver.js';
-import { computeService, serviceIsUp } from '../host.js';
+import { removeShelvedImage } from '../glance.js';
+import { computeService, serviceIsUp, zoneOfHost } from '../host.js';
 import { buildConfigDrive } from '../metadata/config-drive.js';
 import { allocateForInstance, deallocateForInstance } from '../neutron.js';
 import { TaskState, VmState } from '../states.js';
@@ -70,7 +71,10 @@ async function schedule(cloud: Cloud, i: Instance): Promise<{ host: string; node
     }
   }
   // an instance is in its host's zone once placed, whether or not it asked for one
-  return { host: svc.host, node: info.hypervisor_hostname, availability_zone: svc.zone };
+  const zone = await zoneOfHost(db, svc.host);
+  if (i.availability_zone && i.availability_zone !== zone)
+    throw new NoValidHost(`no host in availability zone ${i.availability_zone}`);
+  return { host: svc.host, node: info.hypervisor_hostname, availability_zone: zone };
 }
 
 async function build(cloud: Cloud, uuid: string, actionId: number | undefined): Promise<void> {
@@ -153,6 +157,7 @@ async function destroy(cloud: Cloud, uuid: string, actionId: number | undefined)
   await computeDriver(cloud).destroy(uuid);
   await deallocateForInstance(cloud, uuid);
   await disconnectVolumes(cloud, uuid);
+  if (i.sys.shelved_image_id) await removeShelvedImage(cloud, i.sys.shelved_image_id);
   const at = now();
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('nova_console_tokens').where('instance_uuid', '=', uuid).execute();

@@ -8,7 +8,7 @@ import { toJson } from '../../../store/json.js';
 import { policyDenied } from '../api.js';
 import { embedFlavor, getFlavor } from '../flavors.js';
 import { type BootImage, bootImage } from '../glance.js';
-import { DEFAULT_AZ } from '../host.js';
+import { DEFAULT_AZ, hostZones } from '../host.js';
 import { validateRequestedNetworks } from '../neutron.js';
 import { checkInstanceQuota, checkMetadataQuota, limitsFor } from '../quotas.js';
 import { TaskState, VmState } from '../states.js';
@@ -75,13 +75,21 @@ function requestedNetworks(req: FastifyRequest, raw: unknown): RequestedNetwork[
   return out;
 }
 
-/** The availability zone asked for: only "nova" exists; "nova:host" forces the host (admins). */
-function availabilityZone(req: FastifyRequest, raw: string | undefined): string | null {
+/** The availability zone asked for: one of the compute hosts' zones; "zone:host" forces the host (admins). */
+async function availabilityZone(cloud: Cloud, req: FastifyRequest, raw: string | undefined): Promise<string | null> {
   if (raw === undefined) return null;
   const [zone, host, node] = raw.split(':');
   if ((host || node) && !req.auth.isAdmin) throw policyDenied('os_compute_api:servers:create:forced_host');
-  if (zone !== DEFAULT_AZ && zone !== '') throw new BadRequest('The requested availability zone is not available');
-  return zone || null;
+  if (zone === '') return null;
+  const computes = await cdb(cloud)
+    .selectFrom('nova_services')
+    .select(['host', 'disabled'])
+    .where('binary', '=', 'nova-compute')
+    .execute();
+  const zones = await hostZones(cdb(cloud));
+  if (!computes.some((c) => !c.disabled && (zones.get(c.host) ?? DEFAULT_AZ) === zone))
+    throw new BadRequest('The requested availability zone is not available');
+  return zone;
 }
 
 function checkImageFits(image: BootImage, flavor: { memory_mb: number; root_gb: number }): void {
@@ -160,7 +168,7 @@ export async function createServers(cloud: Cloud, req: FastifyRequest): Promise<
       ((s.security_groups ?? [{ name: 'default' }]) as { name?: string }[]).map((g) => g.name).filter(Boolean),
     ),
   ] as string[];
-  const az = availabilityZone(req, s.availability_zone);
+  const az = await availabilityZone(cloud, req, s.availability_zone);
   const networks = requestedNetworks(req, s.networks);
   if (Array.isArray(networks) && maxCount > 1 && networks.some((n) => n.port_id))
     throw new BadRequest(
