@@ -1,6 +1,7 @@
 import { BadRequest, Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { fromJson, toJson } from '../../store/json.js';
+import { autoSchedule, L3, unschedule } from './agents.js';
 import { type AttrMap, bool as boolCheck, dict, listOf, str } from './attributes.js';
 import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
 import { invalidAttr, notFound } from './errors.js';
@@ -208,6 +209,7 @@ export const routers: Resource = {
       const gw = await setGateway(op, row, b.external_gateway_info as GatewayInfo);
       await op.db.updateTable('neutron_routers').set(gw).where('id', '=', id).execute();
     }
+    await autoSchedule(op.db, id, L3);
     await sync(op, 'router', id);
     return id;
   },
@@ -245,6 +247,7 @@ export const routers: Resource = {
     if (iface) throw new Conflict(`Router ${id} still has ports`, 'RouterInUse');
     if (r.gw_port_id) await setGateway(op, r, null);
     await dropTags(op.db, [id]);
+    await unschedule(op.db, id);
     await op.db.deleteFrom('neutron_routers').where('id', '=', id).execute();
     await sync(op, 'router', id);
   },

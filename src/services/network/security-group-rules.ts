@@ -1,7 +1,7 @@
 import { BadRequest, Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { isoSeconds, now } from '../../server/time.js';
-import { type AttrMap, nullableStr, oneOf, str, uuid as uuidCheck } from './attributes.js';
+import { type AttrMap, nullableStr, oneOf, str } from './attributes.js';
 import { type Op, oneValue, type Resource } from './common.js';
 import { invalidInput, notFound } from './errors.js';
 import { formatCidr, parseCidr } from './ip.js';
@@ -92,7 +92,8 @@ const attrs: AttrMap = {
   port_range_min: { post: true, default: null, check: port },
   port_range_max: { post: true, default: null, check: port },
   remote_ip_prefix: { post: true, default: null, check: prefix },
-  remote_group_id: { post: true, default: null, check: (v, a) => (v === null ? null : uuidCheck(v, a)) },
+  // not checked as a UUID: Neutron looks it up and answers 404 SecurityGroupNotFound
+  remote_group_id: { post: true, default: null, check: (v, a) => (v === null ? null : str(255)(v, a)) },
   remote_address_group_id: { post: true, default: null },
   description: { post: true, put: true, default: '', check: nullableStr(255) },
 };
