@@ -3,7 +3,7 @@ import { uuid } from '../../server/ids.js';
 import { fromJson, toJson } from '../../store/json.js';
 import { unschedule } from './agents.js';
 import { type AttrMap, bool as boolCheck, int, listOf, oneOf, str } from './attributes.js';
-import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
+import { bumped, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
 import { notFound, policyRefused } from './errors.js';
 import { owns, requireOwner, requireWriter, seesNetwork } from './policy.js';
 import { deletePortRow } from './ports.js';
@@ -103,10 +103,7 @@ export const networks: Resource = {
       query = query.where((eb) =>
         eb.or([eb('project_id', '=', op.ctx.projectId ?? ''), eb('shared', '=', 1), eb('external', '=', 1)]),
       );
-    for (const key of ['id', 'name'] as const) {
-      const v = oneValue(q, key);
-      if (v !== undefined) query = query.where(key, '=', v);
-    }
+    query = pushDown(query, q, ['id', 'name']);
     return views(op, await query.orderBy('created_at').orderBy('id').execute());
   },
 

@@ -3,7 +3,7 @@ import { Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { now } from '../../server/time.js';
 import { type AttrMap, bool as boolCheck, str } from './attributes.js';
-import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
+import { bumped, newStandard, type Op, oneValue, pushDown, type Resource, standardView } from './common.js';
 import { notFound } from './errors.js';
 import { owns, requireOwner, requireWriter } from './policy.js';
 import type { Query, View } from './query.js';
@@ -152,10 +152,7 @@ export const securityGroups: Resource = {
     if (project && owns(op.ctx, project)) await op.db.transaction().execute((trx) => ensureDefaultGroup(trx, project));
     let query = op.db.selectFrom('neutron_security_groups').selectAll();
     if (!op.ctx.isAdmin) query = query.where('project_id', '=', op.ctx.projectId ?? '');
-    for (const key of ['id', 'name'] as const) {
-      const v = oneValue(q, key);
-      if (v !== undefined) query = query.where(key, '=', v);
-    }
+    query = pushDown(query, q, ['id', 'name']);
     return views(op.db, await query.orderBy('created_at').orderBy('id').execute());
   },
 

@@ -13,7 +13,7 @@ import {
   str,
   subnetCidr,
 } from './attributes.js';
-import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
+import { bumped, bumpRevision, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
 import { invalidAttr, invalidInput, notFound, policyRefused } from './errors.js';
 import { formatCidr, formatIp, lastAddress, parseCidr, parseIp } from './ip.js';
 import { checkPools, defaultPools, type Pool } from './ipam.js';
@@ -146,15 +146,6 @@ function checkLimits(b: Record<string, unknown>, id: string): void {
     );
 }
 
-async function bumpNetwork(op: Op, networkId: string): Promise<void> {
-  const n = await op.db
-    .selectFrom('neutron_networks')
-    .select('revision_number')
-    .where('id', '=', networkId)
-    .executeTakeFirstOrThrow();
-  await op.db.updateTable('neutron_networks').set(bumped(n)).where('id', '=', networkId).execute();
-}
-
 export const subnets: Resource = {
   member: 'subnet',
   collection: 'subnets',
@@ -171,10 +162,11 @@ export const subnets: Resource = {
         eb.or([eb('s.project_id', '=', me), eb('n.project_id', '=', me), eb('n.shared', '=', 1)]),
       );
     }
-    for (const key of ['id', 'name', 'network_id'] as const) {
-      const v = oneValue(q, key);
-      if (v !== undefined) query = query.where(`s.${key}`, '=', v);
-    }
+    query = pushDown(query, q, [
+      ['id', 's.id'],
+      ['name', 's.name'],
+      ['network_id', 's.network_id'],
+    ]);
     const rows = await query.orderBy('s.created_at').orderBy('s.id').execute();
     const tags = await tagsOf(
       op.db,
@@ -252,7 +244,7 @@ export const subnets: Resource = {
         service_types: toJson(b.service_types),
       })
       .execute();
-    await bumpNetwork(op, net.id);
+    await bumpRevision(op.db, 'neutron_networks', net.id);
     if (b.enable_dhcp) await autoSchedule(op.db, net.id, DHCP);
     await sync(op, 'network', net.id);
     return id;
@@ -322,7 +314,7 @@ export const subnets: Resource = {
       );
     await dropTags(op.db, [id]);
     await op.db.deleteFrom('neutron_subnets').where('id', '=', id).execute();
-    await bumpNetwork(op, s.network_id);
+    await bumpRevision(op.db, 'neutron_networks', s.network_id);
     await sync(op, 'network', s.network_id);
   },
 };
