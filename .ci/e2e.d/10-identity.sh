@@ -6,5 +6,5 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 "$HERE/guide-check.sh" identity || status=1
 TEMPEST_WS=${TEMPEST_WS_IDENTITY:-/tmp/tempest-identity} \
-  "$HERE/tempest-floor.sh" '^tempest\.api\.identity\.(v3|admin\.v3)' 95 70 --concurrency 2 || status=1
+  "$HERE/tempest-floor.sh" '^tempest\.api\.identity\.(v3|admin\.v3)' 125 95 --concurrency 2 || status=1
 exit $status

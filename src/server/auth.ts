@@ -33,6 +33,8 @@ export interface AuthContext {
   issuedAt: string;
   expiresAt: string;
   applicationCredentialId?: string;
+  /** Set on trust-scoped tokens (OS-TRUST). */
+  trustId?: string;
 }
 
 declare module 'fastify' {

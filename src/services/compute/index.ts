@@ -6,13 +6,23 @@ import { MICROVERSIONS } from './api.js';
 import { formatError } from './errors.js';
 import { seedFlavors } from './flavors.js';
 import { seedServices } from './host.js';
+import { startMetadataListener, stopMetadataListener } from './metadata/service.js';
 import { migrations } from './migrations.js';
+import { consolePageRoutes, consoleRoutes } from './routes/consoles.js';
 import { flavorExtraRoutes } from './routes/flavor-extras.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { hostRoutes } from './routes/hosts.js';
 import { keypairRoutes } from './routes/keypairs.js';
 import { quotaRoutes } from './routes/quotas.js';
+import { securityGroupProxyRoutes } from './routes/security-groups.js';
+import { serverActionRoutes } from './routes/server-actions.js';
+import { serverDataRoutes } from './routes/server-data.js';
+import { serverGroupRoutes } from './routes/server-groups.js';
+import { serverInfoRoutes } from './routes/server-info.js';
+import { serverRoutes } from './routes/servers.js';
 import { versionRoutes } from './routes/versions.js';
+import { registerBuildTasks } from './servers/build.js';
+import { registerOperationTasks } from './servers/operations.js';
 import { cdb } from './store.js';
 
 /** Every /compute/v2.1 route, each request negotiated to a microversion first. */
@@ -25,6 +35,13 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   await keypairRoutes(app, cloud);
   await quotaRoutes(app, cloud);
   await hostRoutes(app, cloud);
+  await serverRoutes(app, cloud);
+  await serverActionRoutes(app, cloud);
+  await consoleRoutes(app, cloud);
+  await serverDataRoutes(app, cloud);
+  await serverInfoRoutes(app, cloud);
+  await serverGroupRoutes(app, cloud);
+  await securityGroupProxyRoutes(app, cloud);
 }
 
 /** First start: DevStack's flavors and the one host's services. Later starts change nothing. */
@@ -46,8 +63,15 @@ export const compute: Service = {
   migrations,
   formatError,
   async register(app, cloud) {
+    registerBuildTasks(cloud);
+    registerOperationTasks(cloud);
+    app.addHook('onClose', () => stopMetadataListener(cloud));
     await versionRoutes(app);
+    await consolePageRoutes(app, cloud);
     await app.register(async (scope) => v21(scope, cloud), { prefix: '/v2.1' });
   },
   bootstrap,
+  onListen: async (cloud) => {
+    await startMetadataListener(cloud);
+  },
 };

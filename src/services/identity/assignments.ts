@@ -114,9 +114,14 @@ function below(projects: ProjectRow[], targetId: string): ProjectRow[] {
 /**
  * Keystone's effective mode: per-user assignments on projects and domains
  * (never system ones), with groups, inheritance and implied roles expanded
- * and domain-specific roles stripped.
+ * and domain-specific roles stripped (trusts keep them: they delegate what
+ * was granted, aliases included).
  */
-export async function effectiveAssignments(cloud: Cloud, f: AssignmentFilters): Promise<Assignment[]> {
+export async function effectiveAssignments(
+  cloud: Cloud,
+  f: AssignmentFilters,
+  stripDomainRoles = true,
+): Promise<Assignment[]> {
   const world = await loadWorld(cloud);
   const grants = (await idb(cloud).selectFrom('assignments').selectAll().execute())
     .map(fromRow)
@@ -164,7 +169,7 @@ export async function effectiveAssignments(cloud: Cloud, f: AssignmentFilters): 
     }
   }
   return out.filter((a) => {
-    if (world.domainRoles.has(a.roleId)) return false;
+    if (stripDomainRoles && world.domainRoles.has(a.roleId)) return false;
     if (f.userId && a.userId !== f.userId) return false;
     if (f.roleId && a.roleId !== f.roleId) return false;
     if (f.projectIds && !(a.projectId && f.projectIds.includes(a.projectId))) return false;

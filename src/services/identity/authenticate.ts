@@ -1,6 +1,6 @@
 import type { Cloud } from '../../cloud.js';
 import type { AuthContext } from '../../server/auth.js';
-import { BadRequest, NotFound, Unauthorized } from '../../server/errors.js';
+import { BadRequest, Forbidden, NotFound, Unauthorized } from '../../server/errors.js';
 import { verifyPassword } from './passwords.js';
 import {
   effectiveRoleIds,
@@ -162,7 +162,6 @@ async function resolveScope(cloud: Cloud, scope: unknown): Promise<Scope | null 
     if (obj(s.system, 'scope.system').all !== true) throw new BadRequest('System scope must be {"all": true}.');
     return { system: true };
   }
-  if (s['OS-TRUST:trust']) throw new Unauthorized('Trusts are not supported.');
   throw new BadRequest('Expecting to find project, domain or system in scope.');
 }
 
@@ -170,6 +169,10 @@ async function resolveScope(cloud: Cloud, scope: unknown): Promise<Scope | null 
 export async function authenticate(cloud: Cloud, body: unknown): Promise<IssueRequest> {
   const auth = obj(obj(body, 'body').auth, 'auth');
   const who = await identify(cloud, obj(auth.identity, 'identity'));
+  if (who.base?.trustId)
+    throw new Forbidden('You are not authorized to perform the requested action: rescope a trust token.');
+  const trustRef = auth.scope && typeof auth.scope === 'object' ? (auth.scope as Json)['OS-TRUST:trust'] : undefined;
+  if (trustRef !== undefined) return trustScoped(cloud, who, str(obj(trustRef, 'scope.OS-TRUST:trust').id, 'id'));
   let scope = await resolveScope(cloud, auth.scope);
   if (who.appCred) {
     if (scope !== undefined) throw new Unauthorized('Application credentials cannot request a scope.');
@@ -192,7 +195,7 @@ export async function authenticate(cloud: Cloud, body: unknown): Promise<IssueRe
   return {
     userId: who.userId,
     scope,
-    methods: who.base ? [...new Set([...who.base.methods, ...who.methods.filter((m) => m !== 'token')])] : who.methods,
+    methods: who.base ? [...new Set([...who.base.methods, ...who.methods])] : who.methods,
     expiresAt: who.base?.expiresAt,
     parentAuditId: who.base?.auditIds[0],
     applicationCredentialId: who.appCred?.id,
@@ -213,4 +216,40 @@ async function defaultProjectScope(cloud: Cloud, userId: string): Promise<Scope 
   if (!project?.enabled) return null;
   const roles = await effectiveRoleIds(cloud, userId, { projectId: project.id });
   return roles.length > 0 ? { projectId: project.id } : null;
+}
+
+/**
+ * A token scoped to a trust: the trustee acts (as the trustor when the trust
+ * impersonates) on the trust's project with the trust's roles. Uses are
+ * counted down when the trust limits them.
+ */
+async function trustScoped(
+  cloud: Cloud,
+  who: { userId: string; methods: string[]; appCred?: unknown },
+  trustId: string,
+): Promise<IssueRequest> {
+  if (who.appCred) throw new Forbidden('You are not authorized to perform the requested action: use a trust.');
+  const db = idb(cloud);
+  const trust = await db.selectFrom('trusts').selectAll().where('id', '=', trustId).executeTakeFirst();
+  if (!trust || (trust.expires_at && Date.parse(trust.expires_at) <= Date.now()))
+    throw new NotFound(`Could not find trust: ${trustId}.`);
+  if (trust.trustee_user_id !== who.userId)
+    throw new Forbidden(`You are not authorized to perform the requested action: user ${who.userId} is not a trustee.`);
+  if (trust.remaining_uses !== null) {
+    if (trust.remaining_uses <= 0) throw new Forbidden('No remaining uses for trust: ' + trust.id + '.');
+    await db
+      .updateTable('trusts')
+      .set({ remaining_uses: trust.remaining_uses - 1 })
+      .where('id', '=', trust.id)
+      .execute();
+  }
+  const trustor = await getUser(cloud, trust.trustor_user_id);
+  if (!trustor?.enabled)
+    throw new Forbidden('You are not authorized to perform the requested action: the trustor is disabled.');
+  return {
+    userId: trust.impersonation ? trust.trustor_user_id : who.userId,
+    scope: trust.project_id ? { projectId: trust.project_id } : null,
+    methods: who.methods,
+    trustId: trust.id,
+  };
 }

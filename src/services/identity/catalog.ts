@@ -1,7 +1,7 @@
 import type { Cloud } from '../../cloud.js';
 import { hexId } from '../../server/ids.js';
 import { fromJson, toJson } from '../../store/json.js';
-import { idb } from './store.js';
+import { type IdentityTables, idb } from './store.js';
 
 export interface CatalogEndpoint {
   id: string;
@@ -18,19 +18,51 @@ export interface CatalogService {
   name: string;
 }
 
-const cache = new WeakMap<Cloud, CatalogService[]>();
+interface Loaded {
+  services: CatalogService[];
+  /** OS-EP-FILTER: the endpoints a project may see, for the projects that have associations. */
+  perProject: Map<string, Set<string>>;
+}
+
+const cache = new WeakMap<Cloud, Loaded>();
+
+type EndpointRow = IdentityTables['endpoints'];
+
+/** The endpoints an endpoint group's filters select (every filter must match). */
+export function matchGroup(endpoints: EndpointRow[], filters: Record<string, string>): EndpointRow[] {
+  return endpoints.filter((e) => Object.entries(filters).every(([k, v]) => (e as Record<string, unknown>)[k] === v));
+}
+
+export async function endpointsOfGroup(cloud: Cloud, group: { filters: string }): Promise<EndpointRow[]> {
+  const endpoints = await idb(cloud).selectFrom('endpoints').selectAll().execute();
+  return matchGroup(endpoints, fromJson<Record<string, string>>(group.filters, {}));
+}
 
 /** Forget the cached catalog; call after any change to services, endpoints or regions. */
 export function invalidateCatalog(cloud: Cloud): void {
   cache.delete(cloud);
 }
 
-async function loadCatalog(cloud: Cloud): Promise<CatalogService[]> {
+async function loadCatalog(cloud: Cloud): Promise<Loaded> {
   const hit = cache.get(cloud);
   if (hit) return hit;
   const db = idb(cloud);
   const services = await db.selectFrom('services').selectAll().where('enabled', '=', 1).orderBy('type').execute();
   const endpoints = await db.selectFrom('endpoints').selectAll().where('enabled', '=', 1).execute();
+  const [links, groupLinks, groups] = await Promise.all([
+    db.selectFrom('project_endpoints').selectAll().execute(),
+    db.selectFrom('project_endpoint_groups').selectAll().execute(),
+    db.selectFrom('endpoint_groups').selectAll().execute(),
+  ]);
+  const perProject = new Map<string, Set<string>>();
+  const allow = (projectId: string, endpointId: string) =>
+    perProject.set(projectId, (perProject.get(projectId) ?? new Set()).add(endpointId));
+  for (const l of links) allow(l.project_id, l.endpoint_id);
+  for (const gl of groupLinks) {
+    const g = groups.find((x) => x.id === gl.endpoint_group_id);
+    if (g) for (const e of matchGroup(endpoints, fromJson(g.filters, {}))) allow(gl.project_id, e.id);
+    else perProject.set(gl.project_id, perProject.get(gl.project_id) ?? new Set());
+  }
   const out = services.map((s) => {
     const extra = fromJson<Record<string, unknown>>(s.extra, {});
     return {
@@ -42,8 +74,9 @@ async function loadCatalog(cloud: Cloud): Promise<CatalogService[]> {
       name: typeof extra.name === 'string' ? extra.name : '',
     };
   });
-  cache.set(cloud, out);
-  return out;
+  const loaded = { services: out, perProject };
+  cache.set(cloud, loaded);
+  return loaded;
 }
 
 /**
@@ -52,14 +85,17 @@ async function loadCatalog(cloud: Cloud): Promise<CatalogService[]> {
  * endpoint that needs one.
  */
 export async function catalogFor(cloud: Cloud, projectId: string | undefined): Promise<CatalogService[]> {
-  const all = await loadCatalog(cloud);
-  return all.map((s) => ({
-    ...s,
-    endpoints: s.endpoints.flatMap((e) => {
+  const { services, perProject } = await loadCatalog(cloud);
+  const only = projectId ? perProject.get(projectId) : undefined;
+  return services.flatMap((s) => {
+    const endpoints = s.endpoints.flatMap((e) => {
+      if (only && !only.has(e.id)) return [];
       const url = substitute(e.url, projectId);
       return url === null ? [] : [{ ...e, url }];
-    }),
-  }));
+    });
+    // a filtered catalog leaves out the services it shows no endpoint of
+    return only && endpoints.length === 0 ? [] : [{ ...s, endpoints }];
+  });
 }
 
 const TEMPLATE = /\$\((project_id|tenant_id)\)s|%\((project_id|tenant_id)\)s/g;

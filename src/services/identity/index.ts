@@ -3,17 +3,25 @@ import { seedIdentity } from './bootstrap.js';
 import { ensureServiceCatalog } from './catalog.js';
 import { formatError } from './errors.js';
 import { migrations } from './migrations.js';
+import { applicationCredentialRoutes } from './routes/application-credentials.js';
 import { authRoutes } from './routes/auth.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { domainConfigRoutes } from './routes/domain-configs.js';
 import { domainRoutes } from './routes/domains.js';
+import { endpointFilterRoutes } from './routes/endpoint-filter.js';
 import { endpointRoutes } from './routes/endpoints.js';
 import { grantRoutes } from './routes/grants.js';
 import { groupRoutes } from './routes/groups.js';
+import { limitRoutes } from './routes/limits.js';
+import { oauth1Routes } from './routes/oauth1.js';
+import { policyRoutes } from './routes/policies.js';
 import { projectTagRoutes } from './routes/project-tags.js';
 import { projectRoutes } from './routes/projects.js';
 import { regionRoutes } from './routes/regions.js';
 import { roleAssignmentRoutes } from './routes/role-assignments.js';
 import { roleRoutes } from './routes/roles.js';
 import { serviceRoutes } from './routes/services.js';
+import { trustRoutes } from './routes/trusts.js';
 import { userRoutes } from './routes/users.js';
 import { versionRoutes } from './routes/versions.js';
 
@@ -27,6 +35,7 @@ export const identity: Service = {
     for (const routes of [
       versionRoutes,
       authRoutes,
+      domainConfigRoutes,
       domainRoutes,
       projectRoutes,
       projectTagRoutes,
@@ -38,6 +47,13 @@ export const identity: Service = {
       regionRoutes,
       serviceRoutes,
       endpointRoutes,
+      credentialRoutes,
+      applicationCredentialRoutes,
+      trustRoutes,
+      policyRoutes,
+      oauth1Routes,
+      endpointFilterRoutes,
+      limitRoutes,
     ])
       await routes(app, cloud);
   },

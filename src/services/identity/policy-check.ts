@@ -141,6 +141,7 @@ function pythonLiteral(kind: string): string | undefined {
 export function flatten(obj: Record<string, unknown>, prefix = '', out: Target = {}): Target {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
+    if (v === undefined) continue;
     if (v && typeof v === 'object' && !Array.isArray(v)) flatten(v as Record<string, unknown>, key, out);
     else out[key] = v;
   }

@@ -2,7 +2,16 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Cloud } from '../../cloud.js';
 import type { AuthContext } from '../../server/auth.js';
 import { fromJson, toJson } from '../../store/json.js';
-import { effectiveRoleIds, getDomain, getProject, getUser, idb, type Scope, type TokenRow } from './store.js';
+import {
+  effectiveRoleIds,
+  expandImpliedRoles,
+  getDomain,
+  getProject,
+  getUser,
+  idb,
+  type Scope,
+  type TokenRow,
+} from './store.js';
 
 // Tokens are random bearer strings; the store keeps only their sha256. A
 // validated token becomes an AuthContext, cached in memory until it expires
@@ -55,6 +64,7 @@ export interface IssueRequest {
   expiresAt?: string;
   parentAuditId?: string;
   applicationCredentialId?: string;
+  trustId?: string;
 }
 
 /** Stores a new token and returns the bearer string with its context. */
@@ -72,6 +82,7 @@ export async function issueToken(cloud: Cloud, req: IssueRequest): Promise<{ tok
     methods: toJson(req.methods),
     audit_ids: toJson(req.parentAuditId ? [auditId(), req.parentAuditId] : [auditId()]),
     application_credential_id: req.applicationCredentialId ?? null,
+    trust_id: req.trustId ?? null,
     issued_at: issued.toISOString(),
     expires_at: expiresAt,
     revoked: 0,
@@ -161,6 +172,7 @@ async function contextOf(cloud: Cloud, row: TokenRow): Promise<AuthContext | nul
     issuedAt: row.issued_at,
     expiresAt: row.expires_at,
     applicationCredentialId: row.application_credential_id ?? undefined,
+    trustId: row.trust_id ?? undefined,
   };
   let scope: Scope | null = null;
   if (row.project_id) {
@@ -184,15 +196,32 @@ async function contextOf(cloud: Cloud, row: TokenRow): Promise<AuthContext | nul
     scope = { system: true };
   }
   if (scope) {
-    let roleIds = await effectiveRoleIds(cloud, user.id, scope);
+    // A delegation (application credential or trust) carries at most the roles
+    // it names, and only while whoever granted it still holds them.
+    let delegated: { roles: string; expires_at: string | null } | undefined;
+    let holder = user.id;
     if (row.application_credential_id) {
-      const cred = await idb(cloud)
+      delegated = await idb(cloud)
         .selectFrom('application_credentials')
         .select(['roles', 'expires_at'])
         .where('id', '=', row.application_credential_id)
         .executeTakeFirst();
-      if (!cred || (cred.expires_at && Date.parse(cred.expires_at) <= Date.now())) return null;
-      const granted = new Set(fromJson<{ id: string }[]>(cred.roles, []).map((r) => r.id));
+      if (!delegated) return null;
+    } else if (row.trust_id) {
+      const trust = await idb(cloud).selectFrom('trusts').selectAll().where('id', '=', row.trust_id).executeTakeFirst();
+      if (!trust) return null;
+      delegated = trust;
+      holder = trust.trustor_user_id;
+    }
+    if (delegated?.expires_at && Date.parse(delegated.expires_at) <= Date.now()) return null;
+    let roleIds = await effectiveRoleIds(cloud, holder, scope);
+    if (delegated) {
+      const granted = new Set(
+        await expandImpliedRoles(
+          cloud,
+          fromJson<{ id: string }[]>(delegated.roles, []).map((r) => r.id),
+        ),
+      );
       roleIds = roleIds.filter((id) => granted.has(id));
     }
     if (roleIds.length === 0) return null;

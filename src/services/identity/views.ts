@@ -1,8 +1,9 @@
 import type { Cloud } from '../../cloud.js';
 import type { AuthContext } from '../../server/auth.js';
 import { isoMicros } from '../../server/time.js';
+import { fromJson } from '../../store/json.js';
 import { catalogFor } from './catalog.js';
-import { getUser } from './store.js';
+import { getUser, idb } from './store.js';
 
 /** The token document of POST/GET /v3/auth/tokens. */
 export async function tokenBody(cloud: Cloud, ctx: AuthContext, withCatalog: boolean) {
@@ -34,8 +35,31 @@ export async function tokenBody(cloud: Cloud, ctx: AuthContext, withCatalog: boo
   if (ctx.projectId || ctx.domainId || ctx.system) {
     token.roles = ctx.roleIds.map((id, i) => ({ id, name: ctx.roles[i] }));
   }
+  if (ctx.trustId) {
+    const trust = await idb(cloud).selectFrom('trusts').selectAll().where('id', '=', ctx.trustId).executeTakeFirst();
+    if (trust)
+      token['OS-TRUST:trust'] = {
+        id: trust.id,
+        impersonation: trust.impersonation === 1,
+        trustee_user: { id: trust.trustee_user_id },
+        trustor_user: { id: trust.trustor_user_id },
+      };
+  }
   if (ctx.applicationCredentialId) {
-    token.application_credential = { id: ctx.applicationCredentialId, restricted: true };
+    const cred = await idb(cloud)
+      .selectFrom('application_credentials')
+      .select(['id', 'name', 'unrestricted', 'access_rules'])
+      .where('id', '=', ctx.applicationCredentialId)
+      .executeTakeFirst();
+    if (cred) {
+      const rules = fromJson<unknown[]>(cred.access_rules, []);
+      token.application_credential = {
+        id: cred.id,
+        name: cred.name,
+        restricted: cred.unrestricted !== 1,
+        ...(rules.length > 0 ? { access_rules: rules } : {}),
+      };
+    }
   }
   // Keystone puts a catalog only in scoped tokens.
   if (withCatalog && (ctx.projectId || ctx.domainId || ctx.system))

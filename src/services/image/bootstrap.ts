@@ -7,6 +7,7 @@ import { ensureDirs, imagesDir } from './data.js';
 import { blankQcow2 } from './disk.js';
 import { createImage } from './images.js';
 import { IMPORT_TASK, importTask } from './import.js';
+import { seedResourceTypes } from './metadefs/namespaces.js';
 import { idb } from './store.js';
 import { storeData, transition, UPLOAD_PART } from './upload.js';
 
@@ -26,6 +27,7 @@ export async function bootstrapImages(cloud: Cloud): Promise<void> {
   ensureDirs(cloud);
   cloud.tasks.register(IMPORT_TASK, importTask(cloud));
   await cleanInterruptedUploads(cloud);
+  await seedResourceTypes(cloud);
   if (!existsSync(join(imagesDir(cloud), SEEDED_MARKER))) {
     await seedDefaultImage(cloud);
     writeFileSync(join(imagesDir(cloud), SEEDED_MARKER), `${new Date().toISOString()}\n`);

@@ -2,6 +2,8 @@ import { BadRequest, NotFound } from '../../server/errors.js';
 import type { Service } from '../service.js';
 import { bootstrapImages } from './bootstrap.js';
 import { formatError } from './errors.js';
+import { metadefMigrations } from './metadefs/migrations.js';
+import { metadefRoutes } from './metadefs/routes.js';
 import { migrations } from './migrations.js';
 import { PATCH_TYPES } from './patch.js';
 import { dataRoutes } from './routes/data.js';
@@ -16,7 +18,7 @@ export const image: Service = {
   name: 'image',
   path: '/image',
   catalog: [{ type: 'image', name: 'glance', path: '/image' }],
-  migrations,
+  migrations: { ...migrations, ...metadefMigrations },
   formatError,
   async register(app, cloud) {
     // Glance's routes are exact: "/v2/images/" is not "/v2/images"
@@ -40,6 +42,7 @@ export const image: Service = {
     await imageRoutes(app, cloud);
     await dataRoutes(app, cloud);
     await memberRoutes(app, cloud);
+    await metadefRoutes(app, cloud);
   },
   bootstrap: bootstrapImages,
 };

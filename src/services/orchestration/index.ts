@@ -1,3 +1,35 @@
-import { notYet } from '../not-yet.js';
+import type { Service } from '../service.js';
+import { registerEngine, settleOrphans } from './engine/task.js';
+import { formatError } from './errors.js';
+import { migrations } from './migrations.js';
+import { registerResourceTypes } from './resources/index.js';
+import { eventRoutes } from './routes/events.js';
+import { infoRoutes } from './routes/info.js';
+import { resourceRoutes } from './routes/resources.js';
+import { softwareConfigRoutes } from './routes/software-configs.js';
+import { stackPartRoutes } from './routes/stack-parts.js';
+import { stackRoutes } from './routes/stacks.js';
+import { versionRoutes } from './routes/versions.js';
 
-export const orchestration = notYet('orchestration', '/heat-api');
+registerResourceTypes();
+
+export const orchestration: Service = {
+  name: 'orchestration',
+  path: '/heat-api',
+  catalog: [{ type: 'orchestration', name: 'heat', path: '/heat-api/v1/$(project_id)s' }],
+  migrations,
+  formatError,
+  async register(app, cloud) {
+    await versionRoutes(app);
+    await infoRoutes(app, cloud);
+    await stackRoutes(app, cloud);
+    await stackPartRoutes(app, cloud);
+    await resourceRoutes(app, cloud);
+    await eventRoutes(app, cloud);
+    await softwareConfigRoutes(app, cloud);
+  },
+  async bootstrap(cloud) {
+    registerEngine(cloud);
+    await settleOrphans(cloud);
+  },
+};

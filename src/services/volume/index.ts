@@ -1,3 +1,28 @@
-import { notYet } from '../not-yet.js';
+import type { Service } from '../service.js';
+import { registerBackupTasks } from './backups.js';
+import { formatError } from './errors.js';
+import { migrations } from './migrations.js';
+import { volumeApi } from './routes/index.js';
+import { vdb } from './store.js';
+import { registerVolumeTasks } from './tasks.js';
+import { seedVolumeTypes } from './types.js';
 
-export const volume = notYet('volume', '/volume');
+/** Cinder v3 at /volume, named in the catalog as DevStack names it. */
+export const volume: Service = {
+  name: 'volume',
+  path: '/volume',
+  catalog: [
+    { type: 'block-storage', name: 'cinder', path: '/volume/v3/$(project_id)s' },
+    { type: 'volumev3', name: 'cinderv3', path: '/volume/v3/$(project_id)s' },
+  ],
+  migrations,
+  formatError,
+  async register(app, cloud) {
+    await volumeApi(app, cloud);
+  },
+  async bootstrap(cloud) {
+    registerVolumeTasks(cloud);
+    registerBackupTasks(cloud);
+    await seedVolumeTypes(vdb(cloud));
+  },
+};

@@ -152,16 +152,24 @@ export async function grantRoutes(app: FastifyInstance, cloud: Cloud) {
 
     app.delete(`${p.prefix}/:role_id${suffix}`, async (req, reply) => {
       const { actorId, targetId, role } = await resolve(req, cloud, p, 'revoke');
-      const res = await write(cloud, (trx) =>
-        trx
+      const res = await write(cloud, async (trx) => {
+        const out = await trx
           .deleteFrom('assignments')
           .where('type', '=', type)
           .where('actor_id', '=', actorId)
           .where('target_id', '=', targetId)
           .where('role_id', '=', role!.id)
           .where('inherited', '=', inherited)
-          .executeTakeFirst(),
-      );
+          .executeTakeFirst();
+        // Keystone drops a user's application credentials on a project when a role there is taken away.
+        if (type === 'UserProject' && Number(out.numDeletedRows) > 0)
+          await trx
+            .deleteFrom('application_credentials')
+            .where('user_id', '=', actorId)
+            .where('project_id', '=', targetId)
+            .execute();
+        return out;
+      });
       if (Number(res.numDeletedRows) === 0) throw notFound(role!.id, actorId, targetId);
       return noContent(reply);
     });

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Heat with the real openstack CLI (heatclient): template validate, stack
+# create --wait, events, outputs, resources (nested), update, a wait
+# condition signalled with curl from the host, delete --wait, all with
+# Heat's own resource types. The guide's orchestration section
+# (../shared/e2e/two-tier.yaml) joins once compute and volume serve servers
+# and volumes: `.ci/guide-check.sh orchestration`.
+set -u
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+PASSED=0 FAILED=0
+ok() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
+bad() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
+check() {
+  local what=$1; shift
+  if OUT=$("$@" 2>"$W/err"); then ok "$what"; else bad "$what :: $* :: $(tail -c 400 "$W/err" | tr '\n' ' ')"; fi
+}
+expect() { if grep -Eq -- "$2" <<<"$OUT"; then ok "$1"; else bad "$1 :: wanted /$2/ in: $(head -c 400 <<<"$OUT" | tr '\n' ' ')"; fi; }
+S=heatci_$$
+
+cat >"$W/t.yaml" <<'YAML'
+heat_template_version: rocky
+description: CI stack of Heat's own resources
+parameters:
+  size: {type: number, default: 2, constraints: [{range: {min: 1, max: 5}}]}
+resources:
+  secret: {type: OS::Heat::RandomString, properties: {length: 16}}
+  group:
+    type: OS::Heat::ResourceGroup
+    properties:
+      count: {get_param: size}
+      resource_def: {type: OS::Heat::TestResource, properties: {value: "m-%index%"}}
+  handle: {type: OS::Heat::WaitConditionHandle}
+  wait:
+    type: OS::Heat::WaitCondition
+    depends_on: group
+    properties: {handle: {get_resource: handle}, timeout: 60}
+outputs:
+  members: {value: {get_attr: [group, output]}}
+  curl: {value: {get_attr: [handle, curl_cli]}}
+  length: {value: {str_split: [",", {list_join: [",", {get_attr: [group, output]}]}]}}
+YAML
+
+check "template validate" openstack orchestration template validate -t "$W/t.yaml" -f json
+expect "validate lists the parameter" '"size"'
+printf 'heat_template_version: rocky\nresources:\n  a:\n    type: OS::Heat::None\n   properties: {}\n' >"$W/bad.yaml"
+check "a template that does not parse is refused" bash -c "! openstack orchestration template validate -t $W/bad.yaml"
+check "stack create" openstack stack create -t "$W/t.yaml" "$S" -f value -c stack_status
+for _ in $(seq 100); do
+  CURL=$(openstack stack output show "$S" curl -f value -c output_value 2>/dev/null)
+  [ -n "$CURL" ] && [ "$CURL" != None ] && break; sleep 0.2
+done
+check "signal the wait condition with its curl_cli" bash -c "$CURL --data-binary '{\"status\": \"SUCCESS\"}' -sf -o /dev/null"
+for _ in $(seq 100); do
+  s=$(openstack stack show "$S" -f value -c stack_status); [ "$s" = CREATE_IN_PROGRESS ] || break; sleep 0.2
+done
+[ "$s" = CREATE_COMPLETE ] && ok "stack CREATE_COMPLETE" || bad "stack CREATE_COMPLETE ($s)"
+check "stack event list" openstack stack event list "$S"
+expect "events report CREATE_COMPLETE" "\[$S\]: CREATE_COMPLETE"
+check "output show" openstack stack output show "$S" members -f value -c output_value
+expect "members from the group" "m-0.*m-1"
+check "nested resource list" openstack stack resource list "$S" --nested-depth 1 -f value -c resource_status
+[ -z "$(grep -v CREATE_COMPLETE <<<"$OUT")" ] && ok "every resource CREATE_COMPLETE" || bad "every resource CREATE_COMPLETE: $OUT"
+check "stack update --wait" openstack stack update --existing --parameter size=3 --wait "$S" -f value -c stack_status
+check "output after update" openstack stack output show "$S" members -f value -c output_value
+expect "three members" "m-2"
+check "stack delete --wait" openstack stack delete -y --wait "$S"
+check "stack create that fails" bash -c "! openstack stack create --wait -t <(printf 'heat_template_version: rocky\nresources:\n  x: {type: OS::Heat::TestResource, properties: {fail: true}}\n') ${S}_f"
+check "failure reason" openstack stack show "${S}_f" -f value -c stack_status_reason
+expect "the cause is named" 'Test Resource failed x'
+openstack stack delete -y --wait "${S}_f" >/dev/null 2>&1
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

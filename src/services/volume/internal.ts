@@ -1,0 +1,214 @@
+// The volume service's in-process API for the compute service (Nova's calls
+// to Cinder: attach, detach, boot from volume). Plain functions over the
+// Cloud; every one runs in one transaction and throws the same errors the
+// HTTP API answers (ApiError: 404 for a missing volume, 400 for a status
+// that does not allow the step), so compute can pass them on unchanged.
+//
+// The attach flow, as Nova drives Cinder's attachments API:
+//   const a = await reserveVolume(cloud, { volumeId, serverId, projectId });  // available → reserved
+//   const { device } = await attachVolume(cloud, { attachmentId: a.attachmentId });  // → in-use, /dev/vdb...
+//   ...
+//   await detachVolume(cloud, { attachmentId: a.attachmentId });             // → available
+// or, when the server build fails before attaching: unreserveVolume(cloud, a.attachmentId).
+//
+// Boot from volume: createVolume(...) then waitForVolume(...) until
+// `available`, then reserve + attach with { root: true } (device /dev/vda);
+// on server delete, detachVolume and, for delete_on_termination, deleteVolume.
+
+import type { Cloud } from '../../cloud.js';
+import { volumeDriver } from '../../drivers/volume/index.js';
+import { completeAttachment, removeAttachment, reserveAttachment } from './attachments.js';
+import { attachmentNotFound, volumeNotFound } from './errors.js';
+import type { Caller } from './policy.js';
+import { vdb } from './store.js';
+import { createVolume as create, loadRecord, deleteVolume as remove } from './volumes.js';
+
+/** What compute needs to know of a volume. */
+export interface VolumeInfo {
+  id: string;
+  projectId: string;
+  name: string | null;
+  /** Cinder status: creating, available, reserved, attaching, in-use, detaching, error, ... */
+  status: string;
+  /** GiB. */
+  size: number;
+  bootable: boolean;
+  multiattach: boolean;
+  availabilityZone: string;
+  /** volume_image_metadata (image_id, min_ram, ... for a volume made from an image). */
+  imageMetadata: Record<string, string>;
+  attachments: Array<{ attachmentId: string; serverId: string | null; device: string | null; status: string }>;
+}
+
+async function info(cloud: Cloud, id: string): Promise<VolumeInfo | undefined> {
+  const db = vdb(cloud);
+  const row = await db.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const rec = await loadRecord(db, row);
+  return {
+    id: row.id,
+    projectId: row.project_id,
+    name: row.name,
+    status: row.status,
+    size: row.size,
+    bootable: !!row.bootable,
+    multiattach: !!row.multiattach,
+    availabilityZone: row.availability_zone,
+    imageMetadata: rec.imageMetadata,
+    attachments: rec.attachments.map((a) => ({
+      attachmentId: a.id,
+      serverId: a.instance_uuid,
+      device: a.mountpoint,
+      status: a.attach_status,
+    })),
+  };
+}
+
+/** A volume, or undefined. Pass projectId to see only that project's volumes (what a non-admin may see). */
+export async function getVolume(cloud: Cloud, volumeId: string, projectId?: string): Promise<VolumeInfo | undefined> {
+  const v = await info(cloud, volumeId);
+  return v && (projectId === undefined || v.projectId === projectId) ? v : undefined;
+}
+
+/**
+ * Reserves a volume for a server (Cinder's attachment_create without a
+ * connector): available → reserved, or stays in-use for a multiattach volume
+ * already attached elsewhere. 404 when the volume is missing (or belongs to
+ * another project than projectId), 400 when its status does not allow it.
+ */
+export async function reserveVolume(
+  cloud: Cloud,
+  opts: { volumeId: string; serverId: string; projectId?: string },
+): Promise<{ attachmentId: string }> {
+  return vdb(cloud)
+    .transaction()
+    .execute(async (trx) => {
+      const v = await trx.selectFrom('volumes').selectAll().where('id', '=', opts.volumeId).executeTakeFirst();
+      if (!v || (opts.projectId !== undefined && v.project_id !== opts.projectId)) throw volumeNotFound(opts.volumeId);
+      const a = await reserveAttachment(trx, v, { instanceUuid: opts.serverId });
+      return { attachmentId: a.id };
+    });
+}
+
+/**
+ * Completes a reserved attachment: the volume becomes in-use, attached at
+ * `device` if given, else /dev/vda for a root disk, else the server's next
+ * free /dev/vdX from /dev/vdb. Returns the device.
+ */
+export async function attachVolume(
+  cloud: Cloud,
+  opts: { attachmentId: string; device?: string; root?: boolean; hostName?: string; mode?: 'rw' | 'ro' },
+): Promise<{ device: string }> {
+  return vdb(cloud)
+    .transaction()
+    .execute(async (trx) => {
+      const a = await trx
+        .selectFrom('volume_attachments')
+        .selectAll()
+        .where('id', '=', opts.attachmentId)
+        .executeTakeFirst();
+      if (!a) throw attachmentNotFound(opts.attachmentId);
+      const v = await trx.selectFrom('volumes').selectAll().where('id', '=', a.volume_id).executeTakeFirstOrThrow();
+      const done = await completeAttachment(trx, v, a, {
+        mountpoint: opts.device ?? (opts.root ? '/dev/vda' : undefined),
+        hostName: opts.hostName,
+        mode: opts.mode,
+      });
+      return { device: done.mountpoint! };
+    });
+}
+
+/** Ends an attachment (attached or only reserved); the volume is available again once no attachment is left. */
+export async function detachVolume(cloud: Cloud, opts: { attachmentId: string }): Promise<void> {
+  await vdb(cloud)
+    .transaction()
+    .execute(async (trx) => {
+      const a = await trx
+        .selectFrom('volume_attachments')
+        .selectAll()
+        .where('id', '=', opts.attachmentId)
+        .executeTakeFirst();
+      if (!a) throw attachmentNotFound(opts.attachmentId);
+      const v = await trx.selectFrom('volumes').selectAll().where('id', '=', a.volume_id).executeTakeFirstOrThrow();
+      await removeAttachment(trx, v, a.id);
+    });
+}
+
+/** Drops a reservation that was never attached (same as detachVolume; named for the Nova step it mirrors). */
+export const unreserveVolume = (cloud: Cloud, attachmentId: string) => detachVolume(cloud, { attachmentId });
+
+/** The attachment of a volume to a server, if any (to detach by server and volume). */
+export async function findAttachment(cloud: Cloud, volumeId: string, serverId: string): Promise<string | undefined> {
+  const a = await vdb(cloud)
+    .selectFrom('volume_attachments')
+    .select('id')
+    .where('volume_id', '=', volumeId)
+    .where('instance_uuid', '=', serverId)
+    .executeTakeFirst();
+  return a?.id;
+}
+
+/**
+ * Creates a volume for a server (boot from volume: source image, snapshot,
+ * volume or blank) in status `creating`, with quota checked for the
+ * project; poll getVolume or waitForVolume until it is available.
+ */
+export async function createVolume(
+  cloud: Cloud,
+  opts: {
+    projectId: string;
+    userId: string;
+    size?: number;
+    name?: string;
+    imageId?: string;
+    snapshotId?: string;
+    sourceVolumeId?: string;
+    volumeType?: string;
+    availabilityZone?: string;
+  },
+): Promise<VolumeInfo> {
+  const rec = await create(cloud, serviceCaller(opts.projectId, opts.userId), {
+    size: opts.size,
+    name: opts.name ?? null,
+    imageId: opts.imageId,
+    snapshotId: opts.snapshotId,
+    sourceVolid: opts.sourceVolumeId,
+    volumeType: opts.volumeType,
+    availabilityZone: opts.availabilityZone,
+  });
+  return (await info(cloud, rec.row.id))!;
+}
+
+/** Resolves when the volume leaves `creating` (or another transitional status); returns it. */
+export async function waitForVolume(cloud: Cloud, volumeId: string, timeoutMs = 600_000): Promise<VolumeInfo> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await info(cloud, volumeId);
+    if (!v) throw volumeNotFound(volumeId);
+    if (!['creating', 'downloading', 'extending', 'reverting', 'restoring-backup'].includes(v.status)) return v;
+    if (Date.now() > until) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Deletes a volume as its owner would (delete_on_termination); it must be detached first. */
+export async function deleteVolume(cloud: Cloud, volumeId: string): Promise<void> {
+  const v = await info(cloud, volumeId);
+  if (!v) return;
+  await remove(cloud, serviceCaller(v.projectId, 'nova'), volumeId);
+}
+
+/** Where the volume's bytes are, for a hypervisor: a raw file (or fake:// with the fake driver). */
+export function volumePath(cloud: Cloud, volumeId: string): { path: string; format: 'raw' } {
+  return volumeDriver(cloud.config).locate({ kind: 'volume', id: volumeId });
+}
+
+/** Compute acts for a project the way Nova's service token does: as a member of it. */
+function serviceCaller(projectId: string, userId: string): Caller {
+  return {
+    projectId,
+    userId,
+    admin: false,
+    auth: { projectId, userId, roles: ['member', 'reader'], isAdmin: false } as Caller['auth'],
+  };
+}

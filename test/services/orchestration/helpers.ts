@@ -1,0 +1,47 @@
+import { expect } from 'vitest';
+import type { TestCloud } from '../../helpers.js';
+
+// Shortcuts for the Heat API in tests: the project's base path, creating a
+// stack and waiting for the engine to settle it.
+
+export async function projectId(t: TestCloud, user = 'admin'): Promise<string> {
+  const res = await t.call({
+    method: 'GET',
+    url: '/identity/v3/auth/tokens',
+    as: user,
+    headers: { 'x-subject-token': await t.token(user) },
+  });
+  return res.json().token.project.id;
+}
+
+export async function heatBase(t: TestCloud, user = 'admin'): Promise<string> {
+  return `/heat-api/v1/${await projectId(t, user)}`;
+}
+
+/** Creates a stack and waits until the engine is done with it; returns its show body. */
+export async function createStack(
+  t: TestCloud,
+  name: string,
+  template: unknown,
+  opts: { as?: string; parameters?: Record<string, unknown>; extra?: Record<string, unknown>; wait?: boolean } = {},
+) {
+  const as = opts.as ?? 'admin';
+  const base = await heatBase(t, as);
+  const res = await t.call({
+    method: 'POST',
+    url: `${base}/stacks`,
+    as,
+    payload: { stack_name: name, template, parameters: opts.parameters ?? {}, ...opts.extra },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  const id = res.json().stack.id as string;
+  if (opts.wait !== false) await t.cloud.tasks.idle();
+  const show = await t.call({ method: 'GET', url: `${base}/stacks/${name}/${id}`, as });
+  return { id, base, stack: show.json().stack };
+}
+
+export const hot = (resources: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  heat_template_version: '2018-08-31',
+  resources,
+  ...extra,
+});

@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { open, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { volumePath } from '../../../src/services/volume/internal.js';
+import { type TestCloud, testCloud } from '../../helpers.js';
+import { create, upload } from '../image/util.js';
+import { type VolumeClient, volumeClient } from './helpers.js';
+
+// Data checks with the real file driver (sparse raw files through qemu-img and cp).
+
+async function writeAt(path: string, offset: number, data: Buffer) {
+  const fh = await open(path, 'r+');
+  await fh.write(data, 0, data.length, offset);
+  await fh.close();
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('volume data (file driver)', () => {
+  let t: TestCloud;
+  let demo: VolumeClient;
+  beforeAll(async () => {
+    t = await testCloud({ drivers: { compute: 'fake', network: 'fake', volume: 'file' } });
+    demo = await volumeClient(t, 'demo');
+  });
+  afterAll(() => t.close());
+
+  it('makes an empty 1 GiB volume as a sparse file', async () => {
+    const v = await demo.volume({ size: 1 });
+    const s = await stat(volumePath(t.cloud, v.id).path);
+    expect(s.size).toBe(1024 ** 3);
+    expect(s.blocks * 512).toBeLessThan(1024 * 1024);
+  });
+
+  it('a volume from a snapshot holds the snapshot bytes, not later writes; a clone holds the source bytes', async () => {
+    const v = await demo.volume({ size: 1 });
+    const path = volumePath(t.cloud, v.id).path;
+    const first = Buffer.alloc(3 * 1024 * 1024, 0x5a);
+    await writeAt(path, 100 * 1024 * 1024, first);
+    const snap = await demo.snapshot(v.id);
+    const later = Buffer.alloc(1024 * 1024, 0x77);
+    await writeAt(path, 100 * 1024 * 1024, later);
+    const fromSnap = await demo.volume({ snapshot_id: snap.id });
+    expect(fromSnap.status).toBe('available');
+    const clone = await demo.volume({ source_volid: v.id, size: 2 });
+    const region = async (id: string) => {
+      const fh = await open(volumePath(t.cloud, id).path, 'r');
+      const buf = Buffer.alloc(first.length);
+      await fh.read(buf, 0, buf.length, 100 * 1024 * 1024);
+      await fh.close();
+      return buf;
+    };
+    expect(sha(await region(fromSnap.id))).toBe(sha(first));
+    const expectedClone = Buffer.concat([later, first.subarray(later.length)]);
+    expect(sha(await region(clone.id))).toBe(sha(expectedClone));
+    expect((await stat(volumePath(t.cloud, clone.id).path)).size).toBe(2 * 1024 ** 3);
+    // revert brings back the snapshot's bytes
+    const h = { 'openstack-api-version': 'volume 3.40' };
+    expect(
+      (await demo.call('POST', `/volumes/${v.id}/action`, { revert: { snapshot_id: snap.id } }, h)).statusCode,
+    ).toBe(202);
+    await t.cloud.tasks.idle();
+    expect(sha(await region(v.id))).toBe(sha(first));
+  });
+
+  it('a volume from a qcow2 image holds the image bytes, is bootable and keeps the image metadata', async () => {
+    const raw = Buffer.alloc(2 * 1024 * 1024);
+    for (let i = 0; i < raw.length; i += 4096) raw.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const dir = t.cloud.config.dataDir;
+    await writeFile(join(dir, 'disk.raw'), raw);
+    execFileSync('qemu-img', [
+      'convert',
+      '-q',
+      '-f',
+      'raw',
+      '-O',
+      'qcow2',
+      join(dir, 'disk.raw'),
+      join(dir, 'disk.qcow2'),
+    ]);
+    const img = await create(t, 'demo', { disk_format: 'qcow2', name: 'guest', os_distro: 'debian' });
+    expect((await upload(t, 'demo', img.id, await readFile(join(dir, 'disk.qcow2')))).statusCode).toBe(204);
+    const v = await demo.volume({ size: 1, imageRef: img.id });
+    expect(v).toMatchObject({ status: 'available', bootable: 'true' });
+    expect(v.volume_image_metadata).toMatchObject({
+      image_id: img.id,
+      image_name: 'guest',
+      disk_format: 'qcow2',
+      os_distro: 'debian',
+    });
+    const fh = await open(volumePath(t.cloud, v.id).path, 'r');
+    const head = Buffer.alloc(raw.length);
+    await fh.read(head, 0, head.length, 0);
+    await fh.close();
+    expect(sha(head)).toBe(sha(raw));
+    // a volume smaller than the image's minimum disk is refused before anything is made
+    const big = await create(t, 'demo', { disk_format: 'raw', min_disk: 5 });
+    await upload(t, 'demo', big.id, raw);
+    const small = await demo.call('POST', '/volumes', { volume: { size: 1, imageRef: big.id } });
+    expect(small.statusCode).toBe(400);
+    expect(small.json().badRequest.message).toBe(
+      'Invalid input received: Volume size 1GB cannot be smaller than the image minDisk size 5GB.',
+    );
+    const missing = await demo.call('POST', '/volumes', {
+      volume: { size: 1, imageRef: '0e7a2b3c-4d5e-4f60-8a1b-2c3d4e5f6a7b' },
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().itemNotFound.message).toBe('Image 0e7a2b3c-4d5e-4f60-8a1b-2c3d4e5f6a7b could not be found.');
+  });
+
+  it('extends the file and keeps its bytes', async () => {
+    const v = await demo.volume({ size: 1 });
+    const path = volumePath(t.cloud, v.id).path;
+    await writeAt(path, 0, Buffer.from('hello'));
+    expect((await demo.call('POST', `/volumes/${v.id}/action`, { 'os-extend': { new_size: 2 } })).statusCode).toBe(202);
+    await t.cloud.tasks.idle();
+    expect((await demo.show('volumes', v.id)).size).toBe(2);
+    expect((await stat(path)).size).toBe(2 * 1024 ** 3);
+    const fh = await open(path, 'r');
+    const head = Buffer.alloc(5);
+    await fh.read(head, 0, 5, 0);
+    await fh.close();
+    expect(head.toString()).toBe('hello');
+  });
+});
