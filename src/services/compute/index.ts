@@ -6,6 +6,7 @@ import { MICROVERSIONS } from './api.js';
 import { formatError } from './errors.js';
 import { seedFlavors } from './flavors.js';
 import { seedServices } from './host.js';
+import { startMetadataListener, stopMetadataListener } from './metadata/service.js';
 import { migrations } from './migrations.js';
 import { consolePageRoutes, consoleRoutes } from './routes/consoles.js';
 import { flavorExtraRoutes } from './routes/flavor-extras.js';
@@ -13,6 +14,7 @@ import { flavorRoutes } from './routes/flavors.js';
 import { hostRoutes } from './routes/hosts.js';
 import { keypairRoutes } from './routes/keypairs.js';
 import { quotaRoutes } from './routes/quotas.js';
+import { securityGroupProxyRoutes } from './routes/security-groups.js';
 import { serverActionRoutes } from './routes/server-actions.js';
 import { serverDataRoutes } from './routes/server-data.js';
 import { serverGroupRoutes } from './routes/server-groups.js';
@@ -39,6 +41,7 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   await serverDataRoutes(app, cloud);
   await serverInfoRoutes(app, cloud);
   await serverGroupRoutes(app, cloud);
+  await securityGroupProxyRoutes(app, cloud);
 }
 
 /** First start: DevStack's flavors and the one host's services. Later starts change nothing. */
@@ -62,9 +65,13 @@ export const compute: Service = {
   async register(app, cloud) {
     registerBuildTasks(cloud);
     registerOperationTasks(cloud);
+    app.addHook('onClose', () => stopMetadataListener(cloud));
     await versionRoutes(app);
     await consolePageRoutes(app, cloud);
     await app.register(async (scope) => v21(scope, cloud), { prefix: '/v2.1' });
   },
   bootstrap,
+  onListen: async (cloud) => {
+    await startMetadataListener(cloud);
+  },
 };

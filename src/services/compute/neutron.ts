@@ -1,15 +1,38 @@
 import type { Cloud } from '../../cloud.js';
 import type { AuthContext } from '../../server/auth.js';
-import { BadRequest } from '../../server/errors.js';
-import type { PortWithSubnets } from './metadata/content.js';
+import { ApiError, BadRequest, Conflict, Forbidden, NotFound } from '../../server/errors.js';
+// Listing the networks a project may use (Nova's auto-selection when no
+// network is requested) is not in the network service's internal API yet;
+// this is its generic list with its own visibility rules.
+import { readOp } from '../network/common.js';
+import {
+  addServerSecurityGroup,
+  associateFloatingIp,
+  bindPort,
+  createServerPort,
+  findFloatingIp,
+  findNetwork,
+  findSecurityGroup,
+  releaseServerPorts,
+  removeServerSecurityGroup,
+  type ServerAddress,
+  serverAddresses,
+  serverPorts,
+  serverSecurityGroups,
+  showResource,
+  updateResource,
+} from '../network/internal.js';
+import { networks as networkResource } from '../network/networks.js';
+import type { PortWithSubnets, SubnetInfo } from './metadata/content.js';
 import type { Instance, RequestedNetwork } from './servers/model.js';
-import { cdb } from './store.js';
 
 // Nova's view of the network service: everything compute asks Neutron,
 // through the network service's in-process API (never HTTP). Errors are
 // reworded here into Nova's own messages.
 
-/** A port of an instance as Nova shows it (addresses, security groups). */
+export type { ServerAddress } from '../network/internal.js';
+
+/** A port of an instance as Nova uses it. */
 export interface PortInfo {
   id: string;
   network_id: string;
@@ -22,62 +45,249 @@ export interface PortInfo {
   mtu?: number;
 }
 
-/** Which networks the service can serve yet; until the network service lands, none. */
-export function networkAvailable(): boolean {
-  return false;
+/** Nova's words for what Neutron refused. */
+function novaError(e: unknown, what: { network?: string; port?: string; group?: string }): unknown {
+  if (!(e instanceof ApiError)) return e;
+  if (e.type === 'NetworkNotFound' && what.network)
+    return new BadRequest(`Network ${what.network} could not be found.`);
+  if (e.type === 'PortNotFound' && what.port) return new BadRequest(`Port id ${what.port} could not be found.`);
+  if (e.type === 'PortInUse' && what.port) return new Conflict(`Port ${what.port} is still in use.`);
+  if (e.type === 'SecurityGroupNotFound' && what.group)
+    return new BadRequest(`Security group ${what.group} not found.`);
+  if (e.type === 'IpAddressAlreadyAllocated') return new BadRequest(e.message);
+  return e;
 }
 
-const NO_NETWORK =
-  'pocketstack cannot attach servers to networks until the network service is available; boot with "networks": "none".';
+/** The networks a project may boot on without naming one: its own and the shared ones. */
+async function availableNetworks(cloud: Cloud, ctx: AuthContext): Promise<Record<string, unknown>[]> {
+  const all = await networkResource.list(readOp(cloud, ctx), {});
+  return all.filter((n) => n.shared === true || (n.project_id === ctx.projectId && n.shared === false));
+}
 
 /**
  * Checks the requested networks, ports and security groups before anything
- * is made (Nova's API-side validation), and resolves what "no networks
- * given" means. Returns the networks to allocate.
+ * is made (Nova's API-side validation) and resolves what "no networks
+ * given" means: the one network the project may use, none when it has
+ * none, a 409 when it has several.
  */
 export async function validateRequestedNetworks(
-  _cloud: Cloud,
-  _ctx: AuthContext,
+  cloud: Cloud,
+  ctx: AuthContext,
   requested: RequestedNetwork[] | 'auto' | 'none',
-  _securityGroups: string[],
-  _count: number,
+  securityGroups: string[],
+  count: number,
 ): Promise<RequestedNetwork[]> {
+  for (const g of securityGroups)
+    if (g !== 'default' && !(await findSecurityGroup(cloud, ctx, g)))
+      throw new BadRequest(`Security group ${g} not found.`);
   if (requested === 'none') return [];
-  if (requested === 'auto' || requested.length === 0) return [];
-  throw new BadRequest(NO_NETWORK);
+  if (requested === 'auto' || requested.length === 0) {
+    const nets = await availableNetworks(cloud, ctx);
+    if (nets.length === 0) return [];
+    if (nets.length > 1)
+      throw new Conflict(
+        'More than one possible network found. Specify network ID(s) to select which one(s) to connect to.',
+      );
+    return [{ network_id: nets[0].id as string }];
+  }
+  const out: RequestedNetwork[] = [];
+  for (const r of requested) {
+    if (r.port_id) {
+      const port = await showResource(cloud, ctx, 'port', r.port_id).catch((e) => {
+        throw novaError(e, { port: r.port_id });
+      });
+      if (port.device_id) throw new Conflict(`Port ${r.port_id} is still in use.`);
+      out.push({ ...r, network_id: port.network_id as string });
+      continue;
+    }
+    const net = await findNetwork(cloud, ctx, r.network_id as string);
+    if (!net || net.id !== r.network_id) throw new BadRequest(`Network ${r.network_id} could not be found.`);
+    if (net['router:external'] === true && !net.shared && !ctx.isAdmin)
+      throw new Forbidden(`It is not allowed to create an interface on external network ${r.network_id}`);
+    if (r.fixed_ip && count > 1)
+      throw new BadRequest('max_count cannot be greater than 1 if an fixed_ip is specified.');
+    out.push(r);
+  }
+  return out;
 }
 
-/** The ports the instance uses, made (requested networks) or bound (requested ports). */
+/**
+ * The instance's ports: made on the requested networks (with the requested
+ * security groups), or the given ports bound as they are. On failure the
+ * ports made so far are released.
+ */
 export async function allocateForInstance(
-  _cloud: Cloud,
+  cloud: Cloud,
+  ctx: AuthContext,
   instance: Instance,
   requested: RequestedNetwork[],
 ): Promise<{ port_id: string; network_id: string; created: boolean; tag?: string }[]> {
-  if (requested.length) throw new Error(`no network service to allocate ports for ${instance.uuid}`);
-  return [];
+  const out: { port_id: string; network_id: string; created: boolean; tag?: string }[] = [];
+  try {
+    for (const r of requested) {
+      if (r.port_id) {
+        const p = await bindPort(cloud, ctx, r.port_id, { serverId: instance.uuid, host: instance.host ?? '' }).catch(
+          (e) => {
+            throw novaError(e, { port: r.port_id });
+          },
+        );
+        out.push({ port_id: p.id, network_id: p.network_id, created: false, tag: r.tag });
+      } else {
+        const p = await createServerPort(cloud, ctx, {
+          networkId: r.network_id as string,
+          serverId: instance.uuid,
+          host: instance.host ?? '',
+          // the project's `default` group exists once Neutron has made a port with it
+          securityGroups: instance.groups.includes('default') ? undefined : instance.groups,
+          fixedIp: r.fixed_ip,
+        }).catch((e) => {
+          throw novaError(e, { network: r.network_id });
+        });
+        if (instance.groups.includes('default') && instance.groups.length > 1) {
+          const ids: string[] = [];
+          for (const g of instance.groups) {
+            const found = await findSecurityGroup(cloud, ctx, g);
+            if (!found) throw new BadRequest(`Security group ${g} not found.`);
+            ids.push(found.id as string);
+          }
+          await updateResource(cloud, ctx, 'port', p.id, { security_groups: ids });
+        }
+        out.push({ port_id: p.id, network_id: p.network_id, created: true, tag: r.tag });
+      }
+    }
+  } catch (e) {
+    await releaseServerPorts(cloud, instance.uuid).catch(() => undefined);
+    throw e;
+  }
+  return out;
 }
 
 /** Deletes the ports Nova made for the instance and unbinds the ones it was given. Idempotent. */
 export async function deallocateForInstance(cloud: Cloud, instanceUuid: string): Promise<void> {
-  await cdb(cloud).deleteFrom('nova_instance_ports').where('instance_uuid', '=', instanceUuid).execute();
+  await releaseServerPorts(cloud, instanceUuid);
 }
 
-/** The ports of many instances, with addresses and groups, in few queries. */
-export async function portsOfInstances(_cloud: Cloud, _instances: Instance[]): Promise<Map<string, PortInfo[]>> {
-  return new Map();
+/** Nova's `addresses` and `security_groups` of many instances, in a few queries. */
+export async function networkViews(
+  cloud: Cloud,
+  uuids: string[],
+): Promise<{
+  addresses: Map<string, Record<string, ServerAddress[]>>;
+  groups: Map<string, { id: string; name: string }[]>;
+}> {
+  if (uuids.length === 0) return { addresses: new Map(), groups: new Map() };
+  const [addresses, groups] = await Promise.all([serverAddresses(cloud, uuids), serverSecurityGroups(cloud, uuids)]);
+  return { addresses, groups };
+}
+
+/** The ports of one instance, with floating addresses and group names. */
+export async function portsOf(cloud: Cloud, instance: Instance): Promise<PortInfo[]> {
+  const [ports, views] = await Promise.all([serverPorts(cloud, instance.uuid), networkViews(cloud, [instance.uuid])]);
+  const addrs = Object.values(views.addresses.get(instance.uuid) ?? {}).flat();
+  const groups = views.groups.get(instance.uuid) ?? [];
+  return ports.map((p) => ({
+    id: p.id,
+    network_id: p.network_id,
+    network_name: p.network_name,
+    mac_address: p.mac_address,
+    fixed_ips: p.fixed_ips,
+    floating_ips: addrs
+      .filter((a) => a['OS-EXT-IPS:type'] === 'floating' && a['OS-EXT-IPS-MAC:mac_addr'] === p.mac_address)
+      .map((a) => a.addr),
+    security_groups: groups.filter((g) => p.security_group_ids.includes(g.id)),
+    status: p.status,
+  }));
 }
 
 /** The ports of one instance with their subnets, for network_data.json. */
-export async function portsWithSubnets(_cloud: Cloud, _instance: Instance): Promise<PortWithSubnets[]> {
-  return [];
+export async function portsWithSubnets(cloud: Cloud, instance: Instance): Promise<PortWithSubnets[]> {
+  const ctx = { isAdmin: true, projectId: instance.project_id } as AuthContext;
+  const out: PortWithSubnets[] = [];
+  for (const p of await portsOf(cloud, instance)) {
+    const subnets: SubnetInfo[] = [];
+    for (const subnetId of [...new Set(p.fixed_ips.map((f) => f.subnet_id))]) {
+      const s = await showResource(cloud, ctx, 'subnet', subnetId).catch(() => undefined);
+      if (!s) continue;
+      subnets.push({
+        id: subnetId,
+        cidr: s.cidr as string,
+        ip_version: s.ip_version as 4 | 6,
+        gateway_ip: (s.gateway_ip as string | null) ?? null,
+        dns_nameservers: (s.dns_nameservers as string[]) ?? [],
+        host_routes: (s.host_routes as { destination: string; nexthop: string }[]) ?? [],
+        enable_dhcp: s.enable_dhcp === true,
+      });
+    }
+    const net = await showResource(cloud, ctx, 'network', p.network_id).catch(() => undefined);
+    out.push({ ...p, mtu: (net?.mtu as number | undefined) ?? undefined, subnets });
+  }
+  return out;
 }
 
-/** addSecurityGroup: the group goes on every port of the instance. */
-export async function addSecurityGroup(_cloud: Cloud, _ctx: AuthContext, _i: Instance, name: string): Promise<void> {
-  throw new BadRequest(`Security group ${name} not found.`);
+/** The security groups on an instance's ports. */
+export async function serverGroupsOf(cloud: Cloud, uuid: string): Promise<{ id: string; name: string }[]> {
+  return (await serverSecurityGroups(cloud, [uuid])).get(uuid) ?? [];
+}
+
+async function groupFor(cloud: Cloud, ctx: AuthContext, i: Instance, nameOrId: string) {
+  const group = await findSecurityGroup(cloud, ctx, nameOrId);
+  if (!group)
+    throw new NotFound(`Security group ${nameOrId} is not found for project ${ctx.projectId ?? i.project_id}`);
+  if ((await serverPorts(cloud, i.uuid)).length === 0)
+    throw new NotFound(`instance_id ${i.uuid} could not be found as device id on any ports`);
+  return group;
+}
+
+/** addSecurityGroup: the group goes on every port of the instance (already there: nothing changes). */
+export async function addSecurityGroup(cloud: Cloud, ctx: AuthContext, i: Instance, nameOrId: string): Promise<void> {
+  const group = await groupFor(cloud, ctx, i, nameOrId);
+  if ((await serverGroupsOf(cloud, i.uuid)).some((g) => g.id === group.id)) return;
+  await addServerSecurityGroup(cloud, ctx, i.uuid, group.id as string).catch((e) => {
+    throw novaError(e, { group: nameOrId });
+  });
 }
 
 /** removeSecurityGroup: the group comes off every port of the instance. */
-export async function removeSecurityGroup(_cloud: Cloud, _ctx: AuthContext, i: Instance, name: string): Promise<void> {
-  throw new BadRequest(`Security group ${name} not associated with the instance ${i.uuid}`);
+export async function removeSecurityGroup(
+  cloud: Cloud,
+  ctx: AuthContext,
+  i: Instance,
+  nameOrId: string,
+): Promise<void> {
+  const group = await groupFor(cloud, ctx, i, nameOrId);
+  await removeServerSecurityGroup(cloud, ctx, i.uuid, group.id as string).catch((e) => {
+    if (e instanceof ApiError && e.type === 'SecurityGroupNotExistsForInstance')
+      throw new NotFound(`Security group ${nameOrId} not associated with the instance ${i.uuid}`);
+    throw e;
+  });
+}
+
+/** The legacy addFloatingIp action (before 2.44): the address onto the instance's port with `fixedAddress`. */
+export async function addFloatingIp(
+  cloud: Cloud,
+  ctx: AuthContext,
+  i: Instance,
+  address: string,
+  fixedAddress?: string,
+): Promise<void> {
+  const fip = await findFloatingIp(cloud, ctx, address);
+  if (!fip) throw new NotFound(`floating IP not found`);
+  const ports = await serverPorts(cloud, i.uuid);
+  const port = fixedAddress
+    ? ports.find((p) => p.fixed_ips.some((f) => f.ip_address === fixedAddress))
+    : ports.find((p) => p.fixed_ips.some((f) => !f.ip_address.includes(':')));
+  if (!port)
+    throw new BadRequest(
+      fixedAddress ? `Specified fixed address not assigned to instance` : 'Instance network is not ready yet',
+    );
+  await associateFloatingIp(cloud, ctx, address, port.id, fixedAddress);
+}
+
+export async function removeFloatingIp(cloud: Cloud, ctx: AuthContext, i: Instance, address: string): Promise<void> {
+  const fip = await findFloatingIp(cloud, ctx, address);
+  if (!fip) throw new NotFound(`floating IP not found`);
+  const ports = await serverPorts(cloud, i.uuid);
+  if (!ports.some((p) => p.id === fip.port_id))
+    throw new Conflict(`Floating IP ${address} is not associated with instance ${i.uuid}.`);
+  await associateFloatingIp(cloud, ctx, address, null);
 }

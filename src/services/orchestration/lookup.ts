@@ -18,8 +18,9 @@ export function checkTenant(req: FastifyRequest, tenantId: string, write = false
   if (!(write ? isMember(auth) : isReader(auth))) throw new Forbidden('Access was denied to this resource.');
 }
 
+/** The caller a stack keeps, to act as later: the request's context without its token. */
 export function callerOf(auth: AuthContext): Caller {
-  return { userId: auth.userId, projectId: auth.projectId!, roles: auth.roles, isAdmin: auth.isAdmin };
+  return { ...auth, tokenHash: '' };
 }
 
 function visible(auth: AuthContext, s: StackRow): boolean {

@@ -1,10 +1,12 @@
 import type { Service } from '../service.js';
+import { registerBackupTasks } from './backups.js';
 import { formatError } from './errors.js';
 import { migrations } from './migrations.js';
 import { volumeApi } from './routes/index.js';
 import { vdb } from './store.js';
 import { registerVolumeTasks } from './tasks.js';
 import { seedVolumeTypes } from './types.js';
+import { registerUploadTask } from './upload.js';
 
 /** Cinder v3 at /volume, named in the catalog as DevStack names it. */
 export const volume: Service = {
@@ -21,6 +23,8 @@ export const volume: Service = {
   },
   async bootstrap(cloud) {
     registerVolumeTasks(cloud);
+    registerBackupTasks(cloud);
+    registerUploadTask(cloud);
     await seedVolumeTypes(vdb(cloud));
   },
 };

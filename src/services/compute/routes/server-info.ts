@@ -4,10 +4,9 @@ import { NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone } from '../../../server/time.js';
 import { fromJson } from '../../../store/json.js';
 import { nextLink, pagination, qparam, requireComputeAdmin } from '../api.js';
-import { portsOfInstances } from '../neutron.js';
+import { networkViews } from '../neutron.js';
 import type { ActionEvent } from '../servers/journal.js';
 import { getServer, hostId, notFound, updateInstance } from '../servers/model.js';
-import { addressesView } from '../servers/view.js';
 import { cdb, type InstanceActionRow } from '../store.js';
 
 // Read-mostly views of one server: instance actions, ips, password, diagnostics.
@@ -99,8 +98,7 @@ export async function serverInfoRoutes(app: FastifyInstance, cloud: Cloud) {
 
   app.get('/servers/:id/ips', async (req) => {
     const i = await getServer(cloud, req);
-    const ports = (await portsOfInstances(cloud, [i])).get(i.uuid) ?? [];
-    const full = addressesView(ports);
+    const full = (await networkViews(cloud, [i.uuid])).addresses.get(i.uuid) ?? {};
     const plain = Object.fromEntries(
       Object.entries(full).map(([k, list]) => [k, list.map((a) => ({ version: a.version, addr: a.addr }))]),
     );
@@ -110,8 +108,7 @@ export async function serverInfoRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get('/servers/:id/ips/:network', async (req) => {
     const { network } = req.params as { network: string };
     const i = await getServer(cloud, req);
-    const ports = (await portsOfInstances(cloud, [i])).get(i.uuid) ?? [];
-    const list = addressesView(ports)[network];
+    const list = (await networkViews(cloud, [i.uuid])).addresses.get(i.uuid)?.[network];
     if (!list) throw new NotFound('Instance is not a member of specified network');
     return { [network]: list.map((a) => ({ version: a.version, addr: a.addr })) };
   });

@@ -7,7 +7,7 @@ import { buildConfigDrive } from '../metadata/config-drive.js';
 import { allocateForInstance, deallocateForInstance } from '../neutron.js';
 import { TaskState, VmState } from '../states.js';
 import { cdb } from '../store.js';
-import { guestSpec } from './guest.js';
+import { guestSpec, serviceContext } from './guest.js';
 import { recordEvent } from './journal.js';
 import { changeColumns, compareAndSet, type Fault, type Instance, parseInstance, updateInstance } from './model.js';
 
@@ -84,7 +84,7 @@ async function build(cloud: Cloud, uuid: string, actionId: number | undefined): 
     const step = (from: string, change: Parameters<typeof compareAndSet>[3]) =>
       compareAndSet(db, uuid, { vm_state: VmState.BUILDING, task_state: from }, change);
     if (!(await step(TaskState.SCHEDULING, { ...placed, task_state: TaskState.NETWORKING }))) return;
-    const ports = await allocateForInstance(cloud, i, i.networks);
+    const ports = await allocateForInstance(cloud, serviceContext(i), { ...i, ...placed }, i.networks);
     if (ports.length) {
       await db
         .insertInto('nova_instance_ports')

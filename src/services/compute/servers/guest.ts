@@ -2,7 +2,7 @@ import type { Cloud } from '../../../cloud.js';
 import type { GuestPort, GuestSpec } from '../../../drivers/compute/driver.js';
 import type { AuthContext } from '../../../server/auth.js';
 import { bootImagePath } from '../glance.js';
-import { portsOfInstances } from '../neutron.js';
+import { portsOf } from '../neutron.js';
 import { type Instance, instanceName } from './model.js';
 
 /** The caller a background task acts as: the instance's owner, with the rights Nova's compute service has. */
@@ -26,13 +26,12 @@ export function serviceContext(i: Instance): AuthContext {
 }
 
 export async function guestPorts(cloud: Cloud, i: Instance): Promise<GuestPort[]> {
-  const ports = (await portsOfInstances(cloud, [i])).get(i.uuid) ?? [];
+  const ports = await portsOf(cloud, i);
   return ports.map((p) => ({
     port_id: p.id,
     network_id: p.network_id,
     mac_address: p.mac_address,
     fixed_ips: p.fixed_ips,
-    mtu: p.mtu,
   }));
 }
 

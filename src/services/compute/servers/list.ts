@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Forbidden } from '../../../server/errors.js';
 import { pagination, policyDenied, qparam, qparams } from '../api.js';
-import { portsOfInstances } from '../neutron.js';
+import { networkViews } from '../neutron.js';
 import { statesForStatus, VmState } from '../states.js';
 import { cdb, type InstanceRow } from '../store.js';
 import { toBool } from '../validation.js';
@@ -175,11 +175,14 @@ export async function listInstances(cloud: Cloud, req: FastifyRequest): Promise<
   if (ip !== undefined || ip6 !== undefined) {
     const r4 = ip !== undefined ? regex('ip', ip) : undefined;
     const r6 = ip6 !== undefined ? regex('ip6', ip6) : undefined;
-    const ports = await portsOfInstances(cloud, rows);
+    const { addresses } = await networkViews(
+      cloud,
+      rows.map((i) => i.uuid),
+    );
     rows = rows.filter((i) =>
-      (ports.get(i.uuid) ?? []).some((p) =>
-        p.fixed_ips.some((f) => (f.ip_address.includes(':') ? r6?.test(f.ip_address) : r4?.test(f.ip_address))),
-      ),
+      Object.values(addresses.get(i.uuid) ?? {})
+        .flat()
+        .some((a) => a['OS-EXT-IPS:type'] === 'fixed' && (a.version === 6 ? r6?.test(a.addr) : r4?.test(a.addr))),
     );
   }
   if (marker !== undefined) {

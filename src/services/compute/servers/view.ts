@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { isoMicrosNoZone, isoSeconds } from '../../../server/time.js';
 import { computeBase, links } from '../api.js';
-import { type PortInfo, portsOfInstances } from '../neutron.js';
+import { networkViews, type ServerAddress } from '../neutron.js';
 import { statusOf, VmState } from '../states.js';
 import { cdb } from '../store.js';
 import { hostId, type Instance, instanceName } from './model.js';
@@ -11,7 +11,8 @@ import { hostId, type Instance, instanceName } from './model.js';
 
 /** What a view needs besides the instance row, loaded for a whole page at once. */
 export interface ServerExtras {
-  ports: PortInfo[];
+  addresses: Record<string, ServerAddress[]>;
+  securityGroups: { id: string; name: string }[];
   volumes: { volume_id: string; delete_on_termination: boolean }[];
   tags: string[];
   serverGroups: string[];
@@ -24,7 +25,8 @@ export async function loadExtras(cloud: Cloud, instances: Instance[]): Promise<M
   const uuids = instances.map((i) => i.uuid);
   for (const i of instances)
     out.set(i.uuid, {
-      ports: [],
+      addresses: {},
+      securityGroups: [],
       volumes: [],
       tags: [],
       serverGroups: i.server_group_id ? [i.server_group_id] : [],
@@ -49,36 +51,10 @@ export async function loadExtras(cloud: Cloud, instances: Instance[]): Promise<M
         ?.volumes.push({ volume_id: b.volume_id as string, delete_on_termination: b.delete_on_termination === 1 });
     for (const t of tags) out.get(t.instance_uuid)?.tags.push(t.tag);
   }
-  const ports = await portsOfInstances(cloud, instances);
-  for (const [uuid, list] of ports) {
-    const e = out.get(uuid);
-    if (e) e.ports = list;
-  }
-  return out;
-}
-
-export function addressesView(ports: PortInfo[]) {
-  const out: Record<
-    string,
-    { version: number; addr: string; 'OS-EXT-IPS:type': string; 'OS-EXT-IPS-MAC:mac_addr': string }[]
-  > = {};
-  for (const p of ports) {
-    const list = out[p.network_name] ?? [];
-    for (const ip of p.fixed_ips)
-      list.push({
-        version: ip.ip_address.includes(':') ? 6 : 4,
-        addr: ip.ip_address,
-        'OS-EXT-IPS:type': 'fixed',
-        'OS-EXT-IPS-MAC:mac_addr': p.mac_address,
-      });
-    for (const f of p.floating_ips)
-      list.push({
-        version: f.includes(':') ? 6 : 4,
-        addr: f,
-        'OS-EXT-IPS:type': 'floating',
-        'OS-EXT-IPS-MAC:mac_addr': p.mac_address,
-      });
-    out[p.network_name] = list;
+  const net = await networkViews(cloud, uuids);
+  for (const [uuid, e] of out) {
+    e.addresses = net.addresses.get(uuid) ?? {};
+    e.securityGroups = net.groups.get(uuid) ?? [];
   }
   return out;
 }
@@ -110,12 +86,6 @@ function flavorView(req: FastifyRequest, i: Instance) {
   return { id: f.flavorid, links: [{ rel: 'bookmark', href: `${computeBase(req)}/flavors/${f.flavorid}` }] };
 }
 
-export function securityGroupsView(ports: PortInfo[]): { name: string }[] {
-  const names: string[] = [];
-  for (const p of ports) for (const g of p.security_groups) if (!names.includes(g.name)) names.push(g.name);
-  return names.map((name) => ({ name }));
-}
-
 /** GET /servers: id, name, links. */
 export function briefView(req: FastifyRequest, i: Instance) {
   return { id: i.uuid, name: i.display_name, links: links(req, 'servers', i.uuid) };
@@ -138,7 +108,7 @@ export function serverView(req: FastifyRequest, i: Instance, x: ServerExtras, op
     flavor: flavorView(req, i),
     created: isoSeconds(i.created_at),
     updated: isoSeconds(i.updated_at),
-    addresses: i.vm_state === VmState.BUILDING ? {} : addressesView(x.ports),
+    addresses: i.vm_state === VmState.BUILDING ? {} : x.addresses,
     accessIPv4: i.access_ip_v4 ?? '',
     accessIPv6: i.access_ip_v6 ?? '',
     links: links(req, 'servers', i.uuid),
@@ -159,8 +129,8 @@ export function serverView(req: FastifyRequest, i: Instance, x: ServerExtras, op
   s.key_name = i.key_name;
   s['OS-SRV-USG:launched_at'] = i.launched_at ? isoMicrosNoZone(i.launched_at) : null;
   s['OS-SRV-USG:terminated_at'] = i.terminated_at ? isoMicrosNoZone(i.terminated_at) : null;
-  const groups = securityGroupsView(x.ports);
-  if (groups.length) s.security_groups = groups;
+  const groups = [...new Set(x.securityGroups.map((g) => g.name))].sort();
+  if (groups.length) s.security_groups = groups.map((name) => ({ name }));
   if (admin) {
     s['OS-EXT-SRV-ATTR:host'] = i.host;
     s['OS-EXT-SRV-ATTR:instance_name'] = instanceName(i);

@@ -1,4 +1,5 @@
 import type { Cloud } from '../../../cloud.js';
+import type { AuthContext } from '../../../server/auth.js';
 import type { StackRow } from '../store.js';
 import type { Constraint } from '../template/constraints.js';
 import type { ResourceDefn } from '../template/template.js';
@@ -30,13 +31,11 @@ export interface AttributeSchema {
   type?: 'string' | 'integer' | 'number' | 'boolean' | 'list' | 'map';
 }
 
-/** The user a stack acts as: the one who made it (Heat keeps a trust for this). */
-export interface Caller {
-  userId: string;
-  projectId: string;
-  roles: string[];
-  isAdmin: boolean;
-}
+/**
+ * The user a stack acts as: the one who made it (Heat keeps a trust for
+ * this), as other services' internal APIs take a caller.
+ */
+export type Caller = AuthContext;
 
 export type Props = Record<string, any>;
 

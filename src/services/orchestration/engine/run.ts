@@ -60,16 +60,11 @@ export function shortId(id: string): string {
 }
 
 export function stackCaller(stack: StackRow): Caller {
-  return fromJson<Caller>(stack.context, {
-    userId: stack.user_id,
-    projectId: stack.project_id,
-    roles: [],
-    isAdmin: false,
-  });
+  return fromJson<Caller>(stack.context, {} as Caller);
 }
 
 export function constraintContext(cloud: Cloud, caller: Caller): ConstraintContext {
-  return { cloud, projectId: caller.projectId, isAdmin: caller.isAdmin };
+  return { cloud, caller };
 }
 
 const attrKey = (name: string, attr: string | null, path?: unknown[]) =>

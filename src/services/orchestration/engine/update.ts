@@ -5,7 +5,7 @@ import { hdb } from '../store.js';
 import { deepEqual, TemplateError } from '../template/scope.js';
 import { createResource, ensureRows, ResourceFailed, visibleProperties } from './create.js';
 import { deletePhysical, deleteResources, type Replaced } from './delete.js';
-import { buildGraph } from './graph.js';
+import { buildGraph, topoOrder } from './graph.js';
 import { changedProperties, checkPluginProperties } from './properties.js';
 import { constraintContext, failureReason, type StackRun } from './run.js';
 import { walk } from './schedule.js';
@@ -111,11 +111,19 @@ async function updateResource(run: StackRun, name: string, rollback: boolean): P
   }
 }
 
-/** Deletes what the update left behind: resources dropped from the template, replaced ones. */
+/**
+ * Deletes what the update left behind: first the resources the template
+ * dropped (nothing left depends on them), then the replaced ones,
+ * dependents' first.
+ */
 async function cleanup(run: StackRun): Promise<string | undefined> {
-  for (const row of run.rows.values()) {
+  const gone = new Set([...run.rows.keys()].filter((n) => !(n in run.def.resources)));
+  const failed = gone.size ? await deleteResources(run, gone) : undefined;
+  if (failed) return failed;
+  const order = topoOrder(run.graph!, run.def).reverse();
+  for (const row of order.map((n) => run.rows.get(n)!).filter(Boolean)) {
     const replaced = fromJson<Replaced[]>(row.replaced, []);
-    if (replaced.length === 0 || !(row.name in run.def.resources)) continue;
+    if (replaced.length === 0) continue;
     for (const old of replaced) {
       await resourceEvent(run.cloud, row, old.physical_id, old.type, 'DELETE', 'IN_PROGRESS');
       await deletePhysical(run, row, old);
@@ -124,8 +132,7 @@ async function cleanup(run: StackRun): Promise<string | undefined> {
     row.replaced = '[]';
     await hdb(run.cloud).updateTable('heat_resources').set({ replaced: '[]' }).where('id', '=', row.id).execute();
   }
-  const gone = new Set([...run.rows.keys()].filter((n) => !(n in run.def.resources)));
-  return gone.size ? deleteResources(run, gone) : undefined;
+  return undefined;
 }
 
 /**

@@ -1,3 +1,7 @@
+import { computeResourceTypes, registerComputeConstraints } from '../../compute/heat/index.js';
+import { imageResourceTypes, registerImageConstraints } from '../../image/heat/index.js';
+import { networkResourceTypes, registerNetworkConstraints } from '../../network/heat/index.js';
+import { registerVolumeConstraints, volumeResourceTypes } from '../../volume/heat/index.js';
 import { registerResourceType } from '../engine/registry.js';
 import { noneResource } from './none.js';
 import { randomString } from './random-string.js';
@@ -20,8 +24,16 @@ const TYPES = [
   multipartMime,
   waitConditionHandle,
   waitCondition,
+  ...networkResourceTypes,
+  ...imageResourceTypes,
+  ...volumeResourceTypes,
+  ...computeResourceTypes,
 ];
 
 export function registerResourceTypes(): void {
   for (const t of TYPES) registerResourceType(t);
+  registerNetworkConstraints();
+  registerImageConstraints();
+  registerVolumeConstraints();
+  registerComputeConstraints();
 }

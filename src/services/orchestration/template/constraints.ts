@@ -1,4 +1,5 @@
 import type { Cloud } from '../../../cloud.js';
+import type { AuthContext } from '../../../server/auth.js';
 import { HeatError } from '../errors.js';
 import { pyDumps, pyStr } from './pyjson.js';
 import { isMap } from './scope.js';
@@ -23,8 +24,7 @@ export type ValueKind = 'string' | 'number' | 'integer' | 'boolean' | 'list' | '
 /** Who asks, for custom constraints that look things up in other services. */
 export interface ConstraintContext {
   cloud: Cloud;
-  projectId: string;
-  isAdmin: boolean;
+  caller: AuthContext;
 }
 
 /** A custom constraint: resolves quietly when the value is good, or returns why not. */
