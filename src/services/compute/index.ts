@@ -16,6 +16,7 @@ import { hostAdminRoutes } from './routes/host-admin.js';
 import { hostRoutes } from './routes/hosts.js';
 import { imageProxyRoutes } from './routes/images.js';
 import { keypairRoutes } from './routes/keypairs.js';
+import { networkProxyRoutes } from './routes/networks-proxy.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { securityGroupProxyRoutes } from './routes/security-groups.js';
 import { serverActionRoutes } from './routes/server-actions.js';
@@ -26,6 +27,7 @@ import { serverRoutes } from './routes/servers.js';
 import { usageRoutes } from './routes/usage.js';
 import { versionRoutes } from './routes/versions.js';
 import { volumeAttachmentRoutes } from './routes/volume-attachments.js';
+import { volumeProxyRoutes } from './routes/volumes-proxy.js';
 import { registerBuildTasks } from './servers/build.js';
 import { registerOperationTasks } from './servers/operations.js';
 import { cdb } from './store.js';
@@ -56,6 +58,8 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   await imageProxyRoutes(app, cloud);
   await usageRoutes(app, cloud);
   await hostAdminRoutes(app, cloud);
+  await volumeProxyRoutes(app, cloud);
+  await networkProxyRoutes(app, cloud);
 }
 
 /** First start: DevStack's flavors and the one host's services. Later starts change nothing. */

@@ -291,3 +291,9 @@ export async function removeFloatingIp(cloud: Cloud, ctx: AuthContext, i: Instan
     throw new Conflict(`Floating IP ${address} is not associated with instance ${i.uuid}.`);
   await associateFloatingIp(cloud, ctx, address, null);
 }
+
+/** The networks the caller can see, for the os-networks proxy. */
+export async function visibleNetworks(cloud: Cloud, ctx: AuthContext): Promise<{ id: string; name: string }[]> {
+  const all = await networkResource.list(readOp(cloud, ctx), {});
+  return all.map((n) => ({ id: n.id as string, name: n.name as string }));
+}
