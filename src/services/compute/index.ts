@@ -30,6 +30,7 @@ import { volumeAttachmentRoutes } from './routes/volume-attachments.js';
 import { volumeProxyRoutes } from './routes/volumes-proxy.js';
 import { registerBuildTasks } from './servers/build.js';
 import { registerOperationTasks } from './servers/operations.js';
+import { restoreGuests } from './servers/restore.js';
 import { cdb } from './store.js';
 
 /** Every /compute/v2.1 route, each request negotiated to a microversion first. */
@@ -72,6 +73,7 @@ async function bootstrap(cloud: Cloud): Promise<void> {
       await seedServices(trx);
     });
   }
+  await restoreGuests(cloud);
 }
 
 export const compute: Service = {
