@@ -15,6 +15,7 @@ import { flavorRoutes } from './routes/flavors.js';
 import { hostAdminRoutes } from './routes/host-admin.js';
 import { hostRoutes } from './routes/hosts.js';
 import { imageProxyRoutes } from './routes/images.js';
+import { interfaceRoutes } from './routes/interfaces.js';
 import { keypairRoutes } from './routes/keypairs.js';
 import { networkProxyRoutes } from './routes/networks-proxy.js';
 import { quotaRoutes } from './routes/quotas.js';
@@ -61,6 +62,7 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   await hostAdminRoutes(app, cloud);
   await volumeProxyRoutes(app, cloud);
   await networkProxyRoutes(app, cloud);
+  await interfaceRoutes(app, cloud);
 }
 
 /** First start: DevStack's flavors and the one host's services. Later starts change nothing. */

@@ -10,6 +10,7 @@ import {
   associateFloatingIp,
   bindPort,
   createServerPort,
+  deleteResource,
   findFloatingIp,
   findNetwork,
   findSecurityGroup,
@@ -20,6 +21,7 @@ import {
   serverPorts,
   serverSecurityGroups,
   showResource,
+  unbindPort,
   updateResource,
 } from '../network/internal.js';
 import { networks as networkResource } from '../network/networks.js';
@@ -296,4 +298,61 @@ export async function removeFloatingIp(cloud: Cloud, ctx: AuthContext, i: Instan
 export async function visibleNetworks(cloud: Cloud, ctx: AuthContext): Promise<{ id: string; name: string }[]> {
   const all = await networkResource.list(readOp(cloud, ctx), {});
   return all.map((n) => ({ id: n.id as string, name: n.name as string }));
+}
+
+/** A port of the instance with its state, for os-interface. */
+export async function instancePorts(cloud: Cloud, uuid: string) {
+  return serverPorts(cloud, uuid);
+}
+
+/**
+ * Attaches an interface (os-interface): a new port on a network (the one
+ * network the project has when none is named) or a given port, bound to the
+ * instance. Nova's words for what Neutron refuses.
+ */
+export async function attachPort(
+  cloud: Cloud,
+  ctx: AuthContext,
+  i: Instance,
+  opts: { networkId?: string; portId?: string; fixedIp?: string },
+): Promise<{ port_id: string; network_id: string; created: boolean }> {
+  if (opts.portId) {
+    const port = await showResource(cloud, ctx, 'port', opts.portId).catch((e) => {
+      if (e instanceof ApiError && e.status === 404) throw new NotFound(`Port id ${opts.portId} could not be found.`);
+      throw e;
+    });
+    if (port.device_id) throw new Conflict(`Port ${opts.portId} is still in use.`);
+    const p = await bindPort(cloud, ctx, opts.portId, { serverId: i.uuid, host: i.host ?? '' });
+    return { port_id: p.id, network_id: p.network_id, created: false };
+  }
+  let networkId = opts.networkId;
+  if (!networkId) {
+    const nets = await availableNetworks(cloud, ctx);
+    if (nets.length === 0)
+      throw new BadRequest(`Failed to attach network adapter device to ${i.uuid}: no network available.`);
+    if (nets.length > 1)
+      throw new BadRequest(
+        'More than one possible network found. Specify network ID(s) to select which one(s) to connect to.',
+      );
+    networkId = nets[0].id as string;
+  }
+  const net = await findNetwork(cloud, ctx, networkId);
+  if (!net || net.id !== networkId) throw new NotFound(`Network ${networkId} could not be found.`);
+  const p = await createServerPort(cloud, ctx, {
+    networkId,
+    serverId: i.uuid,
+    host: i.host ?? '',
+    fixedIp: opts.fixedIp,
+  }).catch((e) => {
+    if (e instanceof ApiError && e.type === 'IpAddressAlreadyAllocated')
+      throw new Conflict(`Fixed IP address ${opts.fixedIp} is already in use on instance ${i.uuid}.`);
+    throw e;
+  });
+  return { port_id: p.id, network_id: p.network_id, created: true };
+}
+
+/** Detaches an interface: a port Nova made is deleted, a given one unbound. */
+export async function detachPort(cloud: Cloud, ctx: AuthContext, portId: string, created: boolean): Promise<void> {
+  if (created) await deleteResource(cloud, ctx, 'port', portId);
+  else await unbindPort(cloud, portId);
 }
