@@ -12,6 +12,7 @@ import { aggregateRoutes } from './routes/aggregates.js';
 import { consolePageRoutes, consoleRoutes } from './routes/consoles.js';
 import { flavorExtraRoutes } from './routes/flavor-extras.js';
 import { flavorRoutes } from './routes/flavors.js';
+import { floatingIpProxyRoutes } from './routes/floating-ips.js';
 import { hostAdminRoutes } from './routes/host-admin.js';
 import { hostRoutes } from './routes/hosts.js';
 import { imageProxyRoutes } from './routes/images.js';
@@ -63,6 +64,7 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   await volumeProxyRoutes(app, cloud);
   await networkProxyRoutes(app, cloud);
   await interfaceRoutes(app, cloud);
+  await floatingIpProxyRoutes(app, cloud);
 }
 
 /** First start: DevStack's flavors and the one host's services. Later starts change nothing. */

@@ -5,10 +5,12 @@ import { ApiError, BadRequest, Conflict, Forbidden, NotFound } from '../../serve
 // network is requested) is not in the network service's internal API yet;
 // this is its generic list with its own visibility rules.
 import { readOp } from '../network/common.js';
+import { floatingIps as floatingIpResource } from '../network/floating-ips.js';
 import {
   addServerSecurityGroup,
   associateFloatingIp,
   bindPort,
+  createResource,
   createServerPort,
   deleteResource,
   findFloatingIp,
@@ -355,4 +357,58 @@ export async function attachPort(
 export async function detachPort(cloud: Cloud, ctx: AuthContext, portId: string, created: boolean): Promise<void> {
   if (created) await deleteResource(cloud, ctx, 'port', portId);
   else await unbindPort(cloud, portId);
+}
+
+// ---- the os-floating-ips proxy (2.1–2.35)
+
+export interface ProxyFloatingIp {
+  id: string;
+  ip: string;
+  pool: string;
+  fixed_ip: string | null;
+  instance_id: string | null;
+}
+
+async function proxyFip(cloud: Cloud, ctx: AuthContext, f: Record<string, any>): Promise<ProxyFloatingIp> {
+  const net = await showResource(cloud, ctx, 'network', f.floating_network_id).catch(() => undefined);
+  const port = f.port_id ? await showResource(cloud, ctx, 'port', f.port_id).catch(() => undefined) : undefined;
+  return {
+    id: f.id,
+    ip: f.floating_ip_address,
+    pool: (net?.name as string) ?? '',
+    fixed_ip: f.fixed_ip_address ?? null,
+    instance_id: (port?.device_id as string) || null,
+  };
+}
+
+export async function listFloatingIps(cloud: Cloud, ctx: AuthContext): Promise<ProxyFloatingIp[]> {
+  const all = (await floatingIpResource.list(readOp(cloud, ctx), {})).filter((f) => f.project_id === ctx.projectId);
+  return Promise.all(all.map((f) => proxyFip(cloud, ctx, f)));
+}
+
+export async function showFloatingIp(cloud: Cloud, ctx: AuthContext, id: string): Promise<ProxyFloatingIp> {
+  const f = await showResource(cloud, ctx, 'floatingip', id).catch(() => undefined);
+  if (!f) throw new NotFound(`Floating IP not found for ID ${id}`);
+  return proxyFip(cloud, ctx, f);
+}
+
+export async function allocateFloatingIp(cloud: Cloud, ctx: AuthContext, pool?: string): Promise<ProxyFloatingIp> {
+  let networkId: string | undefined;
+  if (pool) networkId = (await findNetwork(cloud, ctx, pool))?.id as string | undefined;
+  else
+    networkId = (await networkResource.list(readOp(cloud, ctx), {})).find((n) => n['router:external'] === true)
+      ?.id as string;
+  if (!networkId) throw new NotFound(`Floating IP pool not found.`);
+  const f = await createResource(cloud, ctx, 'floatingip', { floating_network_id: networkId }).catch((e) => {
+    if (e instanceof ApiError && e.status === 409) throw new NotFound(`No more floating IPs in pool ${pool}.`);
+    if (e instanceof ApiError && (e.status === 413 || e.type === 'OverQuota'))
+      throw new Forbidden('Maximum number of floating IPs exceeded');
+    throw e;
+  });
+  return proxyFip(cloud, ctx, f);
+}
+
+export async function releaseFloatingIp(cloud: Cloud, ctx: AuthContext, id: string): Promise<void> {
+  await showFloatingIp(cloud, ctx, id);
+  await deleteResource(cloud, ctx, 'floatingip', id);
 }

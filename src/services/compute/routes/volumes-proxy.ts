@@ -107,6 +107,11 @@ function proxyOnly(req: FastifyRequest): void {
   if (req.microversion.atLeast('2.36')) throw new NotFound('The resource could not be found.');
 }
 
+/** `GET /os-volumes/` is a show with an empty id to Nova, not the list. */
+function emptyId(req: FastifyRequest, what: string): void {
+  if (req.url.split('?')[0].endsWith('/')) throw new NotFound(`${what}  could not be found.`);
+}
+
 function paged<T>(req: FastifyRequest, list: T[]): T[] {
   const { limit, offset } = pagination(req);
   return list.slice(offset, offset + limit);
@@ -116,6 +121,7 @@ export async function volumeProxyRoutes(app: FastifyInstance, cloud: Cloud) {
   const list = async (req: FastifyRequest) => paged(req, (await listVolumesAs(req.auth, cloud)).map(volumeView));
   app.get('/os-volumes', async (req) => {
     proxyOnly(req);
+    emptyId(req, 'Volume');
     return { volumes: await list(req) };
   });
   app.get('/os-volumes/detail', async (req) => {
