@@ -152,6 +152,7 @@ export const floatingIps: Resource = {
   member: 'floatingip',
   collection: 'floatingips',
   attrs,
+  table: 'neutron_floatingips',
 
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_floatingips').selectAll();

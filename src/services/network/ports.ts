@@ -264,6 +264,7 @@ export const ports: Resource = {
   member: 'port',
   collection: 'ports',
   attrs,
+  table: 'neutron_ports',
 
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_ports as p').selectAll('p');

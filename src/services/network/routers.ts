@@ -162,6 +162,7 @@ export const routers: Resource = {
   member: 'router',
   collection: 'routers',
   attrs,
+  table: 'neutron_routers',
 
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_routers').selectAll();

@@ -150,6 +150,7 @@ export const subnets: Resource = {
   member: 'subnet',
   collection: 'subnets',
   attrs,
+  table: 'neutron_subnets',
 
   async list(op: Op, q: Query) {
     let query = op.db

@@ -188,7 +188,9 @@ describe('network: networks, discovery, bootstrap', () => {
     const n = (await api('POST', 'networks', { network: { name: 'tagged' } }, 'demo')).body.network;
     expect((await api('PUT', `networks/${n.id}/tags`, { tags: ['a', 'b'] }, 'demo')).body.tags).toEqual(['a', 'b']);
     expect((await api('PUT', `networks/${n.id}/tags/c`, undefined, 'demo')).status).toBe(201);
-    expect((await api('GET', `networks/${n.id}`, undefined, 'demo')).body.network.tags).toEqual(['a', 'b', 'c']);
+    const shown = (await api('GET', `networks/${n.id}`, undefined, 'demo')).body.network;
+    expect(shown.tags).toEqual(['a', 'b', 'c']);
+    expect(shown.revision_number).toBe(n.revision_number + 2); // each tag change is a revision
     const found = await api('GET', 'networks?tags=a,c', undefined, 'demo');
     expect(found.body.networks.map((x: { id: string }) => x.id)).toEqual([n.id]);
     expect(
