@@ -3,7 +3,7 @@ import { uuid } from '../../server/ids.js';
 import { toJson } from '../../store/json.js';
 import { type AttrMap, bool as boolCheck, int, listOf, str, subnetCidr } from './attributes.js';
 import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
-import { invalidInput, policyRefused } from './errors.js';
+import { badRequest, invalidInput, policyRefused } from './errors.js';
 import { bits, type Cidr, cidrsOverlap, formatCidr, lastAddress, parseCidr } from './ip.js';
 import { owns, requireOwner, requireWriter } from './policy.js';
 import type { Query, View } from './query.js';
@@ -139,7 +139,7 @@ export async function defaultPool(op: Op, version: number): Promise<string> {
     .where('is_default', '=', 1)
     .where('ip_version', '=', version)
     .executeTakeFirst();
-  if (!p) throw new BadRequest(`Bad subnet request: No default subnetpool found for IPv${version}.`);
+  if (!p) throw badRequest('subnet', `No default subnetpool found for IPv${version}`);
   return p.id;
 }
 

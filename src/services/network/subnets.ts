@@ -14,7 +14,7 @@ import {
   subnetCidr,
 } from './attributes.js';
 import { bumped, bumpRevision, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
-import { invalidAttr, invalidInput, notFound, policyRefused } from './errors.js';
+import { badRequest, invalidAttr, invalidInput, notFound, policyRefused } from './errors.js';
 import { formatCidr, formatIp, lastAddress, parseCidr, parseIp } from './ip.js';
 import { checkPools, defaultPools, type Pool } from './ipam.js';
 import { visibleNetwork } from './networks.js';
@@ -194,8 +194,7 @@ export const subnets: Resource = {
       if (got.version !== version)
         throw invalidInput(`Invalid input for operation: subnetpool ${poolId} is IPv${got.version}, not IPv${version}`);
       b.cidr = got.cidr;
-    } else if (b.cidr === null)
-      throw new BadRequest('Bad subnet request: a subnetpool must be specified in the absence of a cidr.');
+    } else if (b.cidr === null) throw badRequest('subnet', 'a subnetpool must be specified in the absence of a cidr');
     const cidr = parseCidr(b.cidr as string)!;
     if (cidr.version !== version) throw invalidInput(`cidr '${b.cidr}' does not match the ip_version '${version}'`);
     const cidrText = formatCidr(cidr);

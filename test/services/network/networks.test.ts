@@ -167,6 +167,8 @@ describe('network: networks, discovery, bootstrap', () => {
     const page2 = await t.call({ method: 'GET', url: next.replace(/^https?:\/\/[^/]+/, ''), as: 'demo' });
     expect(page2.json().networks.map((n: { name: string }) => n.name)).toEqual(['pg-c']);
     expectNeutronError(await api('GET', 'networks?colour=red', undefined, 'demo'), 400, 'HTTPBadRequest');
+    // neutron-lib's BadRequest keeps its type (real Neutron: "Bad limit request: ...")
+    expectNeutronError(await api('GET', 'networks?limit=abc', undefined, 'demo'), 400, 'BadRequest');
     expectNeutronError(
       await api('GET', 'networks?sort_key=name&sort_dir=up', undefined, 'demo'),
       400,
