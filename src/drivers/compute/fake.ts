@@ -232,9 +232,10 @@ export class FakeComputeDriver implements ComputeDriver {
 
   async consoleOutput(uuid: string, tailLength?: number): Promise<string> {
     await this.step('consoleOutput', uuid);
+    // Nova tails the log by lines split on '\n' (compute manager _tail_log)
     const lines = this.get(uuid).log;
     const out = tailLength === undefined ? lines : tailLength === 0 ? [] : lines.slice(-tailLength);
-    return out.length ? `${out.join('\n')}\n` : '';
+    return out.join('\n');
   }
 
   async console(uuid: string, _protocol: string): Promise<ConsoleEndpoint> {

@@ -87,6 +87,11 @@ export interface RouterSpec {
   interfaces: RouterInterfaceSpec[];
   routes: { destination: string; nexthop: string }[];
   floating_ips: { id: string; floating_ip_address: string; fixed_ip_address: string; port_id: string }[];
+  /** Traffic to count (metering labels of the router's project). */
+  metering: {
+    label_id: string;
+    rules: { direction: 'ingress' | 'egress'; remote_ip_prefix: string | null; excluded: boolean }[];
+  }[];
 }
 
 export interface NetworkDriver {

@@ -15,7 +15,7 @@ export interface BackupManifest {
   size: number;
   chunks: Array<[sha256: string | null, owner: string | null]>;
   /** What the volume carried, restored with its bytes. */
-  volume: { bootable: number; imageMetadata: Record<string, string> };
+  volume: { bootable: number; imageMetadata: Record<string, string>; metadata?: Record<string, string> };
 }
 
 /**

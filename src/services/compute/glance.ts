@@ -1,6 +1,7 @@
 import type { Cloud } from '../../cloud.js';
 import type { AuthContext } from '../../server/auth.js';
 import { BadRequest, NotFound } from '../../server/errors.js';
+import { deleteImage } from '../image/images.js';
 import {
   createSnapshotImage,
   failImage,
@@ -9,10 +10,13 @@ import {
   type ImageInfo,
   imageDataPath,
 } from '../image/internal.js';
+import { listImages } from '../image/list.js';
+import { type Change, patchImage } from '../image/patch.js';
 
 // Nova's view of the image service, through its in-process API. Errors are
 // reworded here into Nova's messages.
 
+export type { ImageInfo } from '../image/internal.js';
 export type BootImage = ImageInfo;
 
 /** The image to boot from, if the caller may see it; Nova's 400 otherwise. */
@@ -57,4 +61,76 @@ export async function finishSnapshot(cloud: Cloud, imageId: string, path: string
 /** A snapshot that failed: the image is killed (Glance keeps the record, as after a failed upload). */
 export async function failSnapshot(cloud: Cloud, imageId: string): Promise<void> {
   await failImage(cloud, imageId, 'killed');
+}
+
+// The image proxy of Nova 2.1–2.35 (/images) lists, deletes and changes
+// properties; the image service's internal API has no such calls yet, so
+// these use its list and patch functions, with its own policy checks.
+
+/** Every image the caller may list (Glance's visibility rules), newest first. */
+export async function listImagesFor(cloud: Cloud, ctx: AuthContext): Promise<ImageInfo[]> {
+  const out: ImageInfo[] = [];
+  let marker: string | undefined;
+  for (;;) {
+    const page = await listImages(cloud, ctx, { limit: '1000', ...(marker ? { marker } : {}) });
+    for (const i of page.images) out.push(await getImage(cloud, ctx, i.id));
+    if (!page.nextMarker) return out;
+    marker = page.nextMarker;
+  }
+}
+
+export async function deleteImageAs(cloud: Cloud, ctx: AuthContext, id: string): Promise<void> {
+  await deleteImage(cloud, ctx, id);
+}
+
+/** Sets image properties (merged, or replacing every custom property when `replace`). */
+export async function setImageProperties(
+  cloud: Cloud,
+  ctx: AuthContext,
+  id: string,
+  props: Record<string, string>,
+  replace: boolean,
+): Promise<ImageInfo> {
+  const current = (await getImage(cloud, ctx, id)).properties;
+  const changes: Change[] = [];
+  if (replace)
+    for (const k of Object.keys(current)) if (!(k in props)) changes.push({ op: 'remove', path: [k], draft: 10 });
+  for (const [k, v] of Object.entries(props))
+    changes.push({ op: k in current ? 'replace' : 'add', path: [k], value: v, draft: 10 });
+  if (changes.length) await patchImage(cloud, ctx, id, changes);
+  return getImage(cloud, ctx, id);
+}
+
+export async function removeImageProperty(cloud: Cloud, ctx: AuthContext, id: string, key: string): Promise<void> {
+  await patchImage(cloud, ctx, id, [{ op: 'remove', path: [key], draft: 10 }]);
+}
+
+/** An image the caller may see, Glance's 404 otherwise. */
+export function getImageAs(cloud: Cloud, ctx: AuthContext, id: string): Promise<ImageInfo> {
+  return getImage(cloud, ctx, id);
+}
+
+/** Deletes the image a shelved server was kept in, once it is unshelved. */
+export async function removeShelvedImage(cloud: Cloud, imageId: string): Promise<void> {
+  await deleteImage(cloud, { isAdmin: true } as AuthContext, imageId).catch(() => undefined);
+}
+
+/** createBackup's rotation: keeps the newest `rotation` backups of the type, deletes older ones. */
+export async function rotateBackups(
+  cloud: Cloud,
+  i: { uuid: string; project_id: string },
+  backupType: string,
+  rotation: number,
+): Promise<void> {
+  const owner = { isAdmin: false, projectId: i.project_id } as AuthContext;
+  const backups = (await listImagesFor(cloud, owner))
+    .filter(
+      (img) =>
+        img.properties.image_type === 'backup' &&
+        img.properties.instance_uuid === i.uuid &&
+        img.properties.backup_type === backupType,
+    )
+    .sort((a, b) => b.created_at.localeCompare(a.created_at));
+  for (const old of backups.slice(rotation))
+    await deleteImage(cloud, { isAdmin: true } as AuthContext, old.id).catch(() => undefined);
 }

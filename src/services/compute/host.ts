@@ -58,3 +58,25 @@ export function nodeUuid(host: string): string {
 export function serviceIsUp(s: ServiceRow): boolean {
   return s.forced_down === 0;
 }
+
+/**
+ * The availability zone of each compute host: the `availability_zone`
+ * metadata of a host aggregate it is in, else the default zone "nova".
+ */
+export async function hostZones(db: ComputeDb): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('nova_aggregate_hosts as h')
+    .innerJoin('nova_aggregates as a', 'a.id', 'h.aggregate_id')
+    .select(['h.host', 'a.metadata'])
+    .execute();
+  const out = new Map<string, string>();
+  for (const r of rows) {
+    const az = (JSON.parse(r.metadata) as Record<string, string>).availability_zone;
+    if (az) out.set(r.host, az);
+  }
+  return out;
+}
+
+export async function zoneOfHost(db: ComputeDb, host: string): Promise<string> {
+  return (await hostZones(db)).get(host) ?? DEFAULT_AZ;
+}

@@ -8,10 +8,13 @@ import { seedFlavors } from './flavors.js';
 import { seedServices } from './host.js';
 import { startMetadataListener, stopMetadataListener } from './metadata/service.js';
 import { migrations } from './migrations.js';
+import { aggregateRoutes } from './routes/aggregates.js';
 import { consolePageRoutes, consoleRoutes } from './routes/consoles.js';
 import { flavorExtraRoutes } from './routes/flavor-extras.js';
 import { flavorRoutes } from './routes/flavors.js';
+import { hostAdminRoutes } from './routes/host-admin.js';
 import { hostRoutes } from './routes/hosts.js';
+import { imageProxyRoutes } from './routes/images.js';
 import { keypairRoutes } from './routes/keypairs.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { securityGroupProxyRoutes } from './routes/security-groups.js';
@@ -20,13 +23,19 @@ import { serverDataRoutes } from './routes/server-data.js';
 import { serverGroupRoutes } from './routes/server-groups.js';
 import { serverInfoRoutes } from './routes/server-info.js';
 import { serverRoutes } from './routes/servers.js';
+import { usageRoutes } from './routes/usage.js';
 import { versionRoutes } from './routes/versions.js';
+import { volumeAttachmentRoutes } from './routes/volume-attachments.js';
 import { registerBuildTasks } from './servers/build.js';
 import { registerOperationTasks } from './servers/operations.js';
 import { cdb } from './store.js';
 
 /** Every /compute/v2.1 route, each request negotiated to a microversion first. */
 async function v21(app: FastifyInstance, cloud: Cloud) {
+  app.addHook('onRequest', async (req, reply) => {
+    // Nova names the request id twice; Tempest and novaclient read this one
+    reply.header('x-compute-request-id', req.id);
+  });
   app.addHook('preHandler', async (req, reply) => {
     negotiateMicroversion(req, reply, MICROVERSIONS);
   });
@@ -42,6 +51,11 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   await serverInfoRoutes(app, cloud);
   await serverGroupRoutes(app, cloud);
   await securityGroupProxyRoutes(app, cloud);
+  await volumeAttachmentRoutes(app, cloud);
+  await aggregateRoutes(app, cloud);
+  await imageProxyRoutes(app, cloud);
+  await usageRoutes(app, cloud);
+  await hostAdminRoutes(app, cloud);
 }
 
 /** First start: DevStack's flavors and the one host's services. Later starts change nothing. */

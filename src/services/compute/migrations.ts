@@ -215,4 +215,23 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'compute/0002_aggregates': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('nova_aggregates')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('uuid', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text')
+        .execute();
+      await db.schema
+        .createTable('nova_aggregate_hosts')
+        .addColumn('aggregate_id', 'integer', (c) => c.notNull().references('nova_aggregates.id').onDelete('cascade'))
+        .addColumn('host', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('nova_aggregate_hosts_pk', ['aggregate_id', 'host'])
+        .execute();
+    },
+  },
 };

@@ -31,6 +31,7 @@ export const TaskState = {
   IMAGE_SNAPSHOT_PENDING: 'image_snapshot_pending',
   IMAGE_PENDING_UPLOAD: 'image_pending_upload',
   IMAGE_UPLOADING: 'image_uploading',
+  IMAGE_BACKUP: 'image_backup',
   UPDATING_PASSWORD: 'updating_password',
   RESIZE_PREP: 'resize_prep',
   RESIZE_MIGRATING: 'resize_migrating',
@@ -181,6 +182,7 @@ export const ACTIONS: Record<string, ActionRule> = {
   shelveOffload: { vmStates: [V.SHELVED], lock: true },
   unshelve: { vmStates: [V.SHELVED, V.SHELVED_OFFLOADED], lock: true },
   changePassword: { vmStates: [V.ACTIVE], lock: true },
+  live_migrate: { vmStates: [V.ACTIVE, V.PAUSED], lock: true },
   trigger_crash_dump: { vmStates: [V.ACTIVE, V.PAUSED, V.RESCUED, V.RESIZED, V.ERROR], lock: true },
   attach_volume: {
     vmStates: [V.ACTIVE, V.PAUSED, V.STOPPED, V.RESIZED, V.SOFT_DELETED, V.SHELVED, V.SHELVED_OFFLOADED],

@@ -148,7 +148,18 @@ export interface ServiceRow {
 /** A table whose integer id the database assigns. */
 type AutoId<R extends { id: number }> = Omit<R, 'id'> & { id: Generated<number> };
 
+export interface AggregateRow {
+  id: number;
+  uuid: string;
+  name: string;
+  metadata: string;
+  created_at: string;
+  updated_at: string | null;
+}
+
 export interface ComputeTables {
+  nova_aggregates: AutoId<AggregateRow>;
+  nova_aggregate_hosts: { aggregate_id: number; host: string };
   nova_flavors: FlavorRow;
   nova_flavor_projects: { flavorid: string; project_id: string };
   nova_keypairs: AutoId<KeypairRow>;

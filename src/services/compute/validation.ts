@@ -1,3 +1,4 @@
+import { isIPv4, isIPv6 } from 'node:net';
 import { BadRequest } from '../../server/errors.js';
 import { isUuid } from '../../server/ids.js';
 
@@ -72,7 +73,6 @@ export function pyRepr(v: unknown): string {
     .join(', ')}}`;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const NAME = /^\S(.*\S)?$/su;
 // C0/C1 controls and non-space separators are not printable for Nova's names.
 const UNPRINTABLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]/u;
@@ -88,9 +88,9 @@ function checkFormat(format: string, v: string): string | undefined {
     case 'name_with_spaces':
       return v.trim() === '' || UNPRINTABLE.test(v) ? `'${v}' is not a 'name_with_leading_trailing_spaces'` : undefined;
     case 'ipv4':
-      return IPV4.test(v) ? undefined : `'${v}' is not a 'ipv4'`;
+      return isIPv4(v) ? undefined : `'${v}' is not a 'ipv4'`;
     case 'ipv6':
-      return v.includes(':') && /^[0-9a-fA-F:.]+$/.test(v) ? undefined : `'${v}' is not a 'ipv6'`;
+      return isIPv6(v) ? undefined : `'${v}' is not a 'ipv6'`;
     case 'base64':
       return /^[A-Za-z0-9+/]*={0,2}$/.test(v.replace(/\s/g, '')) && v.replace(/\s/g, '').length % 4 === 0
         ? undefined
@@ -262,4 +262,13 @@ const TRUE_STRINGS = new Set(['true', '1', 'on', 'yes', 'y', 't']);
 export function toBool(v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   return TRUE_STRINGS.has(String(v).toLowerCase());
+}
+
+/** An IPv6 address in its canonical text (RFC 5952), as Nova shows what netaddr stored. */
+export function canonicalIpv6(v: string): string {
+  try {
+    return new URL(`http://[${v}]/`).hostname.slice(1, -1);
+  } catch {
+    return v;
+  }
 }

@@ -8,6 +8,7 @@ import { networks } from './networks.js';
 import { addRouterInterface } from './router-interfaces.js';
 import { routers } from './routers.js';
 import { inTransaction, ndb } from './store.js';
+import { subnetPools } from './subnet-pools.js';
 import { subnets } from './subnets.js';
 
 /** A cloud-admin caller for work pocketstack does on its own behalf (seeding, Nova's calls). */
@@ -37,8 +38,9 @@ async function make(op: Op, r: Resource, projectId: string, body: Record<string,
 /**
  * What DevStack's stack.sh leaves behind, made once on first start: the
  * external network `public` (admin's, not shared) with 172.24.4.0/24 and
- * 2001:db8::/64, and for `demo` the network `private` (10.0.0.0/26) joined
- * to `public` by `router1`.
+ * 2001:db8::/64, the shared default subnet pool 10.0.0.0/22, and for `demo`
+ * the network `private` (10.0.0.0/26 from that pool) joined to `public` by
+ * `router1`.
  */
 export async function seedNetworks(cloud: Cloud): Promise<void> {
   const db = ndb(cloud);
@@ -72,12 +74,20 @@ export async function seedNetworks(cloud: Cloud): Promise<void> {
       gateway_ip: '2001:db8::2',
       enable_dhcp: false,
     });
+    const pool = await make(op, subnetPools, admin.id, {
+      name: 'shared-default-subnetpool-v4',
+      prefixes: ['10.0.0.0/22'],
+      default_prefixlen: 26,
+      shared: true,
+      is_default: true,
+    });
     const priv = await make(op, networks, demo.id, { name: 'private' });
+    // carved from the default pool, as DevStack does: 10.0.0.0/26
     const privSubnet = await make(op, subnets, demo.id, {
       name: 'private-subnet',
       network_id: priv,
       ip_version: 4,
-      cidr: '10.0.0.0/26',
+      subnetpool_id: pool,
     });
     const router = await make(op, routers, demo.id, { name: 'router1', external_gateway_info: { network_id: pub } });
     await addRouterInterface(op, router, { subnet_id: privSubnet });

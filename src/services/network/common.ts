@@ -73,3 +73,32 @@ export function oneValue(q: Query, key: string): string | undefined {
   const v = values(q, key);
   return v.length === 1 ? v[0] : undefined;
 }
+
+/**
+ * Applies the query's single-valued filters on these attributes in SQL, so a
+ * list reads only the rows it may return (`[attribute, column]` where they
+ * differ). The generic layer still applies every filter to the views.
+ */
+export function pushDown<QB extends { where: (...args: any[]) => any }>(
+  query: QB,
+  q: Query,
+  keys: readonly (string | readonly [string, string])[],
+): QB {
+  let out = query;
+  for (const k of keys) {
+    const [attr, column] = typeof k === 'string' ? [k, k] : k;
+    const v = oneValue(q, attr);
+    if (v !== undefined) out = out.where(column, '=', v);
+  }
+  return out;
+}
+
+/** The next revision of a resource whose children changed (a network's subnets, a router's interfaces). */
+export async function bumpRevision(
+  db: NetDb,
+  table: 'neutron_networks' | 'neutron_routers' | 'neutron_security_groups',
+  id: string,
+): Promise<void> {
+  const row = await db.selectFrom(table).select('revision_number').where('id', '=', id).executeTakeFirstOrThrow();
+  await db.updateTable(table).set(bumped(row)).where('id', '=', id).execute();
+}

@@ -185,4 +185,37 @@ export const EXTENSIONS: Extension[] = [
     'Provides IP availability data for each network and subnet.',
     '2015-09-24T00:00:00-00:00',
   ),
+  ext('agent', 'agent', 'The agent management extension.', '2013-02-03T10:00:00-00:00'),
+  ext(
+    'dhcp_agent_scheduler',
+    'DHCP Agent Scheduler',
+    'Schedule networks among dhcp agents',
+    '2013-02-07T10:00:00-00:00',
+  ),
+  ext('l3_agent_scheduler', 'L3 Agent Scheduler', 'Schedule routers among l3 agents', '2013-02-07T10:00:00-00:00'),
+  ext(
+    'service-type',
+    'Neutron Service Type Management',
+    'API for retrieving service providers for Neutron advanced services',
+    '2013-01-20T00:00:00-00:00',
+  ),
+  ext(
+    'subnet_allocation',
+    'Subnet Allocation',
+    'Enables allocation of subnets from a subnet pool',
+    '2015-03-30T10:00:00-00:00',
+  ),
+  ext(
+    'default-subnetpools',
+    'Default Subnetpools',
+    'Provides ability to mark and use a subnetpool as the default.',
+    '2016-02-18T18:00:00-00:00',
+  ),
+  ext(
+    'dvr',
+    'Distributed Virtual Router',
+    'Enables configuration of Distributed Virtual Routers.',
+    '2014-06-1T10:00:00-00:00',
+  ),
+  ext('metering', 'Neutron Metering', 'Neutron Metering extension.', '2013-06-12T10:00:00-00:00'),
 ];

@@ -1,7 +1,7 @@
 import { BadRequest, Conflict, NotFound } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { type AttrMap, ipAddress, nullableIp, str, uuid as uuidCheck } from './attributes.js';
-import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
+import { bumped, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
 import { notFound } from './errors.js';
 import { parseIp } from './ip.js';
 import { visibleNetwork } from './networks.js';
@@ -156,10 +156,7 @@ export const floatingIps: Resource = {
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_floatingips').selectAll();
     if (!op.ctx.isAdmin) query = query.where('project_id', '=', op.ctx.projectId ?? '');
-    for (const key of ['id', 'port_id', 'floating_ip_address', 'floating_network_id'] as const) {
-      const v = oneValue(q, key);
-      if (v !== undefined) query = query.where(key, '=', v);
-    }
+    query = pushDown(query, q, ['id', 'port_id', 'floating_ip_address', 'floating_network_id']);
     return views(op, await query.orderBy('created_at').orderBy('id').execute());
   },
 

@@ -1,11 +1,14 @@
 import type { Service } from '../service.js';
+import { ensureAgents } from './agents.js';
 import { seedNetworks } from './bootstrap.js';
 import { formatError } from './errors.js';
 import { floatingIps } from './floating-ips.js';
+import { meteringLabels, meteringRules } from './metering.js';
 import { migrations } from './migrations.js';
 import { networks } from './networks.js';
 import { ports } from './ports.js';
 import { routers } from './routers.js';
+import { agentRoutes } from './routes/agents.js';
 import { crudRoutes } from './routes/crud.js';
 import { extraRoutes } from './routes/extras.js';
 import { quotaRoutes } from './routes/quotas.js';
@@ -13,10 +16,11 @@ import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
 import { securityGroupRules } from './security-group-rules.js';
 import { securityGroups } from './security-groups.js';
+import { subnetPools } from './subnet-pools.js';
 import { subnets } from './subnets.js';
 import { registerSync } from './sync.js';
 
-const TAGGABLE = [networks, subnets, ports, routers, floatingIps, securityGroups];
+const TAGGABLE = [networks, subnets, ports, routers, floatingIps, securityGroups, subnetPools];
 
 export const network: Service = {
   name: 'network',
@@ -27,10 +31,14 @@ export const network: Service = {
   async register(app, cloud) {
     registerSync(cloud);
     await versionRoutes(app);
-    for (const r of [...TAGGABLE, securityGroupRules]) crudRoutes(app, cloud, r);
+    for (const r of [...TAGGABLE, securityGroupRules, meteringLabels, meteringRules]) crudRoutes(app, cloud, r);
     for (const r of TAGGABLE) tagRoutes(app, cloud, r);
     await quotaRoutes(app, cloud);
     await extraRoutes(app, cloud);
+    await agentRoutes(app, cloud);
   },
-  bootstrap: seedNetworks,
+  async bootstrap(cloud) {
+    await ensureAgents(cloud);
+    await seedNetworks(cloud);
+  },
 };

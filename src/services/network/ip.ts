@@ -36,7 +36,7 @@ function parseV6(text: string): Addr | undefined {
   let s = text;
   // an embedded IPv4 tail (::ffff:1.2.3.4)
   const lastColon = s.lastIndexOf(':');
-  if (s.slice(lastColon + 1).includes('.')) {
+  if (lastColon >= 0 && s.slice(lastColon + 1).includes('.')) {
     const v4 = parseIp(s.slice(lastColon + 1));
     if (v4?.version !== 4) return undefined;
     tail = [v4.value >> 16n, v4.value & 0xffffn];

@@ -191,4 +191,62 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+
+  'network/0002_agents_subnetpools_metering': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('neutron_agents')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('agent_type', 'text', (c) => c.notNull().unique())
+        .addColumn('binary', 'text', (c) => c.notNull())
+        .addColumn('topic', 'text', (c) => c.notNull())
+        .addColumn('availability_zone', 'text')
+        .addColumn('admin_state_up', 'integer', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('configurations', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .execute();
+      // which DHCP agent serves a network, which L3 agent hosts a router
+      await db.schema
+        .createTable('neutron_agent_bindings')
+        .addColumn('agent_id', 'text', (c) => c.notNull().references('neutron_agents.id').onDelete('cascade'))
+        .addColumn('resource_id', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('neutron_agent_bindings_pk', ['agent_id', 'resource_id'])
+        .execute();
+
+      await standard(db.schema.createTable('neutron_subnetpools'))
+        .addColumn('ip_version', 'integer', (c) => c.notNull())
+        .addColumn('prefixes', 'text', (c) => c.notNull())
+        .addColumn('default_prefixlen', 'integer', (c) => c.notNull())
+        .addColumn('min_prefixlen', 'integer', (c) => c.notNull())
+        .addColumn('max_prefixlen', 'integer', (c) => c.notNull())
+        .addColumn('shared', 'integer', (c) => c.notNull())
+        .addColumn('is_default', 'integer', (c) => c.notNull())
+        .addColumn('default_quota', 'integer')
+        .execute();
+
+      await db.schema
+        .createTable('neutron_metering_labels')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text', (c) => c.notNull())
+        .addColumn('shared', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('neutron_metering_label_rules')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('metering_label_id', 'text', (c) =>
+          c.notNull().references('neutron_metering_labels.id').onDelete('cascade'),
+        )
+        .addColumn('direction', 'text', (c) => c.notNull())
+        .addColumn('remote_ip_prefix', 'text')
+        .addColumn('source_ip_prefix', 'text')
+        .addColumn('destination_ip_prefix', 'text')
+        .addColumn('excluded', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -1,10 +1,12 @@
 import { BadRequest, Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { fromJson, toJson } from '../../store/json.js';
+import { unschedule } from './agents.js';
 import { type AttrMap, bool as boolCheck, int, listOf, oneOf, str } from './attributes.js';
-import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
+import { bumped, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
 import { notFound, policyRefused } from './errors.js';
 import { owns, requireOwner, requireWriter, seesNetwork } from './policy.js';
+import { deletePortRow } from './ports.js';
 import type { Query, View } from './query.js';
 import { checkQuota } from './quotas.js';
 import { bit, bool, type NetDb, type NetworkRow } from './store.js';
@@ -101,10 +103,7 @@ export const networks: Resource = {
       query = query.where((eb) =>
         eb.or([eb('project_id', '=', op.ctx.projectId ?? ''), eb('shared', '=', 1), eb('external', '=', 1)]),
       );
-    for (const key of ['id', 'name'] as const) {
-      const v = oneValue(q, key);
-      if (v !== undefined) query = query.where(key, '=', v);
-    }
+    query = pushDown(query, q, ['id', 'name']);
     return views(op, await query.orderBy('created_at').orderBy('id').execute());
   },
 
@@ -192,15 +191,41 @@ export const networks: Resource = {
   async remove(op, id) {
     const n = await visibleNetwork(op, id);
     requireOwner(op.ctx, n.project_id, 'delete_network');
-    const ports = await op.db.selectFrom('neutron_ports').select('id').where('network_id', '=', id).execute();
+    // unassociated floating IPs do not hold an external network (Neutron deletes them with it)
+    const ports = await op.db
+      .selectFrom('neutron_ports')
+      .select('id')
+      .where('network_id', '=', id)
+      .where('device_owner', '!=', 'network:floatingip')
+      .execute();
     if (ports.length)
       throw new Conflict(
         `Unable to complete operation on network ${id}. There are one or more ports still in use on the network, id for these ports is: ${ports.map((p) => p.id).join(',')}.`,
         'NetworkInUse',
       );
+    const fips = await op.db
+      .selectFrom('neutron_floatingips')
+      .selectAll()
+      .where('floating_network_id', '=', id)
+      .execute();
+    for (const f of fips) {
+      if (f.router_id) await sync(op, 'router', f.router_id);
+      await op.db.deleteFrom('neutron_floatingips').where('id', '=', f.id).execute();
+      const port = await op.db
+        .selectFrom('neutron_ports')
+        .selectAll()
+        .where('id', '=', f.floating_port_id)
+        .executeTakeFirst();
+      if (port) await deletePortRow(op, port);
+    }
+    await dropTags(
+      op.db,
+      fips.map((f) => f.id),
+    );
     const subnets = await op.db.selectFrom('neutron_subnets').select('id').where('network_id', '=', id).execute();
     await dropTags(op.db, [id, ...subnets.map((s) => s.id)]);
     await op.db.deleteFrom('neutron_subnets').where('network_id', '=', id).execute();
+    await unschedule(op.db, id);
     await op.db.deleteFrom('neutron_networks').where('id', '=', id).execute();
     await sync(op, 'network', id);
   },

@@ -3,7 +3,7 @@ import { BadRequest, Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { toJson } from '../../store/json.js';
 import { type AttrMap, any, bool as boolCheck, dict, listOf, oneOf, str, uuid as uuidCheck } from './attributes.js';
-import { bumped, newStandard, type Op, oneValue, type Resource } from './common.js';
+import { bumped, newStandard, type Op, pushDown, type Resource } from './common.js';
 import { invalidAttr, notFound, policyRefused } from './errors.js';
 import { parseCidr, parseIp } from './ip.js';
 import { visibleNetwork } from './networks.js';
@@ -276,7 +276,7 @@ export const ports: Resource = {
         ]),
       );
     }
-    for (const [key, col] of [
+    query = pushDown(query, q, [
       ['id', 'p.id'],
       ['network_id', 'p.network_id'],
       ['device_id', 'p.device_id'],
@@ -285,10 +285,7 @@ export const ports: Resource = {
       ['mac_address', 'p.mac_address'],
       ['project_id', 'p.project_id'],
       ['tenant_id', 'p.project_id'],
-    ] as const) {
-      const v = oneValue(q, key);
-      if (v !== undefined) query = query.where(col, '=', v);
-    }
+    ]);
     return portViews(op, await query.orderBy('p.created_at').orderBy('p.id').execute());
   },
 

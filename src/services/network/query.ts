@@ -196,7 +196,7 @@ export function selectFields(view: View, q: Query): View {
 
 /** The JSON key of a collection ("security-groups" is served as "security_groups"). */
 export function collectionKey(path: string): string {
-  return path.replace(/-/g, '_');
+  return path.split('/').pop()!.replace(/-/g, '_');
 }
 
 /** The whole collection GET: filter, sort, paginate, project; `{<collection>: [...], <collection>_links}`. */

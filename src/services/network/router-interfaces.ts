@@ -1,12 +1,12 @@
 import { BadRequest, Conflict, NotFound } from '../../server/errors.js';
 import { fromJson, toJson } from '../../store/json.js';
-import type { Op } from './common.js';
+import { bumpRevision, type Op } from './common.js';
 import { cidrContains, cidrsOverlap, parseCidr, parseIp } from './ip.js';
 import { owns } from './policy.js';
 import { portFixedIps } from './port-ips.js';
 import { deletePortRow, insertPort, visiblePort } from './ports.js';
 import type { Route } from './routers.js';
-import { bumpRouter, routesList, visibleRouter } from './routers.js';
+import { routesList, visibleRouter } from './routers.js';
 import type { SubnetRow } from './store.js';
 import { visibleSubnet } from './subnets.js';
 import { sync } from './sync.js';
@@ -105,7 +105,7 @@ export async function addRouterInterface(op: Op, routerId: string, body: unknown
     });
     info = interfaceInfo(r, port.id, s.network_id, [s.id]);
   }
-  await bumpRouter(op.db, r.id);
+  await bumpRevision(op.db, 'neutron_routers', r.id);
   await sync(op, 'router', r.id);
   return info;
 }
@@ -158,7 +158,7 @@ export async function removeRouterInterface(op: Op, routerId: string, body: unkn
   }
   const port = await op.db.selectFrom('neutron_ports').selectAll().where('id', '=', portId).executeTakeFirstOrThrow();
   await deletePortRow(op, port);
-  await bumpRouter(op.db, r.id);
+  await bumpRevision(op.db, 'neutron_routers', r.id);
   await sync(op, 'router', r.id);
   return interfaceInfo(r, portId, port.network_id, subnetIds);
 }
@@ -194,6 +194,6 @@ export async function changeExtraRoutes(op: Op, routerId: string, body: unknown,
     .set({ routes: toJson(next) })
     .where('id', '=', r.id)
     .execute();
-  await bumpRouter(op.db, r.id);
+  await bumpRevision(op.db, 'neutron_routers', r.id);
   await sync(op, 'router', r.id);
 }

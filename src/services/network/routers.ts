@@ -1,8 +1,9 @@
 import { BadRequest, Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { fromJson, toJson } from '../../store/json.js';
+import { autoSchedule, L3, unschedule } from './agents.js';
 import { type AttrMap, bool as boolCheck, dict, listOf, str } from './attributes.js';
-import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
+import { bumped, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
 import { invalidAttr, notFound } from './errors.js';
 import { formatCidr, formatIp, parseCidr, parseIp } from './ip.js';
 import { visibleNetwork } from './networks.js';
@@ -13,7 +14,7 @@ import { deletePortRow, insertPort } from './ports.js';
 import type { Query, View } from './query.js';
 import { checkQuota } from './quotas.js';
 import { routeNexthopsReachable } from './router-interfaces.js';
-import { bit, bool, type NetDb, type RouterRow } from './store.js';
+import { bit, bool, type RouterRow } from './store.js';
 import { sync } from './sync.js';
 import { dropTags, tagsOf } from './tags.js';
 
@@ -157,15 +158,6 @@ async function setGateway(op: Op, r: RouterRow, info: GatewayInfo): Promise<Part
   return { gw_port_id: port.id, enable_snat: snat };
 }
 
-export async function bumpRouter(db: NetDb, id: string): Promise<void> {
-  const r = await db
-    .selectFrom('neutron_routers')
-    .select('revision_number')
-    .where('id', '=', id)
-    .executeTakeFirstOrThrow();
-  await db.updateTable('neutron_routers').set(bumped(r)).where('id', '=', id).execute();
-}
-
 export const routers: Resource = {
   member: 'router',
   collection: 'routers',
@@ -174,10 +166,7 @@ export const routers: Resource = {
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_routers').selectAll();
     if (!op.ctx.isAdmin) query = query.where('project_id', '=', op.ctx.projectId ?? '');
-    for (const key of ['id', 'name'] as const) {
-      const v = oneValue(q, key);
-      if (v !== undefined) query = query.where(key, '=', v);
-    }
+    query = pushDown(query, q, ['id', 'name']);
     return views(op, await query.orderBy('created_at').orderBy('id').execute());
   },
 
@@ -208,6 +197,7 @@ export const routers: Resource = {
       const gw = await setGateway(op, row, b.external_gateway_info as GatewayInfo);
       await op.db.updateTable('neutron_routers').set(gw).where('id', '=', id).execute();
     }
+    await autoSchedule(op.db, id, L3);
     await sync(op, 'router', id);
     return id;
   },
@@ -245,6 +235,7 @@ export const routers: Resource = {
     if (iface) throw new Conflict(`Router ${id} still has ports`, 'RouterInUse');
     if (r.gw_port_id) await setGateway(op, r, null);
     await dropTags(op.db, [id]);
+    await unschedule(op.db, id);
     await op.db.deleteFrom('neutron_routers').where('id', '=', id).execute();
     await sync(op, 'router', id);
   },

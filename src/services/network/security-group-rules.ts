@@ -1,8 +1,8 @@
 import { BadRequest, Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { isoSeconds, now } from '../../server/time.js';
-import { type AttrMap, nullableStr, oneOf, str, uuid as uuidCheck } from './attributes.js';
-import { type Op, oneValue, type Resource } from './common.js';
+import { type AttrMap, nullableStr, oneOf, str } from './attributes.js';
+import { bumpRevision, type Op, pushDown, type Resource } from './common.js';
 import { invalidInput, notFound } from './errors.js';
 import { formatCidr, parseCidr } from './ip.js';
 import { owns, requireOwner, requireWriter } from './policy.js';
@@ -92,7 +92,8 @@ const attrs: AttrMap = {
   port_range_min: { post: true, default: null, check: port },
   port_range_max: { post: true, default: null, check: port },
   remote_ip_prefix: { post: true, default: null, check: prefix },
-  remote_group_id: { post: true, default: null, check: (v, a) => (v === null ? null : uuidCheck(v, a)) },
+  // not checked as a UUID: Neutron looks it up and answers 404 SecurityGroupNotFound
+  remote_group_id: { post: true, default: null, check: (v, a) => (v === null ? null : str(255)(v, a)) },
   remote_address_group_id: { post: true, default: null },
   description: { post: true, put: true, default: '', check: nullableStr(255) },
 };
@@ -231,10 +232,7 @@ export const securityGroupRules: Resource = {
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_security_group_rules').selectAll();
     if (!op.ctx.isAdmin) query = query.where('project_id', '=', op.ctx.projectId ?? '');
-    for (const k of ['id', 'security_group_id', 'direction'] as const) {
-      const v = oneValue(q, k);
-      if (v !== undefined) query = query.where(k, '=', v);
-    }
+    query = pushDown(query, q, ['id', 'security_group_id', 'direction']);
     return (await query.orderBy('created_at').orderBy('id').execute()).map(ruleView);
   },
 
@@ -279,16 +277,7 @@ export const securityGroupRules: Resource = {
         revision_number: 0,
       })
       .execute();
-    const bumpedGroup = await op.db
-      .selectFrom('neutron_security_groups')
-      .select('revision_number')
-      .where('id', '=', sg.id)
-      .executeTakeFirstOrThrow();
-    await op.db
-      .updateTable('neutron_security_groups')
-      .set({ revision_number: bumpedGroup.revision_number + 1, updated_at: at })
-      .where('id', '=', sg.id)
-      .execute();
+    await bumpRevision(op.db, 'neutron_security_groups', sg.id);
     await sync(op, 'security_group', sg.id);
     return id;
   },

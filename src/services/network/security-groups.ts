@@ -1,9 +1,10 @@
+import { sql } from 'kysely';
 import { Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { now } from '../../server/time.js';
 import { type AttrMap, bool as boolCheck, str } from './attributes.js';
-import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
-import { invalidAttr, notFound } from './errors.js';
+import { bumped, newStandard, type Op, oneValue, pushDown, type Resource, standardView } from './common.js';
+import { notFound } from './errors.js';
 import { owns, requireOwner, requireWriter } from './policy.js';
 import type { Query, View } from './query.js';
 import { checkQuota } from './quotas.js';
@@ -12,9 +13,11 @@ import { bit, bool, type NetDb, type SecurityGroupRow, type SecurityGroupRuleRow
 import { sync } from './sync.js';
 import { dropTags, tagsOf } from './tags.js';
 
+// Only the project's own `default` group may have that name.
 const notDefault = (v: unknown, attr: string) => {
   const s = str(255)(v, attr);
-  if (s === 'default') throw invalidAttr(attr, `'default' is not an allowed value`);
+  if (s === 'default')
+    throw new Conflict('Default security group already exists.', 'SecurityGroupDefaultAlreadyExists');
   return s;
 };
 
@@ -24,13 +27,16 @@ const attrs: AttrMap = {
   stateful: { post: true, put: true, default: true, check: boolCheck },
 };
 
-function groupView(sg: SecurityGroupRow, rules: SecurityGroupRuleRow[], tags: string[] | undefined): View {
+type EmbeddedRule = SecurityGroupRuleRow & { standard_attr_id: number };
+
+function groupView(sg: SecurityGroupRow, rules: EmbeddedRule[], tags: string[] | undefined): View {
   return {
     id: sg.id,
     name: sg.name,
     stateful: bool(sg.stateful),
     shared: false,
-    security_group_rules: rules.map(ruleView),
+    // rules inside a group carry their standard attribute id and (empty) tags, as Neutron shows them there
+    security_group_rules: rules.map((r) => ({ ...ruleView(r), standard_attr_id: r.standard_attr_id, tags: [] })),
     ...standardView(sg, tags),
   };
 }
@@ -41,11 +47,12 @@ async function views(db: NetDb, rows: SecurityGroupRow[]): Promise<View[]> {
     ? await db
         .selectFrom('neutron_security_group_rules')
         .selectAll()
+        .select(sql<number>`rowid`.as('standard_attr_id'))
         .where('security_group_id', 'in', ids)
         .orderBy('created_at')
         .execute()
     : [];
-  const byGroup = new Map<string, SecurityGroupRuleRow[]>();
+  const byGroup = new Map<string, EmbeddedRule[]>();
   for (const r of rules) byGroup.set(r.security_group_id, [...(byGroup.get(r.security_group_id) ?? []), r]);
   const tags = await tagsOf(db, ids);
   return rows.map((r) => groupView(r, byGroup.get(r.id) ?? [], tags.get(r.id)));
@@ -145,10 +152,7 @@ export const securityGroups: Resource = {
     if (project && owns(op.ctx, project)) await op.db.transaction().execute((trx) => ensureDefaultGroup(trx, project));
     let query = op.db.selectFrom('neutron_security_groups').selectAll();
     if (!op.ctx.isAdmin) query = query.where('project_id', '=', op.ctx.projectId ?? '');
-    for (const key of ['id', 'name'] as const) {
-      const v = oneValue(q, key);
-      if (v !== undefined) query = query.where(key, '=', v);
-    }
+    query = pushDown(query, q, ['id', 'name']);
     return views(op.db, await query.orderBy('created_at').orderBy('id').execute());
   },
 

@@ -1,6 +1,7 @@
 import { BadRequest, Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { toJson } from '../../store/json.js';
+import { autoSchedule, DHCP } from './agents.js';
 import {
   type AttrMap,
   bool as boolCheck,
@@ -12,7 +13,7 @@ import {
   str,
   subnetCidr,
 } from './attributes.js';
-import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
+import { bumped, bumpRevision, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
 import { invalidAttr, invalidInput, notFound, policyRefused } from './errors.js';
 import { formatCidr, formatIp, lastAddress, parseCidr, parseIp } from './ip.js';
 import { checkPools, defaultPools, type Pool } from './ipam.js';
@@ -21,6 +22,7 @@ import { owns, requireWriter } from './policy.js';
 import type { Query, View } from './query.js';
 import { checkQuota } from './quotas.js';
 import { bit, bool, type NetworkRow, type SubnetRow } from './store.js';
+import { allocateFromPool, defaultPool } from './subnet-pools.js';
 import { sync } from './sync.js';
 import { dropTags, tagsOf } from './tags.js';
 
@@ -105,9 +107,9 @@ export function subnetView(s: SubnetRow, tags: string[] | undefined): View {
   };
 }
 
-/** Subnets are visible to their owner, the network's owner, admins, and all on shared or external networks. */
-function sees(op: Op, s: SubnetRow, net: Pick<NetworkRow, 'project_id' | 'shared' | 'external'>): boolean {
-  return owns(op.ctx, s.project_id) || owns(op.ctx, net.project_id) || net.shared === 1 || net.external === 1;
+/** Subnets are visible to their owner, the network's owner, admins, and all on shared networks (not merely external ones). */
+function sees(op: Op, s: SubnetRow, net: Pick<NetworkRow, 'project_id' | 'shared'>): boolean {
+  return owns(op.ctx, s.project_id) || owns(op.ctx, net.project_id) || net.shared === 1;
 }
 
 export async function visibleSubnet(op: Op, id: string): Promise<SubnetRow> {
@@ -115,7 +117,7 @@ export async function visibleSubnet(op: Op, id: string): Promise<SubnetRow> {
   if (!s) throw notFound.subnet(id);
   const net = await op.db
     .selectFrom('neutron_networks')
-    .select(['project_id', 'shared', 'external'])
+    .select(['project_id', 'shared'])
     .where('id', '=', s.network_id)
     .executeTakeFirstOrThrow();
   if (!sees(op, s, net)) throw notFound.subnet(id);
@@ -144,15 +146,6 @@ function checkLimits(b: Record<string, unknown>, id: string): void {
     );
 }
 
-async function bumpNetwork(op: Op, networkId: string): Promise<void> {
-  const n = await op.db
-    .selectFrom('neutron_networks')
-    .select('revision_number')
-    .where('id', '=', networkId)
-    .executeTakeFirstOrThrow();
-  await op.db.updateTable('neutron_networks').set(bumped(n)).where('id', '=', networkId).execute();
-}
-
 export const subnets: Resource = {
   member: 'subnet',
   collection: 'subnets',
@@ -166,18 +159,14 @@ export const subnets: Resource = {
     if (!op.ctx.isAdmin) {
       const me = op.ctx.projectId ?? '';
       query = query.where((eb) =>
-        eb.or([
-          eb('s.project_id', '=', me),
-          eb('n.project_id', '=', me),
-          eb('n.shared', '=', 1),
-          eb('n.external', '=', 1),
-        ]),
+        eb.or([eb('s.project_id', '=', me), eb('n.project_id', '=', me), eb('n.shared', '=', 1)]),
       );
     }
-    for (const key of ['id', 'name', 'network_id'] as const) {
-      const v = oneValue(q, key);
-      if (v !== undefined) query = query.where(`s.${key}`, '=', v);
-    }
+    query = pushDown(query, q, [
+      ['id', 's.id'],
+      ['name', 's.name'],
+      ['network_id', 's.network_id'],
+    ]);
     const rows = await query.orderBy('s.created_at').orderBy('s.id').execute();
     const tags = await tagsOf(
       op.db,
@@ -195,11 +184,16 @@ export const subnets: Resource = {
     requireWriter(op.ctx, 'create_subnet');
     const net = await visibleNetwork(op, b.network_id as string);
     if (!owns(op.ctx, net.project_id)) throw policyRefused('rule:create_subnet');
-    if (b.subnetpool_id !== null || b.use_default_subnetpool === true)
-      throw new BadRequest('Subnet pools are not supported by pocketstack yet.', 'NotImplemented');
-    if (b.cidr === null)
-      throw new BadRequest('Bad subnet request: a subnetpool must be specified in the absence of a cidr.');
     const version = b.ip_version as 4 | 6;
+    let poolId: string | null = null;
+    if (b.subnetpool_id !== null || b.use_default_subnetpool === true) {
+      poolId = (b.subnetpool_id as string | null) ?? (await defaultPool(op, version));
+      const got = await allocateFromPool(op, poolId, b.cidr as string | null, b.prefixlen as number | null);
+      if (got.version !== version)
+        throw invalidInput(`Invalid input for operation: subnetpool ${poolId} is IPv${got.version}, not IPv${version}`);
+      b.cidr = got.cidr;
+    } else if (b.cidr === null)
+      throw new BadRequest('Bad subnet request: a subnetpool must be specified in the absence of a cidr.');
     const cidr = parseCidr(b.cidr as string)!;
     if (cidr.version !== version) throw invalidInput(`cidr '${b.cidr}' does not match the ip_version '${version}'`);
     const cidrText = formatCidr(cidr);
@@ -246,11 +240,12 @@ export const subnets: Resource = {
         enable_dhcp: bit(b.enable_dhcp as boolean),
         ipv6_ra_mode: b.ipv6_ra_mode as string | null,
         ipv6_address_mode: b.ipv6_address_mode as string | null,
-        subnetpool_id: null,
+        subnetpool_id: poolId,
         service_types: toJson(b.service_types),
       })
       .execute();
-    await bumpNetwork(op, net.id);
+    await bumpRevision(op.db, 'neutron_networks', net.id);
+    if (b.enable_dhcp) await autoSchedule(op.db, net.id, DHCP);
     await sync(op, 'network', net.id);
     return id;
   },
@@ -319,7 +314,7 @@ export const subnets: Resource = {
       );
     await dropTags(op.db, [id]);
     await op.db.deleteFrom('neutron_subnets').where('id', '=', id).execute();
-    await bumpNetwork(op, s.network_id);
+    await bumpRevision(op.db, 'neutron_networks', s.network_id);
     await sync(op, 'network', s.network_id);
   },
 };

@@ -10,6 +10,7 @@ import { networkDriver } from '../../drivers/network/index.js';
 import type { Store } from '../../store/db.js';
 import { fromJson } from '../../store/json.js';
 import type { Op } from './common.js';
+import { mdb } from './metering.js';
 import { bool, type NetDb, ndb } from './store.js';
 
 // The driver seam. Every change a data plane must apply is recorded as a
@@ -135,9 +136,26 @@ export async function routerSpec(db: NetDb, id: string): Promise<RouterSpec | un
     .select(['id', 'floating_ip_address', 'fixed_ip_address', 'port_id'])
     .where('router_id', '=', id)
     .execute();
+  const meteringRules = await mdb(db)
+    .selectFrom('neutron_metering_label_rules')
+    .selectAll()
+    .where('project_id', '=', r.project_id)
+    .orderBy('metering_label_id')
+    .execute();
+  const labels = [...new Set(meteringRules.map((m) => m.metering_label_id))];
   return {
     id,
     admin_state_up: bool(r.admin_state_up),
+    metering: labels.map((label_id) => ({
+      label_id,
+      rules: meteringRules
+        .filter((m) => m.metering_label_id === label_id)
+        .map((m) => ({
+          direction: m.direction as 'ingress' | 'egress',
+          remote_ip_prefix: m.remote_ip_prefix,
+          excluded: m.excluded === 1,
+        })),
+    })),
     gateway: gw
       ? {
           network_id: gw.network_id,

@@ -1,3 +1,5 @@
+import type { Cloud } from '../../cloud.js';
+import { volumeDriver } from '../../drivers/volume/index.js';
 import { BadRequest } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { now } from '../../server/time.js';
@@ -142,4 +144,23 @@ export async function nextDevice(trx: VolumeTrx, serverId: string, from = 'b'): 
     if (!used.has(dev)) return dev;
   }
   throw invalidVolume(`No free device name left on server ${serverId}.`);
+}
+
+/**
+ * What a hypervisor needs to connect the volume: os-brick's "local"
+ * connector, since the volume is a file on this host.
+ */
+export function connectionInfo(cloud: Cloud, volumeId: string, mode: string, _connector: Record<string, unknown>) {
+  const where = volumeDriver(cloud.config).locate({ kind: 'volume', id: volumeId });
+  return {
+    driver_volume_type: 'local',
+    data: {
+      device_path: where.path,
+      format: where.format,
+      volume_id: volumeId,
+      access_mode: mode,
+      encrypted: false,
+      discard: true,
+    },
+  };
 }

@@ -19,6 +19,9 @@ import { AVAILABILITY_ZONE, putDict, visibleSnapshot, visibleVolume } from './vo
 
 export const CHUNK = 1024 * 1024;
 
+/** The directory a backup's data is in. */
+export const dataOf = (b: { id: string; data_id: string | null }) => b.data_id ?? b.id;
+
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 export async function visibleBackup(cloud: Cloud, caller: Caller, id: string): Promise<BackupRow> {
@@ -93,6 +96,7 @@ export async function createBackup(cloud: Cloud, caller: Caller, input: CreateBa
         fail_reason: null,
         data_timestamp: dataTimestamp,
         restore_volume_id: null,
+        data_id: null,
         created_at: at,
         updated_at: at,
       };
@@ -239,7 +243,12 @@ async function* backupChunks(cloud: Cloud, m: BackupManifest): AsyncIterable<Chu
 
 /** Writes a backup's bytes into a disk (whole, replacing it); the new-volume-from-backup path uses it too. */
 async function restoreInto(cloud: Cloud, backupId: string, dst: DiskRef, sizeGb: number): Promise<BackupManifest> {
-  const m = await backupStore(cloud.config).readManifest(backupId);
+  const b = await vdb(cloud)
+    .selectFrom('volume_backups')
+    .select(['id', 'data_id'])
+    .where('id', '=', backupId)
+    .executeTakeFirstOrThrow();
+  const m = await backupStore(cloud.config).readManifest(dataOf(b));
   await volumeDriver(cloud.config).writeChunks(dst, sizeGb, m.chunkSize, backupChunks(cloud, m));
   return m;
 }
@@ -281,7 +290,14 @@ export function registerBackupTasks(cloud: Cloud): void {
     async run({ resourceId }) {
       const b = await db.selectFrom('volume_backups').selectAll().where('id', '=', resourceId).executeTakeFirst();
       if (b?.status !== 'creating') return;
-      const parent = b.parent_id ? await store.readManifest(b.parent_id) : undefined;
+      const parentRow = b.parent_id
+        ? await db
+            .selectFrom('volume_backups')
+            .select(['id', 'data_id'])
+            .where('id', '=', b.parent_id)
+            .executeTakeFirst()
+        : undefined;
+      const parent = parentRow ? await store.readManifest(dataOf(parentRow)) : undefined;
       const src: DiskRef = b.snapshot_id
         ? { kind: 'snapshot', id: b.snapshot_id }
         : { kind: 'volume', id: b.volume_id };
@@ -309,12 +325,21 @@ export function registerBackupTasks(cloud: Cloud): void {
         .select(['key', 'value'])
         .where('volume_id', '=', b.volume_id)
         .execute();
+      const meta = await db
+        .selectFrom('volume_metadata')
+        .select(['key', 'value'])
+        .where('volume_id', '=', b.volume_id)
+        .execute();
       await store.writeManifest(b.id, {
         version: 1,
         chunkSize: CHUNK,
         size: b.size * 1024 ** 3,
         chunks,
-        volume: { bootable: v?.bootable ?? 0, imageMetadata: Object.fromEntries(image.map((r) => [r.key, r.value])) },
+        volume: {
+          bootable: v?.bootable ?? 0,
+          imageMetadata: Object.fromEntries(image.map((r) => [r.key, r.value])),
+          metadata: Object.fromEntries(meta.map((r) => [r.key, r.value])),
+        },
       });
       await db
         .updateTable('volume_backups')
@@ -349,7 +374,9 @@ export function registerBackupTasks(cloud: Cloud): void {
           .set({ status: 'available', bootable: m.volume.bootable, updated_at: now() })
           .where('id', '=', v.id)
           .execute();
+        // the volume's metadata travels with its bytes, as Cinder's backup metadata does
         await putDict(trx, 'volume_image_metadata', v.id, m.volume.imageMetadata);
+        await putDict(trx, 'volume_metadata', v.id, m.volume.metadata ?? {});
         await trx
           .updateTable('volume_backups')
           .set({ status: 'available', updated_at: now() })
@@ -374,9 +401,21 @@ export function registerBackupTasks(cloud: Cloud): void {
   cloud.tasks.register('backup.delete', {
     maxAttempts: 3,
     async run({ resourceId }) {
-      const b = await db.selectFrom('volume_backups').select('status').where('id', '=', resourceId).executeTakeFirst();
+      const b = await db
+        .selectFrom('volume_backups')
+        .select(['id', 'status', 'data_id'])
+        .where('id', '=', resourceId)
+        .executeTakeFirst();
       if (b?.status !== 'deleting') return;
-      await store.remove(resourceId);
+      // the data goes with the last record that points at it
+      const dir = dataOf(b);
+      const sharing = await db
+        .selectFrom('volume_backups')
+        .select('id')
+        .where('id', '!=', b.id)
+        .where((eb) => eb.or([eb('id', '=', dir), eb('data_id', '=', dir)]))
+        .executeTakeFirst();
+      if (!sharing) await store.remove(dir);
       await db.deleteFrom('volume_backups').where('id', '=', resourceId).execute();
     },
     async failed({ resourceId }, err) {

@@ -6,6 +6,7 @@ import { volumeApi } from './routes/index.js';
 import { vdb } from './store.js';
 import { registerVolumeTasks } from './tasks.js';
 import { seedVolumeTypes } from './types.js';
+import { registerUploadTask } from './upload.js';
 
 /** Cinder v3 at /volume, named in the catalog as DevStack names it. */
 export const volume: Service = {
@@ -23,6 +24,7 @@ export const volume: Service = {
   async bootstrap(cloud) {
     registerVolumeTasks(cloud);
     registerBackupTasks(cloud);
+    registerUploadTask(cloud);
     await seedVolumeTypes(vdb(cloud));
   },
 };

@@ -164,4 +164,34 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'volume/0002_qos_transfers_backup_data': {
+    async up(db: Kysely<any>) {
+      // the backup whose directory holds a backup's data: itself, or the
+      // original of an imported record (two records may share one copy)
+      await db.schema.alterTable('volume_backups').addColumn('data_id', text).execute();
+      await db.schema
+        .createTable('volume_qos_specs')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('name', text, (c) => c.notNull().unique())
+        .addColumn('consumer', text, (c) => c.notNull())
+        .addColumn('specs', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text)
+        .execute();
+      await db.schema
+        .createTable('volume_transfers')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('volume_id', text, (c) => c.notNull().references('volumes.id').onDelete('cascade'))
+        .addColumn('name', text)
+        .addColumn('salt', text, (c) => c.notNull())
+        /** sha256 of salt + auth key: the key itself is shown once, at creation. */
+        .addColumn('crypt_hash', text, (c) => c.notNull())
+        .addColumn('source_project_id', text, (c) => c.notNull())
+        .addColumn('destination_project_id', text)
+        .addColumn('accepted', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('no_snapshots', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', text, (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -80,8 +80,23 @@ export interface BackupRow {
   fail_reason: string | null;
   data_timestamp: string;
   restore_volume_id: string | null;
+  /** Whose directory holds the data (its own id, or the original's for an imported record). */
+  data_id: string | null;
   created_at: string;
   updated_at: string | null;
+}
+
+export interface TransferRow {
+  id: string;
+  volume_id: string;
+  name: string | null;
+  salt: string;
+  crypt_hash: string;
+  source_project_id: string;
+  destination_project_id: string | null;
+  accepted: number;
+  no_snapshots: number;
+  created_at: string;
 }
 
 export interface VolumeTypeRow {
@@ -115,6 +130,15 @@ export interface VolumeTables {
     frozen: number;
     updated_at: string | null;
   };
+  volume_qos_specs: {
+    id: string;
+    name: string;
+    consumer: string;
+    specs: string;
+    created_at: string;
+    updated_at: string | null;
+  };
+  volume_transfers: TransferRow;
   volume_quotas: { project_id: string; resource: string; hard_limit: number };
   tasks: { id: number; kind: string; resource_id: string };
 }

@@ -110,8 +110,8 @@ describe('network: security groups', () => {
     );
     expectNeutronError(
       await api('POST', 'security-groups', { security_group: { name: 'default' } }, 'demo'),
-      400,
-      'InvalidInput',
+      409,
+      'SecurityGroupDefaultAlreadyExists',
     );
     expectNeutronError(
       await api('GET', 'security-group-rules/3e2d0a57-0000-4000-8000-000000000000', undefined, 'demo'),

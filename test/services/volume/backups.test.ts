@@ -47,7 +47,7 @@ describe('volume: backups (file driver)', () => {
     (await readdir(join(t.cloud.config.dataDir, 'backups', id))).filter((f) => /^[0-9a-f]{8}$/.test(f));
 
   it('restores an incremental chain to exactly the bytes each backup saw, storing only changed chunks', async () => {
-    const v = await demo.volume({ size: 1, name: 'data' });
+    const v = await demo.volume({ size: 1, name: 'data', metadata: { kept: 'yes' } });
     const path = volumePath(t.cloud, v.id).path;
     const a = Buffer.alloc(4 * MiB, 0x11);
     await writeAt(path, 0, a);
@@ -80,7 +80,10 @@ describe('volume: backups (file driver)', () => {
       const restored = res.json().restore;
       expect(restored.volume_name).toBe(`restore_backup_${b.id}`);
       await t.cloud.tasks.idle();
-      expect((await demo.show('volumes', restored.volume_id)).status).toBe('available');
+      expect(await demo.show('volumes', restored.volume_id)).toMatchObject({
+        status: 'available',
+        metadata: { kept: 'yes' },
+      });
       expect(sha(await readAt(volumePath(t.cloud, restored.volume_id).path, 0, 8 * MiB))).toBe(sha(state));
     }
     // and into an existing volume, replacing what it held
@@ -169,5 +172,36 @@ describe('volume: backups (file driver)', () => {
     const list = await demo.call('GET', '/backups/detail?name=for-347');
     expect(list.json().backups).toHaveLength(1);
     expect(list.json().backups[0]).toMatchObject({ name: 'for-347', volume_id: v.id, has_dependent_backups: false });
+  });
+
+  it('exports and imports a backup record that shares the data', async () => {
+    const admin = await volumeClient(t, 'admin');
+    const v = await admin.volume();
+    await writeAt(volumePath(t.cloud, v.id).path, 0, Buffer.alloc(MiB, 0x61));
+    const res = await admin.call('POST', '/backups', { backup: { volume_id: v.id } });
+    await t.cloud.tasks.idle();
+    const id = res.json().backup.id;
+    expect((await demo.call('GET', `/backups/${id}/export_record`)).statusCode).toBe(403);
+    const rec = (await admin.call('GET', `/backups/${id}/export_record`)).json()['backup-record'];
+    expect(rec.backup_service).toMatch(/^cinder\.backup\.drivers/);
+    const again = await admin.call('POST', '/backups/import_record', { 'backup-record': rec });
+    expect(again.json().badRequest.message).toBe('Invalid backup: Backup already exists in database.');
+    const newId = '0b5e1c2d-3f4a-4b6c-8d7e-9f0a1b2c3d4e';
+    const url = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(rec.backup_url, 'base64').toString()), id: newId }),
+    ).toString('base64');
+    const imported = await admin.call('POST', '/backups/import_record', {
+      'backup-record': { ...rec, backup_url: url },
+    });
+    expect(imported.statusCode).toBe(201);
+    expect(imported.json().backup.id).toBe(newId);
+    // deleting the original keeps the data the imported record still uses
+    expect((await admin.call('DELETE', `/backups/${id}`)).statusCode).toBe(202);
+    await t.cloud.tasks.idle();
+    const restore = await admin.call('POST', `/backups/${newId}/restore`, { restore: {} });
+    await t.cloud.tasks.idle();
+    const restored = restore.json().restore.volume_id;
+    expect((await admin.show('volumes', restored)).status).toBe('available');
+    expect(sha(await readAt(volumePath(t.cloud, restored).path, 0, MiB))).toBe(sha(Buffer.alloc(MiB, 0x61)));
   });
 });

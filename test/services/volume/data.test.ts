@@ -125,3 +125,55 @@ describe('volume data (file driver)', () => {
     expect(head.toString()).toBe('hello');
   });
 });
+
+describe('volume upload to image (file driver)', () => {
+  let t: TestCloud;
+  let demo: VolumeClient;
+  beforeAll(async () => {
+    t = await testCloud({ drivers: { compute: 'fake', network: 'fake', volume: 'file' } });
+    demo = await volumeClient(t, 'demo');
+  });
+  afterAll(() => t.close());
+
+  it('uploads a volume as a qcow2 image whose data converts back to the volume bytes', async () => {
+    const v = await demo.volume({ size: 1 });
+    const bytes = Buffer.alloc(1024 * 1024, 0x3c);
+    await writeAt(volumePath(t.cloud, v.id).path, 5 * 1024 * 1024, bytes);
+    const res = await demo.call(
+      'POST',
+      `/volumes/${v.id}/action`,
+      { 'os-volume_upload_image': { image_name: 'from-volume', disk_format: 'qcow2' } },
+      { 'openstack-api-version': 'volume 3.1' },
+    );
+    expect(res.statusCode).toBe(202);
+    const out = res.json()['os-volume_upload_image'];
+    expect(out).toMatchObject({
+      id: v.id,
+      status: 'uploading',
+      disk_format: 'qcow2',
+      container_format: 'bare',
+      image_name: 'from-volume',
+      visibility: 'private',
+      protected: false,
+    });
+    expect((await demo.show('volumes', v.id)).status).toBe('uploading');
+    await t.cloud.tasks.idle();
+    expect((await demo.show('volumes', v.id)).status).toBe('available');
+    const image = (await t.call({ method: 'GET', url: `/image/v2/images/${out.image_id}`, as: 'demo' })).json();
+    expect(image).toMatchObject({ status: 'active', disk_format: 'qcow2', virtual_size: 1024 ** 3 });
+    const data = await t.call({ method: 'GET', url: `/image/v2/images/${out.image_id}/file`, as: 'demo' });
+    const dir = t.cloud.config.dataDir;
+    await writeFile(join(dir, 'up.qcow2'), data.rawPayload);
+    execFileSync('qemu-img', ['convert', '-q', '-f', 'qcow2', '-O', 'raw', join(dir, 'up.qcow2'), join(dir, 'up.raw')]);
+    const fh = await open(join(dir, 'up.raw'), 'r');
+    const back = Buffer.alloc(bytes.length);
+    await fh.read(back, 0, back.length, 5 * 1024 * 1024);
+    await fh.close();
+    expect(sha(back)).toBe(sha(bytes));
+    const bad = await demo.call('POST', `/volumes/${v.id}/action`, {
+      'os-volume_upload_image': { image_name: 'x', disk_format: 'iso9000' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect((await demo.call('POST', `/volumes/${v.id}/action`, { 'os-volume_upload_image': {} })).statusCode).toBe(400);
+  });
+});

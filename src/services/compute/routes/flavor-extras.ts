@@ -84,14 +84,14 @@ export async function flavorExtraRoutes(app: FastifyInstance, cloud: Cloud) {
     return body;
   });
 
-  app.delete('/flavors/:id/os-extra_specs/:key', async (req) => {
+  app.delete('/flavors/:id/os-extra_specs/:key', async (req, reply) => {
     requireComputeAdmin(req, 'os_compute_api:os-flavor-extra-specs:delete');
     const { id, key } = req.params as { id: string; key: string };
     await changeExtraSpecs(cloud, id, (s) => {
       if (!(key in s)) throw new NotFound(`Flavor ${id} has no extra specs with key ${key}.`);
       delete s[key];
     });
-    return null;
+    return reply.code(200).send();
   });
 
   const accessList = async (flavorid: string) => {

@@ -6,7 +6,7 @@ import { isUuid } from '../../../server/ids.js';
 import { isoMicrosNoZone, now } from '../../../server/time.js';
 import { qparam, requireComputeAdmin } from '../api.js';
 import { computeDriver } from '../driver.js';
-import { DEFAULT_AZ, INTERNAL_AZ, nodeUuid, serviceIsUp } from '../host.js';
+import { DEFAULT_AZ, hostZones, INTERNAL_AZ, nodeUuid, serviceIsUp } from '../host.js';
 import { cdb, type ServiceRow } from '../store.js';
 import { type Schema, toBool, types, validateBody } from '../validation.js';
 
@@ -59,7 +59,13 @@ const updateSchema: Schema = {
 /** /os-availability-zone, /os-hypervisors, /os-services: the one compute host. */
 export async function hostRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = cdb(cloud);
-  const services = () => db.selectFrom('nova_services').selectAll().orderBy('id').execute();
+  // compute services are in their host's zone (an aggregate's availability_zone, else nova)
+  const services = async () => {
+    const zones = await hostZones(db);
+    return (await db.selectFrom('nova_services').selectAll().orderBy('id').execute()).map((s) =>
+      s.binary === 'nova-compute' ? { ...s, zone: zones.get(s.host) ?? s.zone } : s,
+    );
+  };
 
   app.get('/os-availability-zone', async () => {
     const zones = new Set((await services()).filter((s) => s.zone !== INTERNAL_AZ && !s.disabled).map((s) => s.zone));

@@ -263,7 +263,7 @@ const HANDLERS: Record<string, Handler> = {
     );
     const fresh = await findInstance(cloud, req.auth, i.uuid);
     const extras = await loadExtras(cloud, [fresh]);
-    const view = serverView(req, fresh, extras.get(fresh.uuid)!);
+    const view = serverView(req, fresh, extras.get(fresh.uuid)!, { reply: 'rebuild' });
     const adminPass = b.adminPass ?? password();
     reply.header('Location', links(req, 'servers', i.uuid)[0].href);
     return reply.code(202).send({ server: { ...view, adminPass } });
@@ -383,6 +383,103 @@ const HANDLERS: Record<string, Handler> = {
     return reply.code(202).send();
   },
 
+  async shelve(cloud, req, reply, i) {
+    checkAction(i, 'shelve', req.auth.isAdmin);
+    const image = i.image_ref
+      ? await startSnapshot(cloud, req.auth, {
+          name: `${i.display_name}-shelved`,
+          min_disk: i.flavorInfo.root_gb,
+          min_ram: 0,
+          properties: { image_type: 'snapshot', instance_uuid: i.uuid, base_image_ref: i.image_ref },
+        })
+      : undefined;
+    await startOperation(cloud, req, i, {
+      rule: 'shelve',
+      apiName: 'shelve',
+      action: 'shelve',
+      task: TaskState.SHELVING,
+      op: 'shelve',
+      args: { imageId: image?.id },
+    });
+    return reply.code(202).send();
+  },
+
+  shelveOffload: simple('shelveOffload', TaskState.SHELVING_OFFLOADING, 'shelveOffload'),
+
+  unshelve: simple('unshelve', TaskState.UNSHELVING, 'unshelve'),
+
+  async createBackup(cloud, req, reply, i, body) {
+    const b = validateBody(
+      {
+        type: 'object',
+        properties: {
+          createBackup: {
+            type: 'object',
+            properties: {
+              name: types.name,
+              backup_type: { type: 'string' },
+              rotation: types.nonNegativeInteger,
+              metadata: types.metadata,
+            },
+            required: ['name', 'backup_type', 'rotation'],
+            additionalProperties: false,
+          },
+        },
+        required: ['createBackup'],
+        additionalProperties: false,
+      },
+      body,
+    ).createBackup;
+    checkAction(i, 'createBackup', req.auth.isAdmin, 'createBackup');
+    const image = await startSnapshot(cloud, req.auth, {
+      name: b.name,
+      min_disk: i.flavorInfo.root_gb,
+      min_ram: 0,
+      properties: {
+        ...(b.metadata ?? {}),
+        image_type: 'backup',
+        backup_type: b.backup_type,
+        instance_uuid: i.uuid,
+        base_image_ref: i.image_ref,
+        user_id: req.auth.userId,
+      },
+    });
+    await startOperation(cloud, req, i, {
+      rule: 'createBackup',
+      apiName: 'createBackup',
+      action: 'createBackup',
+      task: TaskState.IMAGE_BACKUP,
+      op: 'createImage',
+      args: { imageId: image.id, backupType: b.backup_type, rotation: Number(b.rotation) },
+    });
+    if (req.microversion.atLeast('2.45')) return reply.code(202).send({ image_id: image.id });
+    reply.header('Location', `${links(req, 'images', image.id)[0].href}`);
+    return reply.code(202).send();
+  },
+
+  async migrate(_cloud, req, _reply, i) {
+    requireComputeAdmin(req, 'os_compute_api:os-migrate-server:migrate');
+    checkAction(i, 'resize', req.auth.isAdmin, 'migrate');
+    // one compute host: there is nowhere else to go
+    throw new BadRequest('No valid host was found. No valid host found for cold migrate');
+  },
+
+  async 'os-migrateLive'(cloud, req, _reply, i, body) {
+    requireComputeAdmin(req, 'os_compute_api:os-migrate-server:migrate_live');
+    const host = body['os-migrateLive']?.host;
+    checkAction(i, 'live_migrate', req.auth.isAdmin, 'os-migrateLive');
+    if (host) {
+      const svc = await cdb(cloud)
+        .selectFrom('nova_services')
+        .select('host')
+        .where('host', '=', host)
+        .where('binary', '=', 'nova-compute')
+        .executeTakeFirst();
+      if (!svc) throw new BadRequest(`Compute host ${host} could not be found.`);
+    }
+    throw new BadRequest('No valid host was found. There are not enough hosts available.');
+  },
+
   async restore(_cloud, req, reply, i) {
     checkAction(i, 'restore', req.auth.isAdmin);
     return reply.code(202).send();
@@ -400,9 +497,7 @@ export async function serverActionRoutes(app: FastifyInstance, cloud: Cloud) {
     if (console) return console(cloud, req, i, body);
     const handler = HANDLERS[name];
     if (!handler) {
-      if (
-        ['shelve', 'unshelve', 'shelveOffload', 'migrate', 'os-migrateLive', 'evacuate', 'createBackup'].includes(name)
-      )
+      if (name === 'evacuate')
         throw new NotImplemented(`pocketstack does not support the '${name}' server action yet.`);
       throw new BadRequest(`There is no such action: ${name}`);
     }

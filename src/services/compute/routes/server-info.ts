@@ -7,6 +7,7 @@ import { nextLink, pagination, qparam, requireComputeAdmin } from '../api.js';
 import { networkViews } from '../neutron.js';
 import type { ActionEvent } from '../servers/journal.js';
 import { getServer, hostId, notFound, updateInstance } from '../servers/model.js';
+import { plainAddresses } from '../servers/view.js';
 import { cdb, type InstanceActionRow } from '../store.js';
 
 // Read-mostly views of one server: instance actions, ips, password, diagnostics.
@@ -98,11 +99,7 @@ export async function serverInfoRoutes(app: FastifyInstance, cloud: Cloud) {
 
   app.get('/servers/:id/ips', async (req) => {
     const i = await getServer(cloud, req);
-    const full = (await networkViews(cloud, [i.uuid])).addresses.get(i.uuid) ?? {};
-    const plain = Object.fromEntries(
-      Object.entries(full).map(([k, list]) => [k, list.map((a) => ({ version: a.version, addr: a.addr }))]),
-    );
-    return { addresses: plain };
+    return { addresses: plainAddresses((await networkViews(cloud, [i.uuid])).addresses.get(i.uuid) ?? {}) };
   });
 
   app.get('/servers/:id/ips/:network', async (req) => {

@@ -15,9 +15,9 @@ import { toBool, validateBody } from '../validation.js';
 export async function serverRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = cdb(cloud);
 
-  const show = async (req: Parameters<typeof serverView>[0], i: Instance) => {
+  const show = async (req: Parameters<typeof serverView>[0], i: Instance, reply?: 'update') => {
     const extras = await loadExtras(cloud, [i]);
-    return { server: serverView(req, i, extras.get(i.uuid)!) };
+    return { server: serverView(req, i, extras.get(i.uuid)!, { reply }) };
   };
 
   app.post('/servers', async (req, reply) => {
@@ -69,7 +69,7 @@ export async function serverRoutes(app: FastifyInstance, cloud: Cloud) {
         ? { sys: { ...i.sys, auto_disk_config: body['OS-DCF:diskConfig'] === 'AUTO' } }
         : {}),
     });
-    return show(req, await getServer(cloud, req));
+    return show(req, await getServer(cloud, req), 'update');
   });
 
   app.delete('/servers/:id', async (req, reply) => {

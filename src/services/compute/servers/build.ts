@@ -2,11 +2,13 @@ import type { Cloud } from '../../../cloud.js';
 import { PowerState } from '../../../drivers/compute/driver.js';
 import { isoSeconds, now } from '../../../server/time.js';
 import { computeDriver } from '../driver.js';
-import { computeService, serviceIsUp } from '../host.js';
+import { removeShelvedImage } from '../glance.js';
+import { computeService, serviceIsUp, zoneOfHost } from '../host.js';
 import { buildConfigDrive } from '../metadata/config-drive.js';
 import { allocateForInstance, deallocateForInstance } from '../neutron.js';
 import { TaskState, VmState } from '../states.js';
 import { cdb } from '../store.js';
+import { connectVolumes, disconnectVolumes, isVolumeBacked } from './block-devices.js';
 import { guestSpec, serviceContext } from './guest.js';
 import { recordEvent } from './journal.js';
 import { changeColumns, compareAndSet, type Fault, type Instance, parseInstance, updateInstance } from './model.js';
@@ -48,7 +50,8 @@ async function schedule(cloud: Cloud, i: Instance): Promise<{ host: string; node
     .executeTakeFirstOrThrow();
   // Nova's default allocation ratios: RAM 1.5, disk 1.0 (CPU is overcommitted 16x: never the limit here)
   if (Number(used.ram ?? 0) + i.memory_mb > info.memory_mb * 1.5) throw new NoValidHost('not enough RAM');
-  if (Number(used.disk ?? 0) + i.root_gb > info.local_gb) throw new NoValidHost('not enough disk');
+  const localDisk = (await isVolumeBacked(db, i.uuid)) ? 0 : i.root_gb;
+  if (Number(used.disk ?? 0) + localDisk > info.local_gb) throw new NoValidHost('not enough disk');
   if (i.server_group_id) {
     const group = await db
       .selectFrom('nova_server_groups')
@@ -68,7 +71,10 @@ async function schedule(cloud: Cloud, i: Instance): Promise<{ host: string; node
     }
   }
   // an instance is in its host's zone once placed, whether or not it asked for one
-  return { host: svc.host, node: info.hypervisor_hostname, availability_zone: svc.zone };
+  const zone = await zoneOfHost(db, svc.host);
+  if (i.availability_zone && i.availability_zone !== zone)
+    throw new NoValidHost(`no host in availability zone ${i.availability_zone}`);
+  return { host: svc.host, node: info.hypervisor_hostname, availability_zone: zone };
 }
 
 async function build(cloud: Cloud, uuid: string, actionId: number | undefined): Promise<void> {
@@ -103,8 +109,9 @@ async function build(cloud: Cloud, uuid: string, actionId: number | undefined): 
     }
     if (!(await step(TaskState.NETWORKING, { task_state: TaskState.SPAWNING }))) return;
     const fresh = (await loadLive(cloud, uuid)) ?? i;
+    const volumes = await connectVolumes(cloud, fresh);
     const drive = fresh.config_drive ? await buildConfigDrive(cloud, fresh) : undefined;
-    await computeDriver(cloud).spawn(await guestSpec(cloud, fresh, drive));
+    await computeDriver(cloud).spawn(await guestSpec(cloud, fresh, drive, volumes));
     const at = now();
     // a delete that came in meanwhile wins: it finds the guest and removes it
     await db
@@ -149,9 +156,10 @@ async function destroy(cloud: Cloud, uuid: string, actionId: number | undefined)
   const started = now();
   await computeDriver(cloud).destroy(uuid);
   await deallocateForInstance(cloud, uuid);
+  await disconnectVolumes(cloud, uuid);
+  if (i.sys.shelved_image_id) await removeShelvedImage(cloud, i.sys.shelved_image_id);
   const at = now();
   await db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('nova_bdms').where('instance_uuid', '=', uuid).execute();
     await trx.deleteFrom('nova_console_tokens').where('instance_uuid', '=', uuid).execute();
     await updateInstance(trx, uuid, {
       vm_state: VmState.DELETED,

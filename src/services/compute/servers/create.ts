@@ -8,12 +8,13 @@ import { toJson } from '../../../store/json.js';
 import { policyDenied } from '../api.js';
 import { embedFlavor, getFlavor } from '../flavors.js';
 import { type BootImage, bootImage } from '../glance.js';
-import { DEFAULT_AZ } from '../host.js';
+import { DEFAULT_AZ, hostZones } from '../host.js';
 import { validateRequestedNetworks } from '../neutron.js';
 import { checkInstanceQuota, checkMetadataQuota, limitsFor } from '../quotas.js';
 import { TaskState, VmState } from '../states.js';
 import { type ComputeDb, cdb, type InstanceRow } from '../store.js';
 import { toBool, validateBody } from '../validation.js';
+import { insertBdms, parseBlockDevices, reserveRequested, unreserve } from './block-devices.js';
 import { askerOf, recordAction } from './journal.js';
 import type { RequestedNetwork } from './model.js';
 import { createSchema } from './schemas.js';
@@ -74,31 +75,21 @@ function requestedNetworks(req: FastifyRequest, raw: unknown): RequestedNetwork[
   return out;
 }
 
-/** A block device mapping can only name the image to boot from until the volume service serves volumes. */
-function checkBlockDevices(server: Record<string, any>): string | undefined {
-  const legacy = server.block_device_mapping as unknown[] | undefined;
-  const v2 = (server.block_device_mapping_v2 ?? []) as Record<string, unknown>[];
-  if (legacy?.length)
-    throw new BadRequest('pocketstack cannot attach volumes at boot until the volume service is available.');
-  let image: string | undefined;
-  for (const b of v2) {
-    const source =
-      b.source_type ?? (b.volume_id ? 'volume' : b.snapshot_id ? 'snapshot' : b.image_id ? 'image' : 'blank');
-    if (source === 'image' && (b.destination_type ?? 'local') === 'local' && String(b.boot_index ?? '') === '0')
-      image = String(b.uuid ?? b.image_id);
-    else if (b.destination_type === 'volume' || source === 'volume' || source === 'snapshot')
-      throw new BadRequest('pocketstack cannot boot from volumes until the volume service is available.');
-  }
-  return image;
-}
-
-/** The availability zone asked for: only "nova" exists; "nova:host" forces the host (admins). */
-function availabilityZone(req: FastifyRequest, raw: string | undefined): string | null {
+/** The availability zone asked for: one of the compute hosts' zones; "zone:host" forces the host (admins). */
+async function availabilityZone(cloud: Cloud, req: FastifyRequest, raw: string | undefined): Promise<string | null> {
   if (raw === undefined) return null;
   const [zone, host, node] = raw.split(':');
   if ((host || node) && !req.auth.isAdmin) throw policyDenied('os_compute_api:servers:create:forced_host');
-  if (zone !== DEFAULT_AZ && zone !== '') throw new BadRequest('The requested availability zone is not available');
-  return zone || null;
+  if (zone === '') return null;
+  const computes = await cdb(cloud)
+    .selectFrom('nova_services')
+    .select(['host', 'disabled'])
+    .where('binary', '=', 'nova-compute')
+    .execute();
+  const zones = await hostZones(cdb(cloud));
+  if (!computes.some((c) => !c.disabled && (zones.get(c.host) ?? DEFAULT_AZ) === zone))
+    throw new BadRequest('The requested availability zone is not available');
+  return zone;
 }
 
 function checkImageFits(image: BootImage, flavor: { memory_mb: number; root_gb: number }): void {
@@ -141,13 +132,12 @@ export async function createServers(cloud: Cloud, req: FastifyRequest): Promise<
   const maxCount = Number(s.max_count ?? minCount);
   if (minCount > maxCount) throw new BadRequest('min_count must be <= max_count');
 
-  const bdmImage = checkBlockDevices(s);
-  const imageRef = s.imageRef ? idFromHref(String(s.imageRef)) : bdmImage;
-  if (!imageRef)
-    throw new BadRequest(
-      'Block Device Mapping is Invalid: Boot sequence for the instance and image/block device mapping combination is not valid.',
-    );
-  if (!isUuid(imageRef)) throw new BadRequest('Invalid imageRef provided.');
+  const { bdms, bootImage: bdmImage } = parseBlockDevices(s);
+  const volumeBacked = bdms.some((b) => b.boot_index === 0);
+  const imageRef = s.imageRef ? idFromHref(String(s.imageRef)) : (bdmImage ?? '');
+  if (!volumeBacked && !isUuid(imageRef)) throw new BadRequest('Invalid imageRef provided.');
+  if (maxCount > 1 && bdms.some((b) => b.source_type === 'volume'))
+    throw new BadRequest('Unable to launch multiple instances with a single configured volume.');
 
   const flavorId = idFromHref(String(s.flavorRef));
   const flavor = await getFlavor(cloud, ctx, flavorId).catch((e) => {
@@ -155,8 +145,9 @@ export async function createServers(cloud: Cloud, req: FastifyRequest): Promise<
     throw e;
   });
   if (flavor.disabled) throw new BadRequest(`Flavor ${flavorId} could not be found.`);
-  const image = await bootImage(cloud, ctx, imageRef);
-  checkImageFits(image, flavor);
+  const image = imageRef ? await bootImage(cloud, ctx, imageRef) : undefined;
+  if (image && !volumeBacked) checkImageFits(image, flavor);
+  for (const b of bdms) if (b.image_id) await bootImage(cloud, ctx, b.image_id);
 
   let keyData: string | null = null;
   if (s.key_name !== undefined) {
@@ -177,7 +168,7 @@ export async function createServers(cloud: Cloud, req: FastifyRequest): Promise<
       ((s.security_groups ?? [{ name: 'default' }]) as { name?: string }[]).map((g) => g.name).filter(Boolean),
     ),
   ] as string[];
-  const az = availabilityZone(req, s.availability_zone);
+  const az = await availabilityZone(cloud, req, s.availability_zone);
   const networks = requestedNetworks(req, s.networks);
   if (Array.isArray(networks) && maxCount > 1 && networks.some((n) => n.port_id))
     throw new BadRequest(
@@ -194,84 +185,95 @@ export async function createServers(cloud: Cloud, req: FastifyRequest): Promise<
   const at = now();
   const who = askerOf(req);
 
-  const instances = await db.transaction().execute(async (trx) => {
-    await checkMetadataQuota(trx, ctx.projectId!, Object.keys(metadata).length);
-    if (groupHint !== undefined) {
-      const g = await trx
-        .selectFrom('nova_server_groups')
-        .select(['uuid', 'project_id'])
-        .where('uuid', '=', String(groupHint))
-        .executeTakeFirst();
-      if (!g || (g.project_id !== ctx.projectId && !ctx.isAdmin))
-        throw new BadRequest(`Instance group ${groupHint} could not be found.`);
-      await checkGroupMembersQuota(trx, ctx.projectId!, String(groupHint), maxCount);
-    }
-    const count = await checkInstanceQuota(trx, ctx.projectId!, ctx.userId, minCount, maxCount, flavor);
-    const rows: InstanceRow[] = [];
-    for (let index = 0; index < count; index++) {
-      const name = count > 1 ? `${s.name}-${index + 1}` : String(s.name);
-      const row: Omit<InstanceRow, 'id'> = {
-        uuid: uuid(),
-        project_id: ctx.projectId!,
-        user_id: ctx.userId,
-        display_name: name,
-        display_description: req.microversion.atLeast('2.19') ? (s.description ?? null) : String(s.name),
-        hostname: hostnameOf(name),
-        reservation_id: resv,
-        launch_index: index,
-        image_ref: imageRef,
-        flavor: toJson(embedded),
-        flavorid: flavor.flavorid,
-        vcpus: flavor.vcpus,
-        memory_mb: flavor.memory_mb,
-        root_gb: flavor.root_gb,
-        key_name: s.key_name ?? null,
-        key_data: keyData,
-        user_data: userData,
-        config_drive: s.config_drive !== undefined && toBool(s.config_drive) ? 'True' : '',
-        availability_zone: az,
-        vm_state: VmState.BUILDING,
-        task_state: TaskState.SCHEDULING,
-        power_state: 0,
-        host: null,
-        node: null,
-        launched_at: null,
-        terminated_at: null,
-        locked: 0,
-        locked_by: null,
-        locked_reason: null,
-        access_ip_v4: s.accessIPv4 ?? null,
-        access_ip_v6: s.accessIPv6 ?? null,
-        progress: 0,
-        metadata: toJson(metadata),
-        system_metadata: toJson({
-          admin_password: adminPass,
-          auto_disk_config: s['OS-DCF:diskConfig'] === 'AUTO',
-          image_base_image_ref: imageRef,
-          image_min_disk: image.min_disk,
-        }),
-        security_groups: toJson(groups),
-        requested_networks: toJson(resolved),
-        server_group_id: groupHint === undefined ? null : String(groupHint),
-        fault: null,
-        root_device_name: '/dev/vda',
-        created_at: at,
-        updated_at: at,
-        deleted_at: null,
-        deleted: 0,
-      };
-      const res = await trx.insertInto('nova_instances').values(row).executeTakeFirstOrThrow();
-      rows.push({ ...row, id: Number(res.insertId) });
-      if (tags.length)
-        await trx
-          .insertInto('nova_instance_tags')
-          .values([...new Set(tags)].map((tag) => ({ instance_uuid: row.uuid, tag })))
-          .execute();
-      const actionId = await recordAction(trx, row.uuid, 'create', who);
-      await cloud.tasks.enqueue('compute.build', row.uuid, { actionId }, trx);
-    }
-    return rows;
-  });
+  // volumes a mapping names are reserved first (in the volume service's own
+  // transaction) and released again if the servers cannot be recorded
+  const firstUuid = uuid();
+  const reserved = await reserveRequested(cloud, ctx.projectId, bdms, firstUuid);
+  const instances = await db
+    .transaction()
+    .execute(async (trx) => {
+      await checkMetadataQuota(trx, ctx.projectId!, Object.keys(metadata).length);
+      if (groupHint !== undefined) {
+        const g = await trx
+          .selectFrom('nova_server_groups')
+          .select(['uuid', 'project_id'])
+          .where('uuid', '=', String(groupHint))
+          .executeTakeFirst();
+        if (!g || (g.project_id !== ctx.projectId && !ctx.isAdmin))
+          throw new BadRequest(`Instance group ${groupHint} could not be found.`);
+        await checkGroupMembersQuota(trx, ctx.projectId!, String(groupHint), maxCount);
+      }
+      const count = await checkInstanceQuota(trx, ctx.projectId!, ctx.userId, minCount, maxCount, flavor);
+      const rows: InstanceRow[] = [];
+      for (let index = 0; index < count; index++) {
+        const name = count > 1 ? `${s.name}-${index + 1}` : String(s.name);
+        const row: Omit<InstanceRow, 'id'> = {
+          uuid: index === 0 ? firstUuid : uuid(),
+          project_id: ctx.projectId!,
+          user_id: ctx.userId,
+          display_name: name,
+          display_description: req.microversion.atLeast('2.19') ? (s.description ?? null) : String(s.name),
+          hostname: hostnameOf(name),
+          reservation_id: resv,
+          launch_index: index,
+          image_ref: volumeBacked ? '' : imageRef,
+          flavor: toJson(embedded),
+          flavorid: flavor.flavorid,
+          vcpus: flavor.vcpus,
+          memory_mb: flavor.memory_mb,
+          root_gb: flavor.root_gb,
+          key_name: s.key_name ?? null,
+          key_data: keyData,
+          user_data: userData,
+          config_drive: s.config_drive !== undefined && toBool(s.config_drive) ? 'True' : '',
+          availability_zone: az,
+          vm_state: VmState.BUILDING,
+          task_state: TaskState.SCHEDULING,
+          power_state: 0,
+          host: null,
+          node: null,
+          launched_at: null,
+          terminated_at: null,
+          locked: 0,
+          locked_by: null,
+          locked_reason: null,
+          access_ip_v4: s.accessIPv4 ?? null,
+          access_ip_v6: s.accessIPv6 ?? null,
+          progress: 0,
+          metadata: toJson(metadata),
+          system_metadata: toJson({
+            admin_password: adminPass,
+            auto_disk_config: s['OS-DCF:diskConfig'] === 'AUTO',
+            image_base_image_ref: imageRef,
+            image_min_disk: image?.min_disk ?? 0,
+          }),
+          security_groups: toJson(groups),
+          requested_networks: toJson(resolved),
+          server_group_id: groupHint === undefined ? null : String(groupHint),
+          fault: null,
+          root_device_name: '/dev/vda',
+          created_at: at,
+          updated_at: at,
+          deleted_at: null,
+          deleted: 0,
+        };
+        const res = await trx.insertInto('nova_instances').values(row).executeTakeFirstOrThrow();
+        rows.push({ ...row, id: Number(res.insertId) });
+        if (tags.length)
+          await trx
+            .insertInto('nova_instance_tags')
+            .values([...new Set(tags)].map((tag) => ({ instance_uuid: row.uuid, tag })))
+            .execute();
+        await insertBdms(trx, row.uuid, index === 0 ? reserved : bdms.filter((b) => b.source_type !== 'volume'));
+        const actionId = await recordAction(trx, row.uuid, 'create', who);
+        await cloud.tasks.enqueue('compute.build', row.uuid, { actionId }, trx);
+      }
+      return rows;
+    })
+    .catch(async (e) => {
+      await unreserve(cloud, reserved);
+      throw e;
+    });
   return { instances, reservationId: resv, adminPass, securityGroups: groups };
 }
 

@@ -1,8 +1,9 @@
 import type { Cloud } from '../../../cloud.js';
-import type { GuestPort, GuestSpec } from '../../../drivers/compute/driver.js';
+import type { GuestPort, GuestSpec, GuestVolume } from '../../../drivers/compute/driver.js';
 import type { AuthContext } from '../../../server/auth.js';
 import { bootImagePath } from '../glance.js';
 import { portsOf } from '../neutron.js';
+import { guestVolumes } from './block-devices.js';
 import { type Instance, instanceName } from './model.js';
 
 /** The caller a background task acts as: the instance's owner, with the rights Nova's compute service has. */
@@ -36,7 +37,12 @@ export async function guestPorts(cloud: Cloud, i: Instance): Promise<GuestPort[]
 }
 
 /** What the driver needs to run an instance, from what Nova recorded. */
-export async function guestSpec(cloud: Cloud, i: Instance, configDrive?: Buffer): Promise<GuestSpec> {
+export async function guestSpec(
+  cloud: Cloud,
+  i: Instance,
+  configDrive?: Buffer,
+  volumes?: GuestVolume[],
+): Promise<GuestSpec> {
   const path = i.image_ref ? await bootImagePath(cloud, serviceContext(i), i.image_ref) : undefined;
   return {
     uuid: i.uuid,
@@ -52,7 +58,7 @@ export async function guestSpec(cloud: Cloud, i: Instance, configDrive?: Buffer)
     },
     image: i.image_ref ? { id: i.image_ref, path } : undefined,
     ports: await guestPorts(cloud, i),
-    volumes: [],
+    volumes: volumes ?? (await guestVolumes(cloud, i.uuid)),
     configDrive,
   };
 }

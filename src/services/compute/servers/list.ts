@@ -45,7 +45,8 @@ const SORT_KEYS: Record<string, keyof InstanceRow> = {
 function timeParam(req: FastifyRequest, name: string): string | undefined {
   const v = qparam(req, name);
   if (v === undefined) return undefined;
-  const t = Date.parse(v);
+  // ISO 8601 only, as Nova's date-time format checker reads it
+  const t = /^\d{4}-\d\d-\d\d([T ]\d\d:\d\d(:\d\d(\.\d+)?)?)?(Z|[+-]\d\d:?\d\d)?$/.test(v) ? Date.parse(v) : Number.NaN;
   if (Number.isNaN(t))
     throw new BadRequest(`Invalid input for query parameters ${name}. Value: ${v}. '${v}' is not a 'date-time'`);
   return new Date(t).toISOString();

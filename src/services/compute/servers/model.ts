@@ -32,6 +32,8 @@ export interface SystemMetadata {
   image_base_image_ref?: string;
   rescue_image_ref?: string;
   image_min_disk?: number;
+  /** The snapshot a shelved instance comes back from. */
+  shelved_image_id?: string;
 }
 
 export interface RequestedNetwork {

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import type { Cloud } from '../../../cloud.js';
 import { type GuestFlavor, PowerState } from '../../../drivers/compute/driver.js';
 import { now } from '../../../server/time.js';
+import { complete, release, volumeLocation } from '../cinder.js';
 import { computeDriver } from '../driver.js';
 import type { EmbeddedFlavor } from '../flavors.js';
-import { failSnapshot, finishSnapshot } from '../glance.js';
+import { failSnapshot, finishSnapshot, removeShelvedImage, rotateBackups } from '../glance.js';
+import { computeService } from '../host.js';
 import { TaskState, VmState } from '../states.js';
 import { cdb } from '../store.js';
 import { fault, loadLive } from './build.js';
@@ -22,6 +24,10 @@ import { changeColumns, type Instance, type InstanceChange, updateInstance } fro
 // and records the fault.
 
 export interface OperationArgs {
+  backupType?: string;
+  rotation?: number;
+  volumeId?: string;
+  bdmId?: number;
   type?: 'SOFT' | 'HARD';
   flavor?: EmbeddedFlavor;
   imageRef?: string;
@@ -36,6 +42,8 @@ interface Operation {
   event: string;
   /** On failure: 'error' puts the instance in ERROR, 'keep' leaves its vm_state. */
   onFailure: 'keep' | 'error';
+  /** Runs without a task_state of its own (volume attach/detach): never touches task_state. */
+  taskless?: boolean;
   run(cloud: Cloud, i: Instance, args: OperationArgs): Promise<InstanceChange>;
 }
 
@@ -53,6 +61,44 @@ function guestFlavor(f: EmbeddedFlavor): GuestFlavor {
 }
 
 export const OPERATIONS: Record<string, Operation> = {
+  attachVolume: {
+    event: 'compute_attach_volume',
+    onFailure: 'keep',
+    taskless: true,
+    async run(cloud, i, args) {
+      const db = cdb(cloud);
+      const b = await db.selectFrom('nova_bdms').selectAll().where('id', '=', args.bdmId!).executeTakeFirst();
+      if (!b?.attachment_id || !b.volume_id) return {};
+      const volume = { volume_id: b.volume_id, device: b.device_name!, path: volumeLocation(cloud, b.volume_id) };
+      try {
+        await computeDriver(cloud).attachVolume(i.uuid, volume);
+        await complete(cloud, b.attachment_id, volume.device, i.host);
+      } catch (e) {
+        // the guest does not see it: the volume goes back to available and the mapping away
+        await computeDriver(cloud)
+          .detachVolume(i.uuid, b.volume_id)
+          .catch(() => undefined);
+        await release(cloud, b.attachment_id);
+        await db.deleteFrom('nova_bdms').where('id', '=', b.id).execute();
+        throw e;
+      }
+      return {};
+    },
+  },
+  detachVolume: {
+    event: 'compute_detach_volume',
+    onFailure: 'keep',
+    taskless: true,
+    async run(cloud, i, args) {
+      const db = cdb(cloud);
+      const b = await db.selectFrom('nova_bdms').selectAll().where('id', '=', args.bdmId!).executeTakeFirst();
+      if (!b) return {};
+      await computeDriver(cloud).detachVolume(i.uuid, b.volume_id!);
+      if (b.attachment_id) await release(cloud, b.attachment_id);
+      await db.deleteFrom('nova_bdms').where('id', '=', b.id).execute();
+      return {};
+    },
+  },
   stop: {
     event: 'compute_stop_instance',
     onFailure: 'keep',
@@ -176,28 +222,70 @@ export const OPERATIONS: Record<string, Operation> = {
       };
     },
   },
+  shelve: {
+    event: 'compute_shelve_instance',
+    onFailure: 'keep',
+    async run(cloud, i, args) {
+      // Nova's default shelved_offload_time is 0: shelving offloads at once
+      if (args.imageId) await snapshotInto(cloud, i, args.imageId);
+      await computeDriver(cloud).destroy(i.uuid);
+      return {
+        vm_state: VmState.SHELVED_OFFLOADED,
+        power_state: PowerState.SHUTDOWN,
+        host: null,
+        node: null,
+        sys: { ...i.sys, shelved_image_id: args.imageId, pre_power_state: i.power_state },
+      };
+    },
+  },
+  shelveOffload: {
+    event: 'compute_shelve_offload_instance',
+    onFailure: 'keep',
+    async run(cloud, i) {
+      await computeDriver(cloud).destroy(i.uuid);
+      return { vm_state: VmState.SHELVED_OFFLOADED, host: null, node: null };
+    },
+  },
+  unshelve: {
+    event: 'compute_unshelve_instance',
+    onFailure: 'error',
+    async run(cloud, i) {
+      const svc = await computeService(cloud);
+      const placed = { ...i, host: svc.host, node: computeDriver(cloud).hostInfo().hypervisor_hostname };
+      await computeDriver(cloud).spawn(await guestSpec(cloud, placed));
+      const { shelved_image_id, pre_power_state: _p, ...sys } = i.sys;
+      if (shelved_image_id) await removeShelvedImage(cloud, shelved_image_id);
+      return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING, host: placed.host, node: placed.node, sys };
+    },
+  },
   createImage: {
     event: 'compute_snapshot_instance',
     onFailure: 'keep',
     async run(cloud, i, args) {
-      const db = cdb(cloud);
-      const dir = await mkdtemp(join(tmpdir(), 'pocketstack-snapshot-'));
-      try {
-        await updateInstance(db, i.uuid, { task_state: TaskState.IMAGE_PENDING_UPLOAD });
-        const path = join(dir, 'disk');
-        await computeDriver(cloud).snapshot(i.uuid, path);
-        await updateInstance(db, i.uuid, { task_state: TaskState.IMAGE_UPLOADING });
-        await finishSnapshot(cloud, args.imageId!, path);
-      } catch (e) {
-        await failSnapshot(cloud, args.imageId!).catch(() => undefined);
-        throw e;
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
+      await snapshotInto(cloud, i, args.imageId!);
+      if (args.rotation !== undefined) await rotateBackups(cloud, i, args.backupType ?? '', args.rotation);
       return {};
     },
   },
 };
+
+/** The guest's disk into an image in `saving`: active afterwards, killed if it fails. */
+async function snapshotInto(cloud: Cloud, i: Instance, imageId: string): Promise<void> {
+  const db = cdb(cloud);
+  const dir = await mkdtemp(join(tmpdir(), 'pocketstack-snapshot-'));
+  try {
+    await updateInstance(db, i.uuid, { task_state: TaskState.IMAGE_PENDING_UPLOAD });
+    const path = join(dir, 'disk');
+    await computeDriver(cloud).snapshot(i.uuid, path);
+    await updateInstance(db, i.uuid, { task_state: TaskState.IMAGE_UPLOADING });
+    await finishSnapshot(cloud, imageId, path);
+  } catch (e) {
+    await failSnapshot(cloud, imageId).catch(() => undefined);
+    throw e;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** Runs one queued operation and records how it went. */
 export async function runOperation(
@@ -212,12 +300,12 @@ export async function runOperation(
   const started = now();
   try {
     const change = await op.run(cloud, i, payload.args ?? {});
-    await finish(cloud, uuid, { ...change, task_state: null });
+    await finish(cloud, uuid, op.taskless ? change : { ...change, task_state: null });
     await recordEvent(db, payload.actionId, op.event, started, i.host);
   } catch (e) {
     const err = e instanceof Error ? e : new Error(String(e));
     await finish(cloud, uuid, {
-      task_state: null,
+      ...(op.taskless ? {} : { task_state: null }),
       ...(op.onFailure === 'error' ? { vm_state: VmState.ERROR } : {}),
       faultInfo: fault(500, err.message, err),
     });

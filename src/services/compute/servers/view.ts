@@ -5,6 +5,7 @@ import { computeBase, links } from '../api.js';
 import { networkViews, type ServerAddress } from '../neutron.js';
 import { statusOf, VmState } from '../states.js';
 import { cdb } from '../store.js';
+import { canonicalIpv6 } from '../validation.js';
 import { hostId, type Instance, instanceName } from './model.js';
 
 // The server views of each microversion (nova/api/openstack/compute/views/servers.py).
@@ -59,6 +60,13 @@ export async function loadExtras(cloud: Cloud, instances: Instance[]): Promise<M
   return out;
 }
 
+/** Addresses without the OS-EXT-IPS fields (Nova's views before 2.75 for PUT and rebuild, and /ips). */
+export function plainAddresses(addresses: Record<string, ServerAddress[]>) {
+  return Object.fromEntries(
+    Object.entries(addresses).map(([k, list]) => [k, list.map((a) => ({ version: a.version, addr: a.addr }))]),
+  );
+}
+
 export function serverStatus(i: Instance): string {
   return i.deleted ? 'DELETED' : statusOf(i.vm_state, i.task_state);
 }
@@ -91,10 +99,20 @@ export function briefView(req: FastifyRequest, i: Instance) {
   return { id: i.uuid, name: i.display_name, links: links(req, 'servers', i.uuid) };
 }
 
-/** GET /servers/{id} and /servers/detail. `detail` leaves out what Nova leaves out of lists (server_groups). */
-export function serverView(req: FastifyRequest, i: Instance, x: ServerExtras, opts: { detail?: boolean } = {}) {
+/**
+ * GET /servers/{id} and /servers/detail. `detail` leaves out what Nova
+ * leaves out of lists (server_groups); `reply` is the smaller view PUT and
+ * rebuild answer with before 2.75 (no extended attributes, plain addresses).
+ */
+export function serverView(
+  req: FastifyRequest,
+  i: Instance,
+  x: ServerExtras,
+  opts: { detail?: boolean; reply?: 'update' | 'rebuild' } = {},
+) {
   const mv = req.microversion;
   const admin = req.auth.isAdmin;
+  const all = !opts.reply || mv.atLeast('2.75');
   const status = serverStatus(i);
   const s: Record<string, unknown> = {
     id: i.uuid,
@@ -108,9 +126,9 @@ export function serverView(req: FastifyRequest, i: Instance, x: ServerExtras, op
     flavor: flavorView(req, i),
     created: isoSeconds(i.created_at),
     updated: isoSeconds(i.updated_at),
-    addresses: i.vm_state === VmState.BUILDING ? {} : x.addresses,
+    addresses: i.vm_state === VmState.BUILDING ? {} : all ? x.addresses : plainAddresses(x.addresses),
     accessIPv4: i.access_ip_v4 ?? '',
-    accessIPv6: i.access_ip_v6 ?? '',
+    accessIPv6: i.access_ip_v6 ? canonicalIpv6(i.access_ip_v6) : '',
     links: links(req, 'servers', i.uuid),
     'OS-DCF:diskConfig': i.sys.auto_disk_config ? 'AUTO' : 'MANUAL',
   };
@@ -124,6 +142,16 @@ export function serverView(req: FastifyRequest, i: Instance, x: ServerExtras, op
     };
   }
   if (PROGRESS.has(status)) s.progress = i.progress;
+  if (!all) {
+    if (opts.reply === 'rebuild' && mv.atLeast('2.54')) s.key_name = i.key_name;
+    if (mv.atLeast('2.9')) s.locked = i.locked === 1;
+    if (mv.atLeast('2.19')) s.description = i.display_description;
+    if (mv.atLeast('2.26')) s.tags = x.tags;
+    if (mv.atLeast('2.63')) s.trusted_image_certificates = null;
+    if (mv.atLeast('2.71')) s.server_groups = x.serverGroups;
+    if (mv.atLeast('2.73')) s.locked_reason = i.locked_reason;
+    return s;
+  }
   s['OS-EXT-AZ:availability_zone'] = i.availability_zone ?? '';
   s.config_drive = i.config_drive;
   s.key_name = i.key_name;

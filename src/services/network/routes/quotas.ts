@@ -48,15 +48,17 @@ export async function quotaRoutes(app: FastifyInstance, cloud: Cloud) {
     return { quota: { ...QUOTA_DEFAULTS } };
   });
 
-  app.get('/v2.0/quotas/:project/details', async (req) => {
-    const { project } = req.params as { project: string };
-    mayRead(project, req.auth);
-    const limits = await quotaLimits(db, project);
-    const quota: Record<string, { limit: number; used: number; reserved: number }> = {};
-    for (const [k, limit] of Object.entries(limits))
-      quota[k] = { limit, used: await usage(db, k, project), reserved: 0 };
-    return { quota };
-  });
+  // Tempest asks for details.json: Neutron still honours the old format suffix there.
+  for (const path of ['/v2.0/quotas/:project/details', '/v2.0/quotas/:project/details.json'])
+    app.get(path, async (req) => {
+      const { project } = req.params as { project: string };
+      mayRead(project, req.auth);
+      const limits = await quotaLimits(db, project);
+      const quota: Record<string, { limit: number; used: number; reserved: number }> = {};
+      for (const [k, limit] of Object.entries(limits))
+        quota[k] = { limit, used: await usage(db, k, project), reserved: 0 };
+      return { quota };
+    });
 
   app.put('/v2.0/quotas/:project', async (req) => {
     const { project } = req.params as { project: string };

@@ -1,3 +1,4 @@
+import { computeResourceTypes, registerComputeConstraints } from '../../compute/heat/index.js';
 import { imageResourceTypes, registerImageConstraints } from '../../image/heat/index.js';
 import { networkResourceTypes, registerNetworkConstraints } from '../../network/heat/index.js';
 import { registerVolumeConstraints, volumeResourceTypes } from '../../volume/heat/index.js';
@@ -26,6 +27,7 @@ const TYPES = [
   ...networkResourceTypes,
   ...imageResourceTypes,
   ...volumeResourceTypes,
+  ...computeResourceTypes,
 ];
 
 export function registerResourceTypes(): void {
@@ -33,4 +35,5 @@ export function registerResourceTypes(): void {
   registerNetworkConstraints();
   registerImageConstraints();
   registerVolumeConstraints();
+  registerComputeConstraints();
 }

@@ -3,7 +3,7 @@ import type { Cloud } from '../../../cloud.js';
 import { backupStore } from '../../../drivers/volume/backup-store.js';
 import { BadRequest, MethodNotAllowed } from '../../../server/errors.js';
 import { now } from '../../../server/time.js';
-import { createBackup, deleteBackup, restoreBackup, visibleBackup } from '../backups.js';
+import { createBackup, dataOf, deleteBackup, restoreBackup, visibleBackup } from '../backups.js';
 import { backupNotFound, invalidBackup, invalidInput } from '../errors.js';
 import { allTenants, boolFilter, likeValue, readFilters } from '../filters.js';
 import { one, page, pageQuery, type Query, sorted } from '../pagination.js';
@@ -229,7 +229,7 @@ export async function backupRoutes(app: FastifyInstance, cloud: Cloud) {
     return {
       'backup-record': {
         backup_service: 'cinder.backup.drivers.posix',
-        backup_url: Buffer.from(JSON.stringify(b)).toString('base64'),
+        backup_url: Buffer.from(JSON.stringify({ ...b, data_id: dataOf(b) })).toString('base64'),
       },
     };
   });
@@ -251,9 +251,18 @@ export async function backupRoutes(app: FastifyInstance, cloud: Cloud) {
     if (b.size === undefined) throw invalidInput('Provided backup record is missing size attribute');
     if (await db.selectFrom('volume_backups').select('id').where('id', '=', b.id).executeTakeFirst())
       throw invalidBackup('Backup already exists in database.');
-    if (!backupStore(cloud.config).hasManifest(b.id))
-      throw invalidBackup(`The data of backup ${b.id} is not in this cloud's backup store.`);
-    const row: BackupRow = { ...b, project_id: caller.projectId, status: 'available', updated_at: now() };
+    const dataId = b.data_id ?? b.id;
+    if (!backupStore(cloud.config).hasManifest(dataId))
+      throw invalidBackup(`The data of backup ${dataId} is not in this cloud's backup store.`);
+    // an imported record shares the original's data and stands alone (no parent)
+    const row: BackupRow = {
+      ...b,
+      data_id: dataId,
+      parent_id: null,
+      project_id: caller.projectId,
+      status: 'available',
+      updated_at: now(),
+    };
     await db.insertInto('volume_backups').values(row).execute();
     reply.code(201);
     return { backup: summary(req, caller, row) };

@@ -1,23 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
+import { NotFound } from '../../../server/errors.js';
 import { volumeMicroversion } from '../microversion.js';
+import { attachmentRoutes } from './attachments.js';
+import { backendRoutes } from './backend.js';
 import { backupRoutes } from './backups.js';
 import { metadataRoutes } from './metadata.js';
 import { miscRoutes } from './misc.js';
+import { qosRoutes } from './qos.js';
 import { quotaRoutes } from './quotas.js';
 import { snapshotRoutes } from './snapshots.js';
+import { transferRoutes } from './transfers.js';
 import { typeRoutes } from './types.js';
 import { v3RootRoute, versionRoutes } from './versions.js';
 import { volumeActionRoutes } from './volume-actions.js';
 import { volumeRoutes } from './volumes.js';
 
 const API = [
+  attachmentRoutes,
   backupRoutes,
+  backendRoutes,
   volumeRoutes,
   volumeActionRoutes,
   metadataRoutes,
   snapshotRoutes,
   typeRoutes,
+  transferRoutes,
+  qosRoutes,
   quotaRoutes,
   miscRoutes,
 ];
@@ -32,6 +41,12 @@ export async function volumeApi(app: FastifyInstance, cloud: Cloud) {
   await app.register(
     async (v3) => {
       v3.addHook('onRequest', volumeMicroversion);
+      // Cinder's router has no route for a collection with a trailing slash
+      // (GET /volumes/ is a missing volume, not the list)
+      v3.addHook('onRequest', async (req) => {
+        const path = req.url.split('?')[0];
+        if (path.endsWith('/') && !/\/v3\/?$/.test(path)) throw new NotFound('The resource could not be found.');
+      });
       await v3RootRoute(v3);
       for (const prefix of ['/:project_id', '']) {
         await v3.register(

@@ -45,6 +45,21 @@ const EXTENSIONS: Array<[string, string, string]> = [
   ['os-volume-unmanage', 'VolumeUnmanage', 'Enable volume unmanage operation.'],
 ];
 
+/** The services with their recorded state (disabled, frozen). */
+export async function serviceList(cloud: Cloud) {
+  const state = await vdb(cloud).selectFrom('volume_services').selectAll().execute();
+  return SERVICES.map((s) => {
+    const st = state.find((r) => r.binary === s.binary && r.host === s.host);
+    return {
+      ...s,
+      disabled: st?.disabled ?? 0,
+      disabled_reason: st?.disabled_reason ?? null,
+      frozen: st?.frozen ?? 0,
+      updated_at: st?.updated_at ?? null,
+    };
+  });
+}
+
 export async function miscRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = vdb(cloud);
 
@@ -115,7 +130,12 @@ export async function miscRoutes(app: FastifyInstance, cloud: Cloud) {
     const mv = req.microversion;
     const at = isoMicrosNoZone(new Date());
     const services = (await serviceRows())
-      .filter((s) => (host === undefined || s.host === host) && (binary === undefined || s.binary === binary))
+      // a host filter matches the backend hosts on it too (host@backend), as Cinder's does
+      .filter(
+        (s) =>
+          (host === undefined || s.host === host || s.host.startsWith(`${host}@`)) &&
+          (binary === undefined || s.binary === binary),
+      )
       .map((s) => {
         const out: Record<string, unknown> = {
           binary: s.binary,

@@ -94,8 +94,9 @@ export async function snapshotRoutes(app: FastifyInstance, cloud: Cloud) {
     const caller = callerOf(req);
     authorize(caller, 'member', 'volume:create_snapshot');
     const snap = member(req.body, 'snapshot');
-    const volumeId = optUuid(snap, 'volume_id');
-    if (!volumeId) throw invalidField('snapshot', snap, "'volume_id' is a required property");
+    if (!('volume_id' in snap)) throw invalidField('snapshot', snap, "'volume_id' is a required property");
+    // a null volume_id passes Cinder's schema and is then a missing volume
+    const volumeId = optUuid(snap, 'volume_id') ?? 'None';
     const inUse = req.microversion.atLeast('3.66');
     let force = false;
     if (snap.force !== undefined && snap.force !== null) {

@@ -18,7 +18,7 @@ import {
 import { invalidField, member, metadataDict, optString, parseBool } from '../validate.js';
 
 /** A type as Cinder's v3 view shows it to this caller (cinder/api/v3/views/types.py). */
-function typeView(caller: Caller, t: VolumeType, opts: { qos: boolean }) {
+function typeView(caller: Caller, t: VolumeType, opts: { qos: boolean; access?: boolean }) {
   const specs = caller.admin
     ? t.extra_specs
     : Object.fromEntries(Object.entries(t.extra_specs).filter(([k]) => USER_VISIBLE_EXTRA_SPECS.includes(k)));
@@ -30,7 +30,8 @@ function typeView(caller: Caller, t: VolumeType, opts: { qos: boolean }) {
     extra_specs: specs,
   };
   if (opts.qos && caller.admin) out.qos_specs_id = t.qos_specs_id;
-  out['os-volume-type-access:is_public'] = !!t.is_public;
+  // the type-access extension decorates show, list and create, not update
+  if (opts.access !== false) out['os-volume-type-access:is_public'] = !!t.is_public;
   return out;
 }
 
@@ -171,7 +172,7 @@ export async function typeRoutes(app: FastifyInstance, cloud: Cloud) {
       await trx.updateTable('volume_types').set(set).where('id', '=', cur.id).execute();
       return { ...cur, ...(set as object) } as VolumeType;
     });
-    return { volume_type: typeView(caller, t, { qos: false }) };
+    return { volume_type: typeView(caller, t, { qos: false, access: false }) };
   });
 
   app.delete('/types/:type_id', async (req, reply) => {

@@ -1,9 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
-import { volumeDriver } from '../../../drivers/volume/index.js';
 import { BadRequest, NotFound, NotImplemented } from '../../../server/errors.js';
 import { now } from '../../../server/time.js';
-import { completeAttachment, removeAttachment, reserveAttachment, setVolumeStatus } from '../attachments.js';
+import {
+  completeAttachment,
+  connectionInfo,
+  removeAttachment,
+  reserveAttachment,
+  setVolumeStatus,
+} from '../attachments.js';
 import { invalidInput, invalidVolume } from '../errors.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
 import { checkQuota } from '../quotas.js';
@@ -11,6 +16,7 @@ import { revertToSnapshot } from '../snapshots.js';
 import { allowedFrom, checkTransition } from '../states.js';
 import { type VolumeRow, type VolumeTrx, vdb } from '../store.js';
 import { getType, typeNames } from '../types.js';
+import { uploadToImage } from '../upload.js';
 import { invalidField, metadataDict, optString, optUuid, parseBool } from '../validate.js';
 import { deleteVolume, putDict, visibleVolume } from '../volumes.js';
 
@@ -214,21 +220,7 @@ export const ACTIONS: Record<string, { rule: 'member' | 'admin'; status: number;
           throw invalidField('os-initialize_connection', c.args, "'connector' is a required property");
         if (v.status === 'maintenance')
           throw invalidVolume('The volume connection cannot be initialized in maintenance mode.');
-        const where = volumeDriver(c.cloud.config).locate({ kind: 'volume', id: v.id });
-        // os-brick's "local" connector: the volume is a file on this host
-        return {
-          connection_info: {
-            driver_volume_type: 'local',
-            data: {
-              device_path: where.path,
-              format: where.format,
-              volume_id: v.id,
-              access_mode: 'rw',
-              encrypted: false,
-              discard: true,
-            },
-          },
-        };
+        return { connection_info: connectionInfo(c.cloud, v.id, 'rw', c.args.connector as Record<string, unknown>) };
       }),
   },
   'os-terminate_connection': {
@@ -355,6 +347,35 @@ export const ACTIONS: Record<string, { rule: 'member' | 'admin'; status: number;
           .execute();
         return { metadata: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
       }),
+  },
+  'os-volume_upload_image': {
+    rule: 'member',
+    status: 202,
+    run: async (c) => {
+      const imageName = optString(c.args, 'image_name');
+      if (!imageName) throw invalidField('os-volume_upload_image', c.args, "'image_name' is a required property");
+      const v31 = c.req.microversion.atLeast('3.1');
+      const visibility = v31 ? (optString(c.args, 'visibility') ?? 'private') : undefined;
+      if (visibility && !['public', 'private', 'shared', 'community'].includes(visibility))
+        throw invalidField(
+          'visibility',
+          visibility,
+          `'${visibility}' is not one of ['public', 'private', 'shared', 'community']`,
+        );
+      if (visibility === 'public') authorize(c.caller, 'admin', 'volume_extension:volume_actions:upload_public');
+      const out = await uploadToImage(c.cloud, c.caller, c.id, {
+        imageName,
+        diskFormat: optString(c.args, 'disk_format') ?? 'raw',
+        containerFormat: optString(c.args, 'container_format') ?? 'bare',
+        visibility: visibility as 'private' | undefined,
+        protected: v31
+          ? c.args.protected === undefined
+            ? false
+            : parseBool(c.args.protected, 'protected')
+          : undefined,
+      });
+      return { 'os-volume_upload_image': out };
+    },
   },
   'os-reimage': {
     rule: 'member',

@@ -1,0 +1,97 @@
+// Neutron: port create and port list with 1,000 ports in a project, on
+// pocketstack and (when it runs here, ../shared/peers/neutron.sh) on the real
+// Neutron, in the same run, as ratios. List latency is measured at several
+// page sizes to show it grows no faster than the ports returned.
+import { answers, issueToken, measure, startPocketstack, table } from './lib.mjs';
+
+const PORTS = Number(process.env.BENCH_PORTS ?? 1000);
+const PEER = { name: 'neutron (real)', keystone: 'http://127.0.0.1:35357/v3', neutron: 'http://127.0.0.1:9696' };
+
+async function call(base, token, method, path, body) {
+  const res = await fetch(`${base}/v2.0/${path}`, {
+    method,
+    headers: { 'x-auth-token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+async function run(target) {
+  const { base, token, projectId } = target;
+  const rows = [];
+  await call(base, token, 'PUT', `quotas/${projectId}`, { quota: { port: PORTS + 100 } });
+  const net = (await call(base, token, 'POST', 'networks', { network: { name: `bench-${Date.now()}` } })).network;
+  await call(base, token, 'POST', 'subnets', {
+    subnet: { network_id: net.id, ip_version: 4, cidr: '10.200.0.0/20', name: 'bench' },
+  });
+  const created = [];
+  const create = async () => {
+    const p = (await call(base, token, 'POST', 'ports', { port: { network_id: net.id } })).port;
+    created.push(p.id);
+  };
+  try {
+    const single = Math.min(200, PORTS);
+    rows.push({ case: 'port create (1 client)', ...(await measure(create, { n: single, concurrency: 1, warmup: 0 })) });
+    rows.push({
+      case: 'port create (8 clients)',
+      ...(await measure(create, { n: PORTS - single, concurrency: 8, warmup: 0 })),
+    });
+    for (const limit of [100, 250, 500, PORTS]) {
+      const r = await measure(() => call(base, token, 'GET', `ports?network_id=${net.id}&limit=${limit}`), {
+        n: 30,
+        concurrency: 1,
+        warmup: 3,
+      });
+      rows.push({ case: `port list, ${limit} returned`, ...r, us_per_port: (r.p50 * 1000) / limit });
+    }
+  } finally {
+    // the peer is shared: leave it as it was
+    const queue = [...created];
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (queue.length) await call(base, token, 'DELETE', `ports/${queue.pop()}`).catch(() => {});
+      }),
+    );
+    await call(base, token, 'DELETE', `networks/${net.id}`).catch(() => {});
+    await call(base, token, 'DELETE', `quotas/${projectId}`).catch(() => {});
+  }
+  return rows;
+}
+
+async function projectOf(keystone, token) {
+  const res = await fetch(`${keystone}/auth/tokens`, { headers: { 'x-auth-token': token, 'x-subject-token': token } });
+  return (await res.json()).token.project.id;
+}
+
+export default async function main() {
+  const ps = await startPocketstack();
+  const results = {};
+  try {
+    const token = await issueToken(`${ps.url}/identity/v3`);
+    results.pocketstack = await run({
+      base: `${ps.url}/networking`,
+      token,
+      projectId: await projectOf(`${ps.url}/identity/v3`, token),
+    });
+  } finally {
+    await ps.stop();
+  }
+  if ((await answers(PEER.neutron)) && (await answers(PEER.keystone))) {
+    const token = await issueToken(PEER.keystone, { project: 'demo' });
+    results.peer = await run({ base: PEER.neutron, token, projectId: await projectOf(PEER.keystone, token) });
+  } else console.log('(real Neutron not running: start ../shared/peers/neutron.sh for the comparison)');
+
+  const rows = results.pocketstack.map((r, i) => {
+    const peer = results.peer?.[i];
+    return {
+      case: r.case,
+      p50_ms: r.p50,
+      rps: r.rps,
+      us_per_port: r.us_per_port ?? '',
+      ...(peer ? { peer_p50_ms: peer.p50, peer_rps: peer.rps, speedup_p50: peer.p50 / r.p50 } : {}),
+    };
+  });
+  table(rows);
+}

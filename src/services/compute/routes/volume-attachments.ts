@@ -1,0 +1,160 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Cloud } from '../../../cloud.js';
+import { BadRequest, NotFound, NotImplemented } from '../../../server/errors.js';
+import { uuid } from '../../../server/ids.js';
+import { now } from '../../../server/time.js';
+import { novaVolume, release, reserve } from '../cinder.js';
+import { nextDevice } from '../servers/block-devices.js';
+import { askerOf, recordAction } from '../servers/journal.js';
+import { getServer, type Instance } from '../servers/model.js';
+import { tag } from '../servers/schemas.js';
+import { checkAction } from '../states.js';
+import { type BdmRow, cdb } from '../store.js';
+import { type Schema, toBool, types, validateBody } from '../validation.js';
+
+// /servers/{id}/os-volume_attachments: attach and detach volumes of the
+// volume service. The API reserves the volume and records the mapping with
+// its device at once (Nova answers with the device); the attach itself
+// (the driver, then Cinder's attachment complete) is a queued operation.
+
+function createSchema(req: FastifyRequest): Schema {
+  return {
+    type: 'object',
+    properties: {
+      volumeAttachment: {
+        type: 'object',
+        properties: {
+          volumeId: types.uuid,
+          device: { type: ['string', 'null'], pattern: '(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$' },
+          ...(req.microversion.atLeast('2.49') ? { tag } : {}),
+          ...(req.microversion.atLeast('2.79') ? { delete_on_termination: types.boolean } : {}),
+        },
+        required: ['volumeId'],
+        additionalProperties: false,
+      },
+    },
+    required: ['volumeAttachment'],
+    additionalProperties: false,
+  };
+}
+
+function view(req: FastifyRequest, b: BdmRow) {
+  const out: Record<string, unknown> = { id: b.volume_id, volumeId: b.volume_id, serverId: b.instance_uuid };
+  if (b.device_name) out.device = b.device_name;
+  if (req.microversion.atLeast('2.70')) out.tag = b.tag;
+  if (req.microversion.atLeast('2.79')) out.delete_on_termination = b.delete_on_termination === 1;
+  return out;
+}
+
+export async function volumeAttachmentRoutes(app: FastifyInstance, cloud: Cloud) {
+  const db = cdb(cloud);
+
+  const mappingOf = async (i: Instance, volumeId: string) => {
+    const b = await db
+      .selectFrom('nova_bdms')
+      .selectAll()
+      .where('instance_uuid', '=', i.uuid)
+      .where('volume_id', '=', volumeId)
+      .executeTakeFirst();
+    if (!b) throw new NotFound(`Instance ${i.uuid} is not attached to volume ${volumeId}`);
+    return b;
+  };
+
+  app.get('/servers/:id/os-volume_attachments', async (req) => {
+    const i = await getServer(cloud, req);
+    const rows = await db
+      .selectFrom('nova_bdms')
+      .selectAll()
+      .where('instance_uuid', '=', i.uuid)
+      .where('volume_id', 'is not', null)
+      .orderBy('id')
+      .execute();
+    return { volumeAttachments: rows.map((b) => view(req, b)) };
+  });
+
+  app.get('/servers/:id/os-volume_attachments/:volumeId', async (req) => {
+    const i = await getServer(cloud, req);
+    return { volumeAttachment: view(req, await mappingOf(i, (req.params as { volumeId: string }).volumeId)) };
+  });
+
+  app.post('/servers/:id/os-volume_attachments', async (req) => {
+    const i = await getServer(cloud, req);
+    const body = validateBody(createSchema(req), req.body).volumeAttachment;
+    checkAction(i, 'attach_volume', req.auth.isAdmin);
+    const volume = await novaVolume(cloud, body.volumeId, req.auth.isAdmin ? undefined : req.auth.projectId);
+    const already = await db
+      .selectFrom('nova_bdms')
+      .select('id')
+      .where('instance_uuid', '=', i.uuid)
+      .where('volume_id', '=', volume.id)
+      .executeTakeFirst();
+    if (already) throw new BadRequest(`Invalid volume: volume ${volume.id} already attached`);
+    const attachmentId = await reserve(cloud, volume.id, i.uuid);
+    const deleteOnTermination = body.delete_on_termination !== undefined && toBool(body.delete_on_termination);
+    let row: BdmRow;
+    try {
+      row = await db.transaction().execute(async (trx) => {
+        const device = await nextDevice(trx, i.uuid);
+        const values = {
+          uuid: uuid(),
+          instance_uuid: i.uuid,
+          source_type: 'volume',
+          destination_type: 'volume',
+          volume_id: volume.id,
+          image_id: null,
+          snapshot_id: null,
+          device_name: device,
+          boot_index: null,
+          volume_size: volume.size,
+          volume_type: null,
+          delete_on_termination: deleteOnTermination ? 1 : 0,
+          tag: body.tag ?? null,
+          attachment_id: attachmentId,
+          created_at: now(),
+        };
+        const res = await trx.insertInto('nova_bdms').values(values).executeTakeFirstOrThrow();
+        const bdm = { ...values, id: Number(res.insertId) } as BdmRow;
+        const actionId = await recordAction(trx, i.uuid, 'attach_volume', askerOf(req));
+        await cloud.tasks.enqueue(
+          'compute.action',
+          i.uuid,
+          { op: 'attachVolume', actionId, args: { bdmId: bdm.id } },
+          trx,
+        );
+        return bdm;
+      });
+    } catch (e) {
+      await release(cloud, attachmentId);
+      throw e;
+    }
+    return {
+      volumeAttachment: {
+        id: volume.id,
+        serverId: i.uuid,
+        volumeId: volume.id,
+        device: row.device_name,
+        ...(req.microversion.atLeast('2.70') ? { tag: row.tag } : {}),
+        ...(req.microversion.atLeast('2.79') ? { delete_on_termination: deleteOnTermination } : {}),
+      },
+    };
+  });
+
+  app.put('/servers/:id/os-volume_attachments/:volumeId', async (req) => {
+    await getServer(cloud, req);
+    throw new NotImplemented('pocketstack does not swap volumes of a server yet.');
+  });
+
+  app.delete('/servers/:id/os-volume_attachments/:volumeId', async (req, reply) => {
+    const i = await getServer(cloud, req);
+    const { volumeId } = req.params as { volumeId: string };
+    await novaVolume(cloud, volumeId);
+    const b = await mappingOf(i, volumeId);
+    if (b.boot_index === 0) throw new BadRequest('Cannot detach a root device volume');
+    checkAction(i, 'detach_volume', req.auth.isAdmin);
+    await db.transaction().execute(async (trx) => {
+      const actionId = await recordAction(trx, i.uuid, 'detach_volume', askerOf(req));
+      await cloud.tasks.enqueue('compute.action', i.uuid, { op: 'detachVolume', actionId, args: { bdmId: b.id } }, trx);
+    });
+    return reply.code(202).send();
+  });
+}

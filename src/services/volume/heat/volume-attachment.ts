@@ -1,0 +1,86 @@
+import { NovaError, nova } from '../../compute/heat/nova.js';
+import {
+  type Props,
+  type ResourceContext,
+  ResourceError,
+  type ResourcePlugin,
+} from '../../orchestration/engine/plugin.js';
+import { getVolume } from '../internal.js';
+
+// OS::Cinder::VolumeAttachment: a volume attached to a server, through
+// Nova's os-volume_attachments (as Heat does it), waited for until Cinder
+// shows it in-use; detached and waited for until it is free again.
+
+async function attach(r: ResourceContext, p: Props): Promise<void> {
+  const body: Record<string, unknown> = { volumeId: p.volume_id };
+  if (p.mountpoint) body.device = p.mountpoint;
+  const { volumeAttachment } = await nova(
+    r.cloud,
+    r.caller,
+    'POST',
+    `/servers/${p.instance_uuid}/os-volume_attachments`,
+    {
+      volumeAttachment: body,
+    },
+  );
+  await r.setPhysicalId(volumeAttachment.id);
+  await r.setData({ server: p.instance_uuid, volume: p.volume_id });
+  for (;;) {
+    const v = await getVolume(r.cloud, p.volume_id);
+    if (v?.status === 'in-use' && v.attachments.some((a) => a.serverId === p.instance_uuid && a.status === 'attached'))
+      return;
+    if (!v || v.status.startsWith('error'))
+      throw new ResourceError('ResourceInError', `Went to status ${v?.status ?? 'deleted'} due to "Unknown"`);
+    await r.sleep(50);
+  }
+}
+
+async function detach(r: ResourceContext, server: string, volume: string): Promise<void> {
+  await nova(r.cloud, r.caller, 'DELETE', `/servers/${server}/os-volume_attachments/${volume}`).catch((e) => {
+    if (!(e instanceof NovaError && e.status === 404)) throw e;
+  });
+  for (;;) {
+    const v = await getVolume(r.cloud, volume);
+    if (!v || !v.attachments.some((a) => a.serverId === server)) return;
+    if (v.status === 'error_detaching')
+      throw new ResourceError('ResourceInError', 'Went to status error_detaching due to "Unknown"');
+    await r.sleep(50);
+  }
+}
+
+export const volumeAttachment: ResourcePlugin = {
+  type: 'OS::Cinder::VolumeAttachment',
+  className: 'CinderVolumeAttachment',
+  description: 'Resource for associating volume to instance.',
+  supportStatus: { status: 'SUPPORTED', version: '2014.1' },
+  properties: {
+    instance_uuid: {
+      type: 'string',
+      description: 'The ID of the server to which the volume attaches.',
+      required: true,
+      updateAllowed: true,
+    },
+    volume_id: {
+      type: 'string',
+      description: 'The ID of the volume to be attached.',
+      required: true,
+      updateAllowed: true,
+      constraints: [{ kind: 'custom_constraint', name: 'cinder.volume' }],
+    },
+    mountpoint: {
+      type: 'string',
+      description: 'The location where the volume is exposed on the instance.',
+      updateAllowed: true,
+    },
+  },
+  attributes: {},
+  create: (r) => attach(r, r.props),
+  async update(r, before) {
+    await detach(r, before.instance_uuid, before.volume_id);
+    await attach(r, r.props);
+  },
+  async delete(r) {
+    if (!r.physicalId) return;
+    await detach(r, r.data.server ?? r.props.instance_uuid, r.data.volume ?? r.props.volume_id);
+  },
+};

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloud, testCloud } from '../../helpers.js';
+import { action, base, boot, cirros } from './util.js';
+
+describe('compute: usage, hosts, migrations and external events', () => {
+  let t: TestCloud;
+  let server: string;
+  let project: string;
+  let host: string;
+  beforeAll(async () => {
+    t = await testCloud();
+    server = await boot(t, 'demo', { name: 'used', imageRef: await cirros(t), flavorRef: '42' });
+    project = (await t.call({ method: 'GET', url: '/identity/v3/auth/projects', as: 'demo' })).json().projects[0].id;
+    host = (await t.call({ method: 'GET', url: `${base}/os-hosts`, as: 'admin' })).json().hosts[0].host_name;
+  });
+  afterAll(() => t.close());
+
+  it('reports usage per project; members see only their own', async () => {
+    const start = new Date(Date.now() - 3600_000).toISOString().slice(0, 19);
+    const end = new Date(Date.now() + 3600_000).toISOString().slice(0, 19);
+    const all = await t.call({
+      method: 'GET',
+      url: `${base}/os-simple-tenant-usage?start=${start}&end=${end}&detailed=1`,
+      as: 'admin',
+    });
+    const mine = all.json().tenant_usages.find((u: { tenant_id: string }) => u.tenant_id === project);
+    expect(mine.server_usages.map((s: { instance_id: string }) => s.instance_id)).toContain(server);
+    expect(mine.total_hours).toBeGreaterThan(0);
+    const own = await t.call({
+      method: 'GET',
+      url: `${base}/os-simple-tenant-usage/${project}?start=${start}&end=${end}`,
+      as: 'demo',
+    });
+    expect(own.json().tenant_usage.tenant_id).toBe(project);
+    expect((await t.call({ method: 'GET', url: `${base}/os-simple-tenant-usage`, as: 'demo' })).statusCode).toBe(403);
+    const bad = await t.call({
+      method: 'GET',
+      url: `${base}/os-simple-tenant-usage?start=${end}&end=${start}`,
+      as: 'admin',
+    });
+    expect(bad.statusCode).toBe(400);
+    const junk = await t.call({ method: 'GET', url: `${base}/os-simple-tenant-usage?start=yesterday`, as: 'admin' });
+    expect(junk.statusCode).toBe(400);
+  });
+
+  it('shows the audit log as never run on this host', async () => {
+    const res = await t.call({ method: 'GET', url: `${base}/os-instance_usage_audit_log`, as: 'admin' });
+    expect(res.json().instance_usage_audit_logs).toMatchObject({
+      num_hosts: 1,
+      num_hosts_not_run: 1,
+      hosts_not_run: [host],
+    });
+    const at = await t.call({
+      method: 'GET',
+      url: `${base}/os-instance_usage_audit_log/2024-01-01%2000:00:00`,
+      as: 'admin',
+    });
+    expect(at.json().instance_usage_audit_log.period_ending).toBe('2024-01-01 00:00:00.000000');
+    expect(
+      (await t.call({ method: 'GET', url: `${base}/os-instance_usage_audit_log/nonsense`, as: 'admin' })).statusCode,
+    ).toBe(400);
+    expect((await t.call({ method: 'GET', url: `${base}/os-instance_usage_audit_log`, as: 'demo' })).statusCode).toBe(
+      403,
+    );
+  });
+
+  it('lists hosts and their resources (before 2.43)', async () => {
+    const detail = await t.call({ method: 'GET', url: `${base}/os-hosts/${host}`, as: 'admin' });
+    expect(detail.json().host[0].resource).toMatchObject({ host, project: '(total)' });
+    expect((await t.call({ method: 'GET', url: `${base}/os-hosts/nohost`, as: 'admin' })).statusCode).toBe(404);
+    const zone = await t.call({ method: 'GET', url: `${base}/os-hosts?zone=nope`, as: 'admin' });
+    expect(zone.json().hosts).toEqual([]);
+    const bad = await t.call({
+      method: 'PUT',
+      url: `${base}/os-hosts/${host}`,
+      as: 'admin',
+      payload: { status: 'bogus' },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect((await t.call({ method: 'GET', url: `${base}/os-hosts/${host}/reboot`, as: 'admin' })).statusCode).toBe(501);
+    expect((await t.call({ method: 'GET', url: `${base}/os-hosts`, as: 'demo' })).statusCode).toBe(403);
+  });
+
+  it('lists resizes as migrations', async () => {
+    await action(t, 'demo', server, { resize: { flavorRef: '84' } });
+    await action(t, 'demo', server, { confirmResize: null });
+    const res = await t.call({ method: 'GET', url: `${base}/os-migrations`, as: 'admin' });
+    expect(res.json().migrations[0]).toMatchObject({
+      instance_uuid: server,
+      status: 'confirmed',
+      migration_type: 'resize',
+    });
+  });
+
+  it('accepts external events for known servers', async () => {
+    const ok = await t.call({
+      method: 'POST',
+      url: `${base}/os-server-external-events`,
+      as: 'admin',
+      payload: { events: [{ name: 'network-changed', server_uuid: server }] },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().events[0]).toMatchObject({ code: 200, status: 'completed' });
+    const none = await t.call({
+      method: 'POST',
+      url: `${base}/os-server-external-events`,
+      as: 'admin',
+      payload: { events: [{ name: 'network-changed', server_uuid: '00000000-0000-0000-0000-000000000000' }] },
+    });
+    expect(none.statusCode).toBe(404);
+    const badName = await t.call({
+      method: 'POST',
+      url: `${base}/os-server-external-events`,
+      as: 'admin',
+      payload: { events: [{ name: 'bogus', server_uuid: server }] },
+    });
+    expect(badName.statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloud, testCloud } from '../../helpers.js';
+import { base, boot, cirros, fake, mv, show } from './util.js';
+
+describe('compute: volumes through the volume service', () => {
+  let t: TestCloud;
+  let image: string;
+  let project: string;
+  beforeAll(async () => {
+    t = await testCloud();
+    image = await cirros(t);
+    project = (await t.call({ method: 'GET', url: '/identity/v3/auth/projects', as: 'demo' })).json().projects[0].id;
+  });
+  afterAll(() => t.close());
+
+  const volume = async (body: Record<string, unknown>) => {
+    const res = await t.call({
+      method: 'POST',
+      url: `/volume/v3/${project}/volumes`,
+      as: 'demo',
+      payload: { volume: body },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    await t.cloud.tasks.idle();
+    return res.json().volume.id as string;
+  };
+  const volumeShow = async (id: string) =>
+    (await t.call({ method: 'GET', url: `/volume/v3/${project}/volumes/${id}`, as: 'demo' })).json().volume;
+
+  it('attaches a volume at the next device and detaches it', async () => {
+    const vm = await boot(t, 'demo', { name: 'vol', imageRef: image, flavorRef: '42' });
+    const vol = await volume({ size: 1, name: 'data' });
+    const res = await t.call({
+      method: 'POST',
+      url: `${base}/servers/${vm}/os-volume_attachments`,
+      as: 'demo',
+      payload: { volumeAttachment: { volumeId: vol } },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().volumeAttachment).toEqual({ id: vol, serverId: vm, volumeId: vol, device: '/dev/vdb' });
+    await t.cloud.tasks.idle();
+    const v = await volumeShow(vol);
+    expect(v.status).toBe('in-use');
+    expect(v.attachments[0]).toMatchObject({ server_id: vm, device: '/dev/vdb' });
+    expect(fake(t).guest(vm)?.volumes.has(vol)).toBe(true);
+    expect((await show(t, 'demo', vm))['os-extended-volumes:volumes_attached']).toEqual([{ id: vol }]);
+    const list = await t.call({
+      method: 'GET',
+      url: `${base}/servers/${vm}/os-volume_attachments`,
+      as: 'demo',
+      headers: mv('2.79'),
+    });
+    expect(list.json().volumeAttachments[0]).toMatchObject({
+      volumeId: vol,
+      device: '/dev/vdb',
+      delete_on_termination: false,
+    });
+    const twice = await t.call({
+      method: 'POST',
+      url: `${base}/servers/${vm}/os-volume_attachments`,
+      as: 'demo',
+      payload: { volumeAttachment: { volumeId: vol } },
+    });
+    expect(twice.statusCode).toBe(400);
+    const missing = await t.call({
+      method: 'POST',
+      url: `${base}/servers/${vm}/os-volume_attachments`,
+      as: 'demo',
+      payload: { volumeAttachment: { volumeId: '00000000-0000-0000-0000-000000000000' } },
+    });
+    expect(missing.statusCode).toBe(404);
+    const del = await t.call({
+      method: 'DELETE',
+      url: `${base}/servers/${vm}/os-volume_attachments/${vol}`,
+      as: 'demo',
+    });
+    expect(del.statusCode).toBe(202);
+    await t.cloud.tasks.idle();
+    expect((await volumeShow(vol)).status).toBe('available');
+    expect(fake(t).guest(vm)?.volumes.has(vol)).toBe(false);
+    const gone = await t.call({ method: 'GET', url: `${base}/servers/${vm}/os-volume_attachments/${vol}`, as: 'demo' });
+    expect(gone.json().itemNotFound.message).toBe(`Instance ${vm} is not attached to volume ${vol}`);
+  });
+
+  it("refuses another project's volume", async () => {
+    const vm = await boot(t, 'alt_demo', { name: 'other', imageRef: image, flavorRef: '42' });
+    const vol = await volume({ size: 1 });
+    const res = await t.call({
+      method: 'POST',
+      url: `${base}/servers/${vm}/os-volume_attachments`,
+      as: 'alt_demo',
+      payload: { volumeAttachment: { volumeId: vol } },
+    });
+    expect(res.statusCode).toBe(404);
+  });
+
+  it('boots from an existing volume and from an image into a new volume', async () => {
+    const bootable = await volume({ size: 1, imageRef: image, name: 'bootvol' });
+    expect((await volumeShow(bootable)).bootable).toBe('true');
+    const bfv = await boot(t, 'demo', {
+      name: 'bfv',
+      flavorRef: 'd2',
+      imageRef: '',
+      block_device_mapping_v2: [{ uuid: bootable, source_type: 'volume', destination_type: 'volume', boot_index: 0 }],
+    });
+    let s = await show(t, 'demo', bfv);
+    expect(s.status).toBe('ACTIVE');
+    expect(s.image).toBe('');
+    expect((await volumeShow(bootable)).attachments[0]).toMatchObject({ server_id: bfv, device: '/dev/vda' });
+    const bfv2 = await boot(t, 'demo', {
+      name: 'bfv2',
+      flavorRef: 'd2',
+      block_device_mapping_v2: [
+        { uuid: image, source_type: 'image', destination_type: 'volume', volume_size: 1, boot_index: 0 },
+      ],
+    });
+    s = await show(t, 'demo', bfv2);
+    expect(s.status).toBe('ACTIVE');
+    const made = s['os-extended-volumes:volumes_attached'][0].id;
+    expect((await volumeShow(made)).status).toBe('in-use');
+    const root = await t.call({
+      method: 'DELETE',
+      url: `${base}/servers/${bfv2}/os-volume_attachments/${made}`,
+      as: 'demo',
+    });
+    expect(root.json().badRequest.message).toBe('Cannot detach a root device volume');
+    // delete: the made volume goes (delete_on_termination), the given one is freed
+    await t.call({ method: 'DELETE', url: `${base}/servers/${bfv2}`, as: 'demo' });
+    await t.call({ method: 'DELETE', url: `${base}/servers/${bfv}`, as: 'demo' });
+    await t.cloud.tasks.idle();
+    expect((await t.call({ method: 'GET', url: `/volume/v3/${project}/volumes/${made}`, as: 'demo' })).statusCode).toBe(
+      404,
+    );
+    expect((await volumeShow(bootable)).status).toBe('available');
+  });
+
+  it('refuses a missing volume at boot and reserves nothing', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: `${base}/servers`,
+      as: 'demo',
+      payload: {
+        server: {
+          name: 'novol',
+          flavorRef: 'd2',
+          block_device_mapping_v2: [
+            {
+              uuid: '00000000-0000-0000-0000-000000000000',
+              source_type: 'volume',
+              destination_type: 'volume',
+              boot_index: 0,
+            },
+          ],
+        },
+      },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().badRequest.message).toBe('Volume 00000000-0000-0000-0000-000000000000 could not be found.');
+  });
+});

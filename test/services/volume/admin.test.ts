@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestCloud, testCloud } from '../../helpers.js';
+import { type VolumeClient, volumeClient } from './helpers.js';
+
+describe('volume: QoS, transfers, hosts, pools, capabilities, services', () => {
+  let t: TestCloud;
+  let admin: VolumeClient;
+  let demo: VolumeClient;
+  let alt: VolumeClient;
+  beforeAll(async () => {
+    t = await testCloud();
+    admin = await volumeClient(t, 'admin');
+    demo = await volumeClient(t, 'demo');
+    alt = await volumeClient(t, 'alt_demo');
+  });
+  afterAll(() => t.close());
+
+  it('manages QoS specs and their type associations (admin only)', async () => {
+    expect((await demo.call('GET', '/qos-specs')).statusCode).toBe(403);
+    const res = await admin.call('POST', '/qos-specs', {
+      qos_specs: { name: 'gold', consumer: 'back-end', read_iops_sec: '100' },
+    });
+    expect(res.statusCode).toBe(200);
+    const q = res.json().qos_specs;
+    expect(q).toMatchObject({ name: 'gold', consumer: 'back-end', specs: { read_iops_sec: '100' } });
+    expect((await admin.call('POST', '/qos-specs', { qos_specs: { name: 'gold' } })).statusCode).toBe(409);
+    expect((await admin.call('POST', '/qos-specs', { qos_specs: { name: 'x', consumer: 'nobody' } })).statusCode).toBe(
+      400,
+    );
+    expect((await admin.call('PUT', `/qos-specs/${q.id}`, { qos_specs: { write_iops_sec: '50' } })).json()).toEqual({
+      qos_specs: { write_iops_sec: '50' },
+    });
+    expect((await admin.call('PUT', `/qos-specs/${q.id}/delete_keys`, { keys: ['read_iops_sec'] })).statusCode).toBe(
+      202,
+    );
+    expect((await admin.call('GET', `/qos-specs/${q.id}`)).json().qos_specs.specs).toEqual({ write_iops_sec: '50' });
+    const type = (await admin.call('GET', '/types/default')).json().volume_type;
+    expect((await admin.call('GET', `/qos-specs/${q.id}/associate?vol_type_id=${type.id}`)).statusCode).toBe(202);
+    expect((await admin.call('GET', `/qos-specs/${q.id}/associations`)).json().qos_associations).toEqual([
+      { association_type: 'volume_type', name: type.name, id: type.id },
+    ]);
+    expect((await admin.call('GET', `/types/${type.id}`)).json().volume_type.qos_specs_id).toBe(q.id);
+    expect((await admin.call('DELETE', `/qos-specs/${q.id}`)).json().badRequest.message).toBe(
+      'Qos specs still in use.',
+    );
+    expect((await admin.call('GET', `/qos-specs/${q.id}/disassociate_all`)).statusCode).toBe(202);
+    expect((await admin.call('DELETE', `/qos-specs/${q.id}`)).statusCode).toBe(202);
+    expect((await admin.call('GET', `/qos-specs/${q.id}`)).json().itemNotFound.message).toBe(
+      `No such QoS spec ${q.id}.`,
+    );
+  });
+
+  it('transfers a volume with its snapshots to another project with the auth key', async () => {
+    const v = await demo.volume({ name: 'gift' });
+    await demo.snapshot(v.id);
+    const res = await demo.call('POST', '/os-volume-transfer', { transfer: { volume_id: v.id, name: 'tr' } });
+    expect(res.statusCode).toBe(202);
+    const tr = res.json().transfer;
+    expect(tr.auth_key).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect((await demo.show('volumes', v.id)).status).toBe('awaiting-transfer');
+    expect((await demo.call('GET', '/os-volume-transfer')).json().transfers.map((x: any) => x.id)).toEqual([tr.id]);
+    expect((await alt.call('GET', `/os-volume-transfer/${tr.id}`)).statusCode).toBe(404);
+    const wrong = await alt.call('POST', `/os-volume-transfer/${tr.id}/accept`, { accept: { auth_key: 'nope' } });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json().badRequest.message).toBe(
+      `Invalid auth key: Attempt to transfer ${tr.id} with invalid auth key.`,
+    );
+    const ok = await alt.call('POST', `/os-volume-transfer/${tr.id}/accept`, { accept: { auth_key: tr.auth_key } });
+    expect(ok.statusCode).toBe(202);
+    expect((await alt.show('volumes', v.id)).status).toBe('available');
+    expect((await demo.call('GET', `/volumes/${v.id}`)).statusCode).toBe(404);
+    expect((await alt.call('GET', `/snapshots?volume_id=${v.id}`)).json().snapshots).toHaveLength(1);
+    // a transfer deleted before acceptance gives the volume back
+    const v2 = await demo.volume();
+    const tr2 = (await demo.call('POST', '/os-volume-transfer', { transfer: { volume_id: v2.id } })).json().transfer;
+    expect((await demo.call('DELETE', `/os-volume-transfer/${tr2.id}`)).statusCode).toBe(202);
+    expect((await demo.show('volumes', v2.id)).status).toBe('available');
+    expect((await demo.call('POST', '/os-volume-transfer', { transfer: {} })).statusCode).toBe(400);
+  });
+
+  it('reports hosts, pools and capabilities consistently (admin only)', async () => {
+    expect((await demo.call('GET', '/os-hosts')).statusCode).toBe(403);
+    const hosts = (await admin.call('GET', '/os-hosts')).json().hosts;
+    expect(hosts.length).toBeGreaterThanOrEqual(2);
+    const vol = hosts.find((h: any) => h.service === 'cinder-volume');
+    const host = (await admin.call('GET', `/os-hosts/${vol.host_name}`)).json().host;
+    expect(host[0].resource.project).toBe('(total)');
+    expect((await admin.call('GET', '/os-hosts/nowhere')).statusCode).toBe(404);
+    const pools = (await admin.call('GET', '/scheduler-stats/get_pools?detail=True')).json().pools;
+    expect(pools[0].capabilities.total_capacity_gb).toBeGreaterThan(0);
+    const caps = (await admin.call('GET', `/capabilities/${pools[0].name}`)).json();
+    expect(caps.volume_backend_name).toBe(pools[0].capabilities.volume_backend_name);
+    expect(caps.namespace).toMatch(/^OS::Storage::Capabilities::/);
+  });
+
+  it('lists services and disables one', async () => {
+    const list = (await admin.call('GET', '/os-services?binary=cinder-volume')).json().services;
+    expect(list).toHaveLength(1);
+    const res = await admin.call('PUT', '/os-services/disable-log-reason', {
+      host: list[0].host,
+      binary: 'cinder-volume',
+      disabled_reason: 'maintenance',
+    });
+    expect(res.json()).toMatchObject({ status: 'disabled', disabled: true, disabled_reason: 'maintenance' });
+    expect((await admin.call('GET', '/os-services?binary=cinder-volume')).json().services[0].status).toBe('disabled');
+    expect(
+      (await admin.call('PUT', '/os-services/enable', { host: list[0].host, binary: 'cinder-volume' })).json().status,
+    ).toBe('enabled');
+    expect(
+      (await admin.call('PUT', '/os-services/enable', { host: 'nohost', binary: 'cinder-volume' })).statusCode,
+    ).toBe(404);
+    expect((await demo.call('GET', '/os-services')).statusCode).toBe(403);
+  });
+});
