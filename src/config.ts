@@ -14,7 +14,7 @@ export interface Config {
   adminPassword: string;
   region: string;
   tokenTtlSeconds: number;
-  /** scrypt cost log2(N); tests lower it, stored hashes carry their own cost. */
+  /** scrypt cost log2(N) (identity/passwords.ts says why 16); tests lower it, stored hashes carry their own cost. */
   passwordHashCost: number;
   logLevel: LogLevel;
   drivers: { compute: 'fake' | 'qemu'; network: 'fake' | 'linux'; volume: 'fake' | 'file' };
@@ -37,7 +37,7 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
     adminPassword: process.env.POCKETSTACK_PASSWORD ?? 'secret',
     region: 'RegionOne',
     tokenTtlSeconds: 3600,
-    passwordHashCost: 14,
+    passwordHashCost: 16,
     logLevel: 'info',
     drivers: { compute: 'fake', network: 'fake', volume: 'file' },
     ...overrides,

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Heat with the real openstack CLI (heatclient): template validate, stack
-# create --wait, events, outputs, resources (nested), update, a wait
-# condition signalled with curl from the host, delete --wait, all with
-# Heat's own resource types. The guide's orchestration section
-# (../shared/e2e/two-tier.yaml) joins once compute and volume serve servers
-# and volumes: `.ci/guide-check.sh orchestration`.
+# Heat with the real openstack CLI (heatclient): the guide's orchestration
+# section (../shared/e2e/two-tier.yaml: networks, router, ports, servers,
+# floating IP, volume and attachment), then what the guide does not show:
+# nested resources (ResourceGroup), a wait condition signalled with curl from
+# the host, update --wait, a failure with its cause, delete --wait.
 set -u
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+"$HERE/guide-check.sh" orchestration || guide_failed=1
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 PASSED=0 FAILED=0
@@ -41,8 +42,6 @@ outputs:
   length: {value: {str_split: [",", {list_join: [",", {get_attr: [group, output]}]}]}}
 YAML
 
-check "template validate" openstack orchestration template validate -t "$W/t.yaml" -f json
-expect "validate lists the parameter" '"size"'
 printf 'heat_template_version: rocky\nresources:\n  a:\n    type: OS::Heat::None\n   properties: {}\n' >"$W/bad.yaml"
 check "a template that does not parse is refused" bash -c "! openstack orchestration template validate -t $W/bad.yaml"
 check "stack create" openstack stack create -t "$W/t.yaml" "$S" -f value -c stack_status
@@ -55,10 +54,6 @@ for _ in $(seq 100); do
   s=$(openstack stack show "$S" -f value -c stack_status); [ "$s" = CREATE_IN_PROGRESS ] || break; sleep 0.2
 done
 [ "$s" = CREATE_COMPLETE ] && ok "stack CREATE_COMPLETE" || bad "stack CREATE_COMPLETE ($s)"
-check "stack event list" openstack stack event list "$S"
-expect "events report CREATE_COMPLETE" "\[$S\]: CREATE_COMPLETE"
-check "output show" openstack stack output show "$S" members -f value -c output_value
-expect "members from the group" "m-0.*m-1"
 check "nested resource list" openstack stack resource list "$S" --nested-depth 1 -f value -c resource_status
 [ -z "$(grep -v CREATE_COMPLETE <<<"$OUT")" ] && ok "every resource CREATE_COMPLETE" || bad "every resource CREATE_COMPLETE: $OUT"
 check "stack update --wait" openstack stack update --existing --parameter size=3 --wait "$S" -f value -c stack_status
@@ -70,4 +65,4 @@ check "failure reason" openstack stack show "${S}_f" -f value -c stack_status_re
 expect "the cause is named" 'Test Resource failed x'
 openstack stack delete -y --wait "${S}_f" >/dev/null 2>&1
 echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+[ "$FAILED" -eq 0 ] && [ -z "${guide_failed:-}" ]

@@ -5,15 +5,29 @@ import { ensureServiceCatalog } from './catalog.js';
 import { hashPassword } from './passwords.js';
 import { type IdentityTables, idb, NULL_DOMAIN } from './store.js';
 
+const seedHashes = new WeakMap<Cloud, Promise<string>>();
+
+/**
+ * Starts hashing the seeded users' password on a first start. The hash runs
+ * in libuv's thread pool, so it overlaps the routes the services register on
+ * the main thread instead of adding its (deliberately high) cost to start-up.
+ */
+export async function prepareSeed(cloud: Cloud): Promise<void> {
+  const existing = await idb(cloud).selectFrom('domains').select('id').limit(1).executeTakeFirst();
+  if (!existing) seedHashes.set(cloud, hashPassword(cloud.config.adminPassword, cloud.config.passwordHashCost));
+}
+
 /** The accounts DevStack's stack.sh leaves behind, seeded on first start. */
 export async function seedIdentity(cloud: Cloud): Promise<void> {
   const db = idb(cloud);
   const existing = await db.selectFrom('domains').select('id').limit(1).executeTakeFirst();
   if (!existing) {
     // One hash for the three seeded users: they share the password by design.
-    const hash = await hashPassword(cloud.config.adminPassword, cloud.config.passwordHashCost);
+    const hash = await (seedHashes.get(cloud) ??
+      hashPassword(cloud.config.adminPassword, cloud.config.passwordHashCost));
     await db.transaction().execute((trx) => seed(trx, hash, cloud.config.region));
   }
+  seedHashes.delete(cloud);
   await ensureServiceCatalog(cloud);
 }
 

@@ -1,5 +1,5 @@
 import type { Service } from '../service.js';
-import { seedIdentity } from './bootstrap.js';
+import { prepareSeed, seedIdentity } from './bootstrap.js';
 import { ensureServiceCatalog } from './catalog.js';
 import { formatError } from './errors.js';
 import { migrations } from './migrations.js';
@@ -32,6 +32,7 @@ export const identity: Service = {
   migrations,
   formatError,
   async register(app, cloud) {
+    await prepareSeed(cloud);
     for (const routes of [
       versionRoutes,
       authRoutes,

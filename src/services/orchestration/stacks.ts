@@ -5,7 +5,7 @@ import { uuid } from '../../server/ids.js';
 import { now } from '../../server/time.js';
 import { fromJson, toJson } from '../../store/json.js';
 import type { Op } from './engine/operations.js';
-import { newResourceRow, STACK_EVENT_TYPE } from './engine/state.js';
+import { newResourceRow, setStackState } from './engine/state.js';
 import { enqueue } from './engine/task.js';
 import { HeatError } from './errors.js';
 import { callerOf } from './lookup.js';
@@ -31,42 +31,16 @@ async function begin(
   changes: Partial<StackRow> = {},
   first?: (trx: HeatDb) => Promise<void>,
 ) {
-  const at = now();
   const traversal = uuid();
-  const reason = `Stack ${action} started`;
-  const set: Partial<StackRow> = {
+  await setStackState(
+    cloud,
+    s,
     action,
-    status: 'IN_PROGRESS',
-    status_reason: reason,
-    traversal,
-    engine_boot: null,
-    cancel: null,
-    ...(action === 'CREATE' ? {} : { updated_at: at }),
-    ...changes,
-  };
-  await hdb(cloud)
-    .transaction()
-    .execute(async (trx) => {
-      await first?.(trx);
-      await trx.updateTable('heat_stacks').set(set).where('id', '=', s.id).execute();
-      await trx
-        .insertInto('heat_events')
-        .values({
-          id: uuid(),
-          stack_id: s.id,
-          resource_name: s.name,
-          physical_resource_id: s.id,
-          resource_action: action,
-          resource_status: 'IN_PROGRESS',
-          resource_status_reason: reason,
-          resource_type: STACK_EVENT_TYPE,
-          resource_properties: '{}',
-          created_at: at,
-        } as any)
-        .execute();
-      await enqueue(cloud, s.id, op, traversal, trx);
-    });
-  Object.assign(s, set);
+    'IN_PROGRESS',
+    `Stack ${action} started`,
+    { traversal, engine_boot: null, cancel: null, ...changes },
+    { before: first, after: (trx) => enqueue(cloud, s.id, op, traversal, trx) },
+  );
 }
 
 function options(data: Record<string, unknown>) {

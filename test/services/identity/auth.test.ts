@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken, invalidateTokens } from '../../../src/services/identity/tokens.js';
 import { type TestCloud, testCloud } from '../../helpers.js';
 
 const password = (name: string, pw: string, scope?: unknown) => ({
@@ -114,5 +115,119 @@ describe('identity: tokens', () => {
       'demo',
       'service',
     ]);
+  });
+
+  it('refuses expired tokens', async () => {
+    const res = await t.call({ method: 'POST', url: '/identity/v3/auth/tokens', payload: password('demo', 'secret') });
+    const tok = res.headers['x-subject-token'] as string;
+    expect((await t.call({ method: 'GET', url: '/identity/v3/auth/projects', token: tok })).statusCode).toBe(200);
+    await t.cloud.db
+      .updateTable('tokens')
+      .set({ expires_at: '2000-01-01T00:00:00.000Z' })
+      .where('hash', '=', hashToken(tok))
+      .execute();
+    invalidateTokens(t.cloud);
+    const after = await t.call({ method: 'GET', url: '/identity/v3/auth/projects', token: tok });
+    expect(after.statusCode).toBe(401);
+    expect(after.json().error.title).toBe('Unauthorized');
+  });
+
+  it('lets a user validate their own token, not another one', async () => {
+    const alt = await t.token('alt_demo');
+    const demo = await t.token('demo');
+    const own = await t.call({
+      method: 'GET',
+      url: '/identity/v3/auth/tokens',
+      token: demo,
+      headers: { 'x-subject-token': demo },
+    });
+    expect(own.statusCode).toBe(200);
+    const other = await t.call({
+      method: 'GET',
+      url: '/identity/v3/auth/tokens',
+      token: demo,
+      headers: { 'x-subject-token': alt },
+    });
+    expect(other.statusCode).toBe(403);
+    expect(
+      (
+        await t.call({
+          method: 'DELETE',
+          url: '/identity/v3/auth/tokens',
+          token: demo,
+          headers: { 'x-subject-token': alt },
+        })
+      ).statusCode,
+    ).toBe(403);
+    const missing = await t.call({
+      method: 'HEAD',
+      url: '/identity/v3/auth/tokens',
+      as: 'admin',
+      headers: { 'x-subject-token': 'nope' },
+    });
+    expect(missing.statusCode).toBe(404);
+  });
+
+  it('issues unscoped tokens without catalog or roles, and rescopes them', async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: '/identity/v3/auth/tokens',
+      payload: password('alt_demo', 'secret'),
+    });
+    expect(res.statusCode).toBe(201);
+    const body = res.json().token;
+    expect(body.catalog).toBeUndefined();
+    expect(body.roles).toBeUndefined();
+    expect(body.project).toBeUndefined();
+    const rescoped = await t.call({
+      method: 'POST',
+      url: '/identity/v3/auth/tokens',
+      payload: {
+        auth: {
+          identity: { methods: ['token'], token: { id: res.headers['x-subject-token'] } },
+          scope: { project: { name: 'alt_demo', domain: { id: 'default' } } },
+        },
+      },
+    });
+    expect(rescoped.statusCode).toBe(201);
+    expect(rescoped.json().token.methods.sort()).toEqual(['password', 'token']);
+    expect(rescoped.json().token.expires_at).toBe(body.expires_at);
+    expect(rescoped.json().token.audit_ids[1]).toBe(body.audit_ids[0]);
+  });
+
+  it('answers malformed auth requests with 400 and unknown methods or users with 401', async () => {
+    const post = (payload: object) => t.call({ method: 'POST', url: '/identity/v3/auth/tokens', payload });
+    expect((await post({})).statusCode).toBe(400);
+    expect((await post({ auth: { identity: { methods: 'password' } } })).statusCode).toBe(400);
+    expect(
+      (
+        await post({
+          auth: { identity: { methods: ['password'], password: { user: { name: 'admin', password: 'secret' } } } },
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect(
+      (
+        await post({
+          auth: {
+            identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' } } } },
+          },
+        })
+      ).statusCode,
+    ).toBe(400);
+    expect((await post({ auth: { identity: { methods: ['totp'], totp: {} } } })).statusCode).toBe(401);
+    expect((await post(password('nobody', 'secret'))).statusCode).toBe(401);
+    const wrongDomain = await post({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'admin', domain: { id: 'nope' }, password: 'secret' } },
+        },
+      },
+    });
+    expect(wrongDomain.statusCode).toBe(401);
+    expect(
+      (await post(password('admin', 'secret', { project: { name: 'nope', domain: { id: 'default' } } }))).statusCode,
+    ).toBe(401);
   });
 });

@@ -29,18 +29,12 @@ describe('orchestration: API', () => {
     const res = await t.call({ method: 'GET', url: '/heat-api/' });
     expect(res.statusCode).toBe(300);
     expect(res.json().versions[0]).toMatchObject({ id: 'v1.0', status: 'CURRENT' });
+    const demo = await t.token('demo');
     const tok = await t.call({
-      method: 'POST',
+      method: 'GET',
       url: '/identity/v3/auth/tokens',
-      payload: {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'demo', domain: { id: 'default' }, password: 'secret' } },
-          },
-          scope: { project: { name: 'demo', domain: { id: 'default' } } },
-        },
-      },
+      as: 'demo',
+      headers: { 'x-subject-token': demo },
     });
     const heat = tok.json().token.catalog.find((s: any) => s.type === 'orchestration');
     expect(heat.name).toBe('heat');

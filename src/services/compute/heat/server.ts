@@ -1,6 +1,6 @@
 import { isUuid } from '../../../server/ids.js';
 import { findImage } from '../../image/heat/find.js';
-import { findId } from '../../network/heat/common.js';
+import { findId, subnetsOn } from '../../network/heat/common.js';
 import * as neutron from '../../network/internal.js';
 import {
   type PropertySchema,
@@ -223,12 +223,10 @@ export const server: ResourcePlugin = {
   hiddenProperties: ['admin_pass'],
   implicitDeps(defn, others, resolve) {
     // a server waits for the subnets of the networks it is on (Heat's Server.add_dependencies)
-    const nets = new Set(
-      ((resolve((defn.properties as Props)?.networks) as Props[] | null) ?? []).map((n) => n?.network ?? n?.uuid),
+    const nets = ((resolve((defn.properties as Props)?.networks) as Props[] | null) ?? []).map(
+      (n) => n?.network ?? n?.uuid,
     );
-    return others
-      .filter((o) => o.type === 'OS::Neutron::Subnet' && nets.has(resolve((o.properties as Props)?.network)))
-      .map((o) => o.name);
+    return subnetsOn(nets, others, resolve);
   },
   async create(r) {
     const p = r.props;

@@ -197,3 +197,18 @@ export function refTarget(snippet: unknown): string | undefined {
     return String((snippet as Record<string, unknown>).get_resource);
   return undefined;
 }
+
+/**
+ * Heat's implicit dependency of ports and servers: the Subnets in the stack
+ * on any of these networks (as the template names them).
+ */
+export function subnetsOn(
+  networks: unknown[],
+  others: { name: string; type: string; properties: unknown }[],
+  resolve: (snippet: unknown) => unknown,
+): string[] {
+  const nets = new Set<unknown>(networks.filter((n) => n !== null && n !== undefined));
+  return others
+    .filter((o) => o.type === 'OS::Neutron::Subnet' && nets.has(resolve((o.properties as Props)?.network)))
+    .map((o) => o.name);
+}

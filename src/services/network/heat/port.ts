@@ -1,6 +1,6 @@
 import type { Props, ResourceContext } from '../../orchestration/engine/plugin.js';
 import * as neutron from '../internal.js';
-import { adminStateUp, constrained, findId, neutronResource, prepare, valueSpecs } from './common.js';
+import { adminStateUp, constrained, findId, neutronResource, prepare, subnetsOn, valueSpecs } from './common.js';
 
 // OS::Neutron::Port: a port on a network, with fixed IPs and security groups
 // (names or ids).
@@ -128,10 +128,7 @@ const base = neutronResource({
   updateBody: (r, props, changed) => apiBody(r, props, changed),
   implicitDeps(defn, others, resolve) {
     // a port waits for the subnets of its network (Heat's Port.add_dependencies)
-    const mine = resolve((defn.properties as Props)?.network);
-    return others
-      .filter((o) => o.type === 'OS::Neutron::Subnet' && resolve((o.properties as Props)?.network) === mine)
-      .map((o) => o.name);
+    return subnetsOn([resolve((defn.properties as Props)?.network)], others, resolve);
   },
 });
 

@@ -2,7 +2,7 @@ import type { Cloud } from '../../../cloud.js';
 import { uuid } from '../../../server/ids.js';
 import { now } from '../../../server/time.js';
 import { toJson } from '../../../store/json.js';
-import { hdb, type ResourceRow, type StackRow } from '../store.js';
+import { type HeatDb, hdb, type ResourceRow, type StackRow } from '../store.js';
 
 // Every state change of a stack or a resource is a row update and an event,
 // written together: the event log is the story `stack event list` tells.
@@ -12,6 +12,12 @@ export const STACK_EVENT_TYPE = 'OS::Heat::Stack';
 /** The statuses an action ends in; Heat writes ACTION_STATUS, e.g. CREATE_COMPLETE. */
 export type Status = 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
 
+/** Work that must commit with a stack's state change (the stack's first insert, its queued task). */
+export interface Within {
+  before?(trx: HeatDb): Promise<void>;
+  after?(trx: HeatDb): Promise<void>;
+}
+
 export async function setStackState(
   cloud: Cloud,
   stack: StackRow,
@@ -19,6 +25,7 @@ export async function setStackState(
   status: Status,
   reason: string,
   extra: Partial<StackRow> = {},
+  within: Within = {},
 ): Promise<void> {
   const at = now();
   const changes: Partial<StackRow> = { action, status, status_reason: reason, ...extra };
@@ -26,6 +33,7 @@ export async function setStackState(
   await hdb(cloud)
     .transaction()
     .execute(async (trx) => {
+      await within.before?.(trx);
       await trx.updateTable('heat_stacks').set(changes).where('id', '=', stack.id).execute();
       await trx
         .insertInto('heat_events')
@@ -42,6 +50,7 @@ export async function setStackState(
           created_at: at,
         } as any)
         .execute();
+      await within.after?.(trx);
     });
   Object.assign(stack, changes);
 }

@@ -41,7 +41,7 @@ async function detach(r: ResourceContext, server: string, volume: string): Promi
   });
   for (;;) {
     const v = await getVolume(r.cloud, volume);
-    if (!v || !v.attachments.some((a) => a.serverId === server)) return;
+    if (!v?.attachments.some((a) => a.serverId === server)) return;
     if (v.status === 'error_detaching')
       throw new ResourceError('ResourceInError', 'Went to status error_detaching due to "Unknown"');
     await r.sleep(50);
