@@ -8,11 +8,10 @@ import { createStack, heatBase, hot, uploadImage } from './helpers.js';
 describe('orchestration: OS::Nova resources', () => {
   let t: TestCloud;
   let base: string;
-  let image: string;
   beforeAll(async () => {
     t = await testCloud();
     base = await heatBase(t, 'demo');
-    image = await uploadImage(t, 'cirros');
+    await uploadImage(t, 'cirros');
   });
   afterAll(() => t.close());
 

@@ -10,11 +10,10 @@ import { heatBase, uploadImage } from './helpers.js';
 describe('orchestration: the guide two-tier stack', () => {
   let t: TestCloud;
   let base: string;
-  let image: string;
   beforeAll(async () => {
     t = await testCloud();
     base = await heatBase(t);
-    image = await uploadImage(t, 'debian');
+    await uploadImage(t, 'debian');
   });
   afterAll(() => t.close());
 
