@@ -1,19 +1,14 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { caller, V3 } from './api.js';
+import { caller, seeded, V3 } from './api.js';
 
 describe('identity: credentials, EC2 credentials, application credentials', () => {
   let t: TestCloud;
   let ids: Record<string, string>;
   beforeAll(async () => {
     t = await testCloud();
-    const admin = caller(() => t);
-    ids = {
-      demo: (await admin('GET', '/projects?name=demo')).json().projects[0].id,
-      demoUser: (await admin('GET', '/users?name=demo')).json().users[0].id,
-      altUser: (await admin('GET', '/users?name=alt_demo')).json().users[0].id,
-    };
+    ids = await seeded(t);
   });
   afterAll(() => t.close());
 
