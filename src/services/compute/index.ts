@@ -12,10 +12,13 @@ import { aggregateRoutes } from './routes/aggregates.js';
 import { consolePageRoutes, consoleRoutes } from './routes/consoles.js';
 import { flavorExtraRoutes } from './routes/flavor-extras.js';
 import { flavorRoutes } from './routes/flavors.js';
+import { floatingIpProxyRoutes } from './routes/floating-ips.js';
 import { hostAdminRoutes } from './routes/host-admin.js';
 import { hostRoutes } from './routes/hosts.js';
 import { imageProxyRoutes } from './routes/images.js';
+import { interfaceRoutes } from './routes/interfaces.js';
 import { keypairRoutes } from './routes/keypairs.js';
+import { networkProxyRoutes } from './routes/networks-proxy.js';
 import { quotaRoutes } from './routes/quotas.js';
 import { securityGroupProxyRoutes } from './routes/security-groups.js';
 import { serverActionRoutes } from './routes/server-actions.js';
@@ -26,8 +29,10 @@ import { serverRoutes } from './routes/servers.js';
 import { usageRoutes } from './routes/usage.js';
 import { versionRoutes } from './routes/versions.js';
 import { volumeAttachmentRoutes } from './routes/volume-attachments.js';
+import { volumeProxyRoutes } from './routes/volumes-proxy.js';
 import { registerBuildTasks } from './servers/build.js';
 import { registerOperationTasks } from './servers/operations.js';
+import { restoreGuests } from './servers/restore.js';
 import { cdb } from './store.js';
 
 /** Every /compute/v2.1 route, each request negotiated to a microversion first. */
@@ -56,6 +61,10 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   await imageProxyRoutes(app, cloud);
   await usageRoutes(app, cloud);
   await hostAdminRoutes(app, cloud);
+  await volumeProxyRoutes(app, cloud);
+  await networkProxyRoutes(app, cloud);
+  await interfaceRoutes(app, cloud);
+  await floatingIpProxyRoutes(app, cloud);
 }
 
 /** First start: DevStack's flavors and the one host's services. Later starts change nothing. */
@@ -68,6 +77,7 @@ async function bootstrap(cloud: Cloud): Promise<void> {
       await seedServices(trx);
     });
   }
+  await restoreGuests(cloud);
 }
 
 export const compute: Service = {

@@ -5,11 +5,14 @@ import { ApiError, BadRequest, Conflict, Forbidden, NotFound } from '../../serve
 // network is requested) is not in the network service's internal API yet;
 // this is its generic list with its own visibility rules.
 import { readOp } from '../network/common.js';
+import { floatingIps as floatingIpResource } from '../network/floating-ips.js';
 import {
   addServerSecurityGroup,
   associateFloatingIp,
   bindPort,
+  createResource,
   createServerPort,
+  deleteResource,
   findFloatingIp,
   findNetwork,
   findSecurityGroup,
@@ -20,6 +23,7 @@ import {
   serverPorts,
   serverSecurityGroups,
   showResource,
+  unbindPort,
   updateResource,
 } from '../network/internal.js';
 import { networks as networkResource } from '../network/networks.js';
@@ -290,4 +294,121 @@ export async function removeFloatingIp(cloud: Cloud, ctx: AuthContext, i: Instan
   if (!ports.some((p) => p.id === fip.port_id))
     throw new Conflict(`Floating IP ${address} is not associated with instance ${i.uuid}.`);
   await associateFloatingIp(cloud, ctx, address, null);
+}
+
+/** The networks the caller can see, for the os-networks proxy. */
+export async function visibleNetworks(cloud: Cloud, ctx: AuthContext): Promise<{ id: string; name: string }[]> {
+  const all = await networkResource.list(readOp(cloud, ctx), {});
+  return all.map((n) => ({ id: n.id as string, name: n.name as string }));
+}
+
+/** A port of the instance with its state, for os-interface. */
+export async function instancePorts(cloud: Cloud, uuid: string) {
+  return serverPorts(cloud, uuid);
+}
+
+/**
+ * Attaches an interface (os-interface): a new port on a network (the one
+ * network the project has when none is named) or a given port, bound to the
+ * instance. Nova's words for what Neutron refuses.
+ */
+export async function attachPort(
+  cloud: Cloud,
+  ctx: AuthContext,
+  i: Instance,
+  opts: { networkId?: string; portId?: string; fixedIp?: string },
+): Promise<{ port_id: string; network_id: string; created: boolean }> {
+  if (opts.portId) {
+    const port = await showResource(cloud, ctx, 'port', opts.portId).catch((e) => {
+      if (e instanceof ApiError && e.status === 404) throw new NotFound(`Port id ${opts.portId} could not be found.`);
+      throw e;
+    });
+    if (port.device_id) throw new Conflict(`Port ${opts.portId} is still in use.`);
+    const p = await bindPort(cloud, ctx, opts.portId, { serverId: i.uuid, host: i.host ?? '' });
+    return { port_id: p.id, network_id: p.network_id, created: false };
+  }
+  let networkId = opts.networkId;
+  if (!networkId) {
+    const nets = await availableNetworks(cloud, ctx);
+    if (nets.length === 0)
+      throw new BadRequest(`Failed to attach network adapter device to ${i.uuid}: no network available.`);
+    if (nets.length > 1)
+      throw new BadRequest(
+        'More than one possible network found. Specify network ID(s) to select which one(s) to connect to.',
+      );
+    networkId = nets[0].id as string;
+  }
+  const net = await findNetwork(cloud, ctx, networkId);
+  if (!net || net.id !== networkId) throw new NotFound(`Network ${networkId} could not be found.`);
+  const p = await createServerPort(cloud, ctx, {
+    networkId,
+    serverId: i.uuid,
+    host: i.host ?? '',
+    fixedIp: opts.fixedIp,
+  }).catch((e) => {
+    if (e instanceof ApiError && e.type === 'IpAddressAlreadyAllocated')
+      throw new Conflict(`Fixed IP address ${opts.fixedIp} is already in use on instance ${i.uuid}.`);
+    throw e;
+  });
+  return { port_id: p.id, network_id: p.network_id, created: true };
+}
+
+/** Detaches an interface: a port Nova made is deleted, a given one unbound. */
+export async function detachPort(cloud: Cloud, ctx: AuthContext, portId: string, created: boolean): Promise<void> {
+  if (created) await deleteResource(cloud, ctx, 'port', portId);
+  else await unbindPort(cloud, portId);
+}
+
+// ---- the os-floating-ips proxy (2.1–2.35)
+
+export interface ProxyFloatingIp {
+  id: string;
+  ip: string;
+  pool: string;
+  fixed_ip: string | null;
+  instance_id: string | null;
+}
+
+async function proxyFip(cloud: Cloud, ctx: AuthContext, f: Record<string, any>): Promise<ProxyFloatingIp> {
+  const net = await showResource(cloud, ctx, 'network', f.floating_network_id).catch(() => undefined);
+  const port = f.port_id ? await showResource(cloud, ctx, 'port', f.port_id).catch(() => undefined) : undefined;
+  return {
+    id: f.id,
+    ip: f.floating_ip_address,
+    pool: (net?.name as string) ?? '',
+    fixed_ip: f.fixed_ip_address ?? null,
+    instance_id: (port?.device_id as string) || null,
+  };
+}
+
+export async function listFloatingIps(cloud: Cloud, ctx: AuthContext): Promise<ProxyFloatingIp[]> {
+  const all = (await floatingIpResource.list(readOp(cloud, ctx), {})).filter((f) => f.project_id === ctx.projectId);
+  return Promise.all(all.map((f) => proxyFip(cloud, ctx, f)));
+}
+
+export async function showFloatingIp(cloud: Cloud, ctx: AuthContext, id: string): Promise<ProxyFloatingIp> {
+  const f = await showResource(cloud, ctx, 'floatingip', id).catch(() => undefined);
+  if (!f) throw new NotFound(`Floating IP not found for ID ${id}`);
+  return proxyFip(cloud, ctx, f);
+}
+
+export async function allocateFloatingIp(cloud: Cloud, ctx: AuthContext, pool?: string): Promise<ProxyFloatingIp> {
+  let networkId: string | undefined;
+  if (pool) networkId = (await findNetwork(cloud, ctx, pool))?.id as string | undefined;
+  else
+    networkId = (await networkResource.list(readOp(cloud, ctx), {})).find((n) => n['router:external'] === true)
+      ?.id as string;
+  if (!networkId) throw new NotFound(`Floating IP pool not found.`);
+  const f = await createResource(cloud, ctx, 'floatingip', { floating_network_id: networkId }).catch((e) => {
+    if (e instanceof ApiError && e.status === 409) throw new NotFound(`No more floating IPs in pool ${pool}.`);
+    if (e instanceof ApiError && (e.status === 413 || e.type === 'OverQuota'))
+      throw new Forbidden('Maximum number of floating IPs exceeded');
+    throw e;
+  });
+  return proxyFip(cloud, ctx, f);
+}
+
+export async function releaseFloatingIp(cloud: Cloud, ctx: AuthContext, id: string): Promise<void> {
+  await showFloatingIp(cloud, ctx, id);
+  await deleteResource(cloud, ctx, 'floatingip', id);
 }

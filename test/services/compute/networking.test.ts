@@ -141,4 +141,48 @@ describe('compute: servers on networks and ports', () => {
       404,
     );
   });
+
+  it('attaches and detaches interfaces: a made port goes, a given port stays', async () => {
+    const id = await boot(
+      t,
+      'alt_demo',
+      { name: 'nics', imageRef: image, flavorRef: '42', networks: 'none' },
+      { 'openstack-api-version': 'compute 2.37' },
+    );
+    const url = `${base}/servers/${id}/os-interface`;
+    const made = await t.call({
+      method: 'POST',
+      url,
+      as: 'alt_demo',
+      payload: { interfaceAttachment: { net_id: netId } },
+    });
+    expect(made.statusCode, made.body).toBe(200);
+    const madePort = made.json().interfaceAttachment.port_id;
+    expect(made.json().interfaceAttachment).toMatchObject({ net_id: netId, port_state: 'ACTIVE' });
+    const given = await port('192.168.1.20');
+    const bound = await t.call({
+      method: 'POST',
+      url,
+      as: 'alt_demo',
+      payload: { interfaceAttachment: { port_id: given.id } },
+    });
+    expect(bound.json().interfaceAttachment.fixed_ips).toEqual([{ subnet_id: subnetId, ip_address: '192.168.1.20' }]);
+    const both = await t.call({
+      method: 'POST',
+      url,
+      as: 'alt_demo',
+      payload: { interfaceAttachment: { port_id: given.id, net_id: netId } },
+    });
+    expect(both.statusCode).toBe(400);
+    expect((await t.call({ method: 'GET', url, as: 'alt_demo' })).json().interfaceAttachments).toHaveLength(2);
+    expect((await show(t, 'alt_demo', id)).addresses.n1).toHaveLength(2);
+    expect((await t.call({ method: 'DELETE', url: `${url}/${madePort}`, as: 'alt_demo' })).statusCode).toBe(202);
+    expect((await t.call({ method: 'GET', url: `${net}/ports/${madePort}`, as: 'alt_demo' })).statusCode).toBe(404);
+    expect((await t.call({ method: 'DELETE', url: `${url}/${given.id}`, as: 'alt_demo' })).statusCode).toBe(202);
+    expect(
+      (await t.call({ method: 'GET', url: `${net}/ports/${given.id}`, as: 'alt_demo' })).json().port.device_id,
+    ).toBe('');
+    expect((await t.call({ method: 'GET', url: `${url}/${given.id}`, as: 'alt_demo' })).statusCode).toBe(404);
+    expect((await t.call({ method: 'GET', url, as: 'demo' })).statusCode).toBe(404);
+  });
 });

@@ -95,3 +95,22 @@ describe('compute: the security group proxy (2.1–2.35)', () => {
     expect(res.statusCode).toBe(404);
   });
 });
+
+describe('compute: the network proxy (2.1–2.35)', () => {
+  let t: TestCloud;
+  beforeAll(async () => {
+    t = await testCloud();
+  });
+  afterAll(() => t.close());
+
+  it("lists Neutron's networks by id and label, and 404s an unknown one", async () => {
+    const list = await t.call({ method: 'GET', url: `${base}/os-networks`, as: 'admin' });
+    const pub = list.json().networks.find((n: { label: string }) => n.label === 'public');
+    expect(pub).toMatchObject({ cidr: null, mtu: null });
+    const one = await t.call({ method: 'GET', url: `${base}/os-networks/${pub.id}`, as: 'admin' });
+    expect(one.json().network.label).toBe('public');
+    expect((await t.call({ method: 'GET', url: `${base}/os-networks/nope`, as: 'admin' })).statusCode).toBe(404);
+    const member = await t.call({ method: 'GET', url: `${base}/os-networks`, as: 'demo' });
+    expect(member.json().networks[0]).not.toHaveProperty('mtu');
+  });
+});

@@ -158,3 +158,68 @@ describe('compute: volumes through the volume service', () => {
     expect(res.json().badRequest.message).toBe('Volume 00000000-0000-0000-0000-000000000000 could not be found.');
   });
 });
+
+describe('compute: the volume proxy (2.1–2.35)', () => {
+  let t: TestCloud;
+  beforeAll(async () => {
+    t = await testCloud();
+  });
+  afterAll(() => t.close());
+
+  it("creates, shows, lists and deletes volumes and snapshots in Nova's shape", async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: `${base}/os-volumes`,
+      as: 'demo',
+      payload: { volume: { size: 1, display_name: 'pv', metadata: { a: 'b' } } },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const v = res.json().volume;
+    expect(v).toMatchObject({ size: 1, displayName: 'pv', attachments: [{}], metadata: { a: 'b' } });
+    await t.cloud.tasks.idle();
+    expect((await t.call({ method: 'GET', url: `${base}/os-volumes/${v.id}`, as: 'demo' })).json().volume.status).toBe(
+      'available',
+    );
+    const list = await t.call({ method: 'GET', url: `${base}/os-volumes/detail`, as: 'demo' });
+    expect(list.json().volumes.map((x: { id: string }) => x.id)).toContain(v.id);
+    expect((await t.call({ method: 'GET', url: `${base}/os-volumes/${v.id}`, as: 'alt_demo' })).statusCode).toBe(404);
+    const snap = await t.call({
+      method: 'POST',
+      url: `${base}/os-snapshots`,
+      as: 'demo',
+      payload: { snapshot: { volume_id: v.id, display_name: 's' } },
+    });
+    expect(snap.statusCode, snap.body).toBe(200);
+    await t.cloud.tasks.idle();
+    const sid = snap.json().snapshot.id;
+    expect(
+      (await t.call({ method: 'GET', url: `${base}/os-snapshots/${sid}`, as: 'demo' })).json().snapshot.volumeId,
+    ).toBe(v.id);
+    expect((await t.call({ method: 'DELETE', url: `${base}/os-snapshots/${sid}`, as: 'demo' })).statusCode).toBe(202);
+    await t.cloud.tasks.idle();
+    expect((await t.call({ method: 'DELETE', url: `${base}/os-volumes/${v.id}`, as: 'demo' })).statusCode).toBe(202);
+    await t.cloud.tasks.idle();
+    expect((await t.call({ method: 'GET', url: `${base}/os-volumes/${v.id}`, as: 'demo' })).statusCode).toBe(404);
+  });
+
+  it('refuses bad sizes and unknown volumes', async () => {
+    for (const size of [0, '#$%', undefined]) {
+      const res = await t.call({
+        method: 'POST',
+        url: `${base}/os-volumes`,
+        as: 'demo',
+        payload: { volume: { size } },
+      });
+      expect(res.statusCode).toBe(400);
+    }
+    const missing = await t.call({
+      method: 'DELETE',
+      url: `${base}/os-volumes/00000000-0000-0000-0000-000000000000`,
+      as: 'demo',
+    });
+    expect(missing.statusCode).toBe(404);
+    expect(
+      (await t.call({ method: 'GET', url: `${base}/os-volumes`, as: 'demo', headers: mv('2.36') })).statusCode,
+    ).toBe(404);
+  });
+});

@@ -104,7 +104,7 @@ export async function aggregateRoutes(app: FastifyInstance, cloud: Cloud) {
   }
 
   async function find(id: string, trx: ComputeDb = db): Promise<AggregateRow> {
-    if (!/^\d+$/.test(id)) throw new BadRequest(`Invalid input received: id must be an integer`);
+    if (!/^-?\d+$/.test(id)) throw new BadRequest(`Invalid input received: id must be an integer`);
     const a = await trx.selectFrom('nova_aggregates').selectAll().where('id', '=', Number(id)).executeTakeFirst();
     if (!a) throw new NotFound(`Aggregate ${id} could not be found.`);
     return a;

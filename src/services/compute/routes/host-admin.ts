@@ -50,7 +50,7 @@ export async function hostAdminRoutes(app: FastifyInstance, cloud: Cloud) {
     const rows = await db.selectFrom('nova_services').selectAll().orderBy('id').execute();
     return {
       hosts: rows
-        .filter((s) => zone === undefined || s.zone === zone)
+        .filter((s) => !zone || s.zone === zone)
         .map((s) => ({ host_name: s.host, service: SERVICE[s.binary] ?? s.binary, zone: s.zone })),
     };
   });

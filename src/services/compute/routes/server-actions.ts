@@ -5,7 +5,7 @@ import { links, policyDenied, requireComputeAdmin } from '../api.js';
 import { computeDriver } from '../driver.js';
 import { embedFlavor, getFlavor } from '../flavors.js';
 import { bootImage, startSnapshot } from '../glance.js';
-import { addSecurityGroup, removeSecurityGroup } from '../neutron.js';
+import { addFloatingIp, addSecurityGroup, removeFloatingIp, removeSecurityGroup } from '../neutron.js';
 import { idFromHref, password } from '../servers/create.js';
 import { askerOf, recordAction } from '../servers/journal.js';
 import { compareAndSet, findInstance, getServer, type Instance, updateInstance } from '../servers/model.js';
@@ -246,6 +246,9 @@ const HANDLERS: Record<string, Handler> = {
       ...(b.accessIPv4 !== undefined ? { access_ip_v4: b.accessIPv4 } : {}),
       ...(b.accessIPv6 !== undefined ? { access_ip_v6: b.accessIPv6 } : {}),
       ...(b.user_data !== undefined ? { user_data: b.user_data } : {}),
+      ...(b['OS-DCF:diskConfig'] !== undefined
+        ? { sys: { ...i.sys, auto_disk_config: b['OS-DCF:diskConfig'] === 'AUTO' } }
+        : {}),
     };
     await updateInstance(cdb(cloud), i.uuid, changes);
     await startOperation(
@@ -291,13 +294,13 @@ const HANDLERS: Record<string, Handler> = {
       name: b.createImage.name.trim(),
       min_disk: i.flavorInfo.root_gb,
       min_ram: 0,
+      // Nova lets the request's metadata override its own properties
       properties: {
-        ...(b.createImage.metadata ?? {}),
         image_type: 'snapshot',
         instance_uuid: i.uuid,
         base_image_ref: i.image_ref,
-        owner_project_name: undefined,
         user_id: req.auth.userId,
+        ...(b.createImage.metadata ?? {}),
       },
     });
     await startOperation(cloud, req, i, {
@@ -478,6 +481,24 @@ const HANDLERS: Record<string, Handler> = {
       if (!svc) throw new BadRequest(`Compute host ${host} could not be found.`);
     }
     throw new BadRequest('No valid host was found. There are not enough hosts available.');
+  },
+
+  async addFloatingIp(cloud, req, reply, i, body) {
+    if (req.microversion.atLeast('2.44')) throw new NotFound('There is no such action: addFloatingIp');
+    const b = body.addFloatingIp ?? {};
+    if (typeof b.address !== 'string')
+      throw new BadRequest("Invalid input for field/attribute addFloatingIp. 'address' is a required property");
+    await addFloatingIp(cloud, req.auth, i, b.address, b.fixed_address);
+    return reply.code(202).send();
+  },
+
+  async removeFloatingIp(cloud, req, reply, i, body) {
+    if (req.microversion.atLeast('2.44')) throw new NotFound('There is no such action: removeFloatingIp');
+    const address = body.removeFloatingIp?.address;
+    if (typeof address !== 'string')
+      throw new BadRequest("Invalid input for field/attribute removeFloatingIp. 'address' is a required property");
+    await removeFloatingIp(cloud, req.auth, i, address);
+    return reply.code(202).send();
   },
 
   async restore(_cloud, req, reply, i) {

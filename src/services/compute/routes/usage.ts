@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
-import { BadRequest } from '../../../server/errors.js';
+import { BadRequest, NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone } from '../../../server/time.js';
 import { policyDenied, qparam, requireComputeAdmin } from '../api.js';
 import { parseInstance } from '../servers/model.js';
@@ -87,6 +87,8 @@ async function usages(cloud: Cloud, start: Date, stop: Date, detailed: boolean, 
 export async function usageRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get('/os-simple-tenant-usage', async (req) => {
     requireComputeAdmin(req, 'os_compute_api:os-simple-tenant-usage:list');
+    // `/os-simple-tenant-usage/` is a show with an empty tenant to Nova
+    if (req.url.split('?')[0].endsWith('/')) throw new NotFound('The resource could not be found.');
     const { start, stop, detailed } = period(req);
     return { tenant_usages: await usages(cloud, start, stop, detailed) };
   });

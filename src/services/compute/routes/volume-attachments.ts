@@ -140,7 +140,12 @@ export async function volumeAttachmentRoutes(app: FastifyInstance, cloud: Cloud)
   });
 
   app.put('/servers/:id/os-volume_attachments/:volumeId', async (req) => {
-    await getServer(cloud, req);
+    const i = await getServer(cloud, req);
+    await mappingOf(i, (req.params as { volumeId: string }).volumeId);
+    const next = (req.body as { volumeAttachment?: { volumeId?: string } } | undefined)?.volumeAttachment?.volumeId;
+    if (typeof next !== 'string')
+      throw new BadRequest("Invalid input for field/attribute volumeAttachment. 'volumeId' is a required property");
+    await novaVolume(cloud, next, req.auth.isAdmin ? undefined : req.auth.projectId);
     throw new NotImplemented('pocketstack does not swap volumes of a server yet.');
   });
 

@@ -42,7 +42,7 @@ export async function stackAction(run: StackRun, action: Action): Promise<void> 
     reverse: action === 'SUSPEND',
     interrupted: async () => ((await run.interrupted()) === 'superseded' ? 'superseded' : undefined),
   });
-  if (result.interrupted === 'superseded') return;
+  if (result.interrupted === 'superseded' || (await run.superseded())) return;
   if (result.failed) {
     const why = (result.failed.error as Error).message;
     await setStackState(run.cloud, run.stack, action, 'FAILED', `Resource ${action} failed: ${why}`);

@@ -72,7 +72,7 @@ export async function createStack(run: StackRun): Promise<Outcome> {
   const graph = buildGraph(run.def);
   await ensureRows(run, graph);
   const result = await walk(graph, (n) => createResource(run, n), { interrupted: () => run.interrupted() });
-  if (result.interrupted === 'superseded') return 'superseded';
+  if (result.interrupted === 'superseded' || (await run.superseded())) return 'superseded';
   if (!result.failed && !result.interrupted) {
     await setStackState(run.cloud, run.stack, 'CREATE', 'COMPLETE', 'Stack CREATE completed successfully');
     return 'COMPLETE';

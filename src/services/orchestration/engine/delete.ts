@@ -80,7 +80,7 @@ export async function deleteResources(run: StackRun, only?: Set<string>): Promis
 /** Stack delete: everything in reverse, then the stack is gone (kept as DELETE_COMPLETE for lookups by id). */
 export async function deleteStack(run: StackRun): Promise<void> {
   const failed = await deleteResources(run);
-  if (failed === 'superseded') return;
+  if (failed === 'superseded' || (await run.superseded())) return;
   if (failed) {
     await setStackState(run.cloud, run.stack, 'DELETE', 'FAILED', `Resource DELETE failed: ${failed}`);
     return;

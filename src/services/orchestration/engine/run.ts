@@ -132,6 +132,11 @@ export class StackRun {
     return undefined;
   }
 
+  /** Another operation took the stack over: this one must not write the stack's end state. */
+  async superseded(): Promise<boolean> {
+    return (await this.interrupted()) === 'superseded';
+  }
+
   /** The context a resource type works with, over a resource's row. */
   context(row: ResourceRow, props: Props = fromJson(row.properties, {}), metadata = fromJson(row.metadata, {})) {
     const run = this;

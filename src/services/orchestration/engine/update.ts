@@ -145,7 +145,7 @@ export async function updateResources(run: StackRun, action: 'UPDATE' | 'ROLLBAC
   const result = await walk(run.graph, (n) => updateResource(run, n, action === 'ROLLBACK'), {
     interrupted: () => run.interrupted(),
   });
-  if (result.interrupted === 'superseded') return 'superseded';
+  if (result.interrupted === 'superseded' || (await run.superseded())) return 'superseded';
   if (result.failed)
     return `Resource ${action === 'ROLLBACK' ? 'ROLLBACK' : 'UPDATE'} failed: ${(result.failed.error as Error).message}`;
   if (result.interrupted) return result.interrupted;

@@ -16,7 +16,7 @@ import { links } from '../views.js';
 const CONSUMERS = ['front-end', 'back-end', 'both'];
 type QosRow = { id: string; name: string; consumer: string; specs: string };
 
-function view(req: FastifyRequest, caller: Caller, q: QosRow) {
+function view(_req: FastifyRequest, _caller: Caller, q: QosRow) {
   return { id: q.id, name: q.name, consumer: q.consumer, specs: fromJson<Record<string, string>>(q.specs, {}) };
 }
 
