@@ -45,18 +45,35 @@ export class BackupStore {
   async writer(backupId: string): Promise<ChunkWriter> {
     await mkdir(this.dir(backupId), { recursive: true });
     const fh = await open(join(this.dir(backupId), 'data'), 'w');
+    // appends are gathered and written WRITE_BATCH bytes at a time
+    const pending: Buffer[] = [];
+    let pendingBytes = 0;
     let written = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      await fh.write(Buffer.concat(pending, pendingBytes), 0, pendingBytes, written - pendingBytes);
+      pending.length = 0;
+      pendingBytes = 0;
+    };
     return {
       async append(data) {
         const at = written;
-        await fh.write(data, 0, data.length, at);
+        pending.push(Buffer.from(data));
+        pendingBytes += data.length;
         written += data.length;
+        if (pendingBytes >= WRITE_BATCH) await flush();
         return at;
       },
       get written() {
         return written;
       },
-      close: () => fh.close(),
+      async close() {
+        try {
+          await flush();
+        } finally {
+          await fh.close();
+        }
+      },
     };
   }
 
@@ -97,6 +114,8 @@ export class BackupStore {
     await rm(this.dir(backupId), { recursive: true, force: true });
   }
 }
+
+const WRITE_BATCH = 4 * 1024 * 1024;
 
 const stores = new WeakMap<object, BackupStore>();
 

@@ -107,6 +107,25 @@ describe('identity: credentials, EC2 credentials, application credentials', () =
       });
     const tok = await auth(cred.secret);
     expect(tok.statusCode).toBe(201);
+    const soon = (
+      await demo('POST', base, {
+        application_credential: { name: 'short', expires_at: new Date(Date.now() + 600_000).toISOString() },
+      })
+    ).json().application_credential;
+    const shortTok = await t.call({
+      method: 'POST',
+      url: `${V3}/auth/tokens`,
+      payload: {
+        auth: {
+          identity: {
+            methods: ['application_credential'],
+            application_credential: { id: soon.id, secret: soon.secret },
+          },
+        },
+      },
+    });
+    // a token does not outlive its application credential
+    expect(Date.parse(shortTok.json().token.expires_at)).toBeLessThanOrEqual(Date.parse(`${soon.expires_at}Z`) + 1);
     expect(tok.json().token.roles.map((r: any) => r.name)).toEqual(['reader']);
     expect(tok.json().token.application_credential).toMatchObject({ id: cred.id, name: 'ci', restricted: true });
     expect((await auth('wrong')).statusCode).toBe(401);

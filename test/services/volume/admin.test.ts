@@ -116,7 +116,9 @@ describe('volume: QoS, transfers, hosts, pools, capabilities, services', () => {
     const res = await demo.call('GET', '/groups');
     expect(res.statusCode).toBe(501);
     expect(res.json().notImplemented.message).toMatch(/does not serve generic volume groups/);
-    expect((await admin.call('GET', '/types/default/encryption')).statusCode).toBe(501);
+    const type = (await admin.call('GET', '/types/default')).json().volume_type;
+    expect((await admin.call('GET', `/types/${type.id}/encryption`)).statusCode).toBe(501);
+    expect((await admin.call('GET', '/types/9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d/encryption')).statusCode).toBe(404);
     const filters = await demo.call('GET', '/resource_filters?resource=backup', undefined, {
       'openstack-api-version': 'volume 3.33',
     });

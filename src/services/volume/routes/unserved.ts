@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { NotImplemented } from '../../../server/errors.js';
+import type { Cloud } from '../../../cloud.js';
+import { NotFound, NotImplemented } from '../../../server/errors.js';
 import { callerOf } from '../policy.js';
+import { vdb } from '../store.js';
 
 // Cinder APIs pocketstack does not serve: each answers 501 saying so (and
 // README.md lists them), rather than a 404 that would read as "no such thing".
@@ -21,7 +23,7 @@ const UNSERVED: Array<[string, string]> = [
   ['default-types', 'per-project default volume types (3.62)'],
 ];
 
-export async function unservedRoutes(app: FastifyInstance) {
+export async function unservedRoutes(app: FastifyInstance, cloud: Cloud) {
   for (const [path, what] of UNSERVED) {
     const handler = async (req: FastifyRequest) => {
       callerOf(req);
@@ -32,6 +34,9 @@ export async function unservedRoutes(app: FastifyInstance) {
   }
   const encryption = async (req: FastifyRequest) => {
     callerOf(req);
+    const typeId = (req.params as { type_id: string }).type_id;
+    if (!(await vdb(cloud).selectFrom('volume_types').select('id').where('id', '=', typeId).executeTakeFirst()))
+      throw new NotFound(`Volume type ${typeId} could not be found.`);
     throw new NotImplemented('pocketstack does not serve volume encryption types: its volumes are not encrypted.');
   };
   app.all('/types/:type_id/encryption', encryption);
