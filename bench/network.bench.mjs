@@ -18,6 +18,15 @@ async function call(base, token, method, path, body) {
   return text ? JSON.parse(text) : undefined;
 }
 
+// Undo what a run made even when the bench is interrupted: the peer is shared.
+const cleanups = new Set();
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.once(sig, async () => {
+    console.error(`${sig}: cleaning up before exit`);
+    for (const c of cleanups) await c().catch(() => {});
+    process.exit(130);
+  });
+
 async function run(target) {
   const { base, token, projectId } = target;
   const rows = [];
@@ -27,6 +36,18 @@ async function run(target) {
     subnet: { network_id: net.id, ip_version: 4, cidr: '10.200.0.0/20', name: 'bench' },
   });
   const created = [];
+  const cleanup = async () => {
+    const queue = [...created];
+    created.length = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (queue.length) await call(base, token, 'DELETE', `ports/${queue.pop()}`).catch(() => {});
+      }),
+    );
+    await call(base, token, 'DELETE', `networks/${net.id}`).catch(() => {});
+    await call(base, token, 'DELETE', `quotas/${projectId}`).catch(() => {});
+  };
+  cleanups.add(cleanup);
   const create = async () => {
     const p = (await call(base, token, 'POST', 'ports', { port: { network_id: net.id } })).port;
     created.push(p.id);
@@ -40,22 +61,15 @@ async function run(target) {
     });
     for (const limit of [100, 250, 500, PORTS]) {
       const r = await measure(() => call(base, token, 'GET', `ports?network_id=${net.id}&limit=${limit}`), {
-        n: 30,
+        n: 10,
         concurrency: 1,
-        warmup: 3,
+        warmup: 2,
       });
       rows.push({ case: `port list, ${limit} returned`, ...r, us_per_port: (r.p50 * 1000) / limit });
     }
   } finally {
-    // the peer is shared: leave it as it was
-    const queue = [...created];
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (queue.length) await call(base, token, 'DELETE', `ports/${queue.pop()}`).catch(() => {});
-      }),
-    );
-    await call(base, token, 'DELETE', `networks/${net.id}`).catch(() => {});
-    await call(base, token, 'DELETE', `quotas/${projectId}`).catch(() => {});
+    await cleanup();
+    cleanups.delete(cleanup);
   }
   return rows;
 }
@@ -78,11 +92,17 @@ export default async function main() {
   } finally {
     await ps.stop();
   }
+  console.log('pocketstack:');
+  table(
+    results.pocketstack.map((r) => ({ case: r.case, p50_ms: r.p50, rps: r.rps, us_per_port: r.us_per_port ?? '' })),
+  );
   if ((await answers(PEER.neutron)) && (await answers(PEER.keystone))) {
     const token = await issueToken(PEER.keystone, { project: 'demo' });
     results.peer = await run({ base: PEER.neutron, token, projectId: await projectOf(PEER.keystone, token) });
   } else console.log('(real Neutron not running: start ../shared/peers/neutron.sh for the comparison)');
 
+  if (!results.peer) return;
+  console.log('\nside by side (speedup = real p50 / pocketstack p50):');
   const rows = results.pocketstack.map((r, i) => {
     const peer = results.peer?.[i];
     return {

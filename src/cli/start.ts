@@ -45,7 +45,6 @@ export async function start(opts: StartOptions): Promise<void> {
 
   users     admin / ${password}   (admin of every project)
             demo / ${password}    (member of project demo)
-  dashboard ${url}/dashboard
 
 Configure the openstack CLI:
 

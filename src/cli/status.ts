@@ -21,15 +21,16 @@ function human(bytes: number): string {
 }
 
 // The tables whose row counts say "how much state" to a person.
+// (Each service names its own tables; a table that is not there is skipped.)
 const COUNTED: [string, string][] = [
   ['projects', 'projects'],
   ['users', 'users'],
   ['images', 'images'],
-  ['networks', 'networks'],
-  ['ports', 'ports'],
-  ['instances', 'servers'],
+  ['neutron_networks', 'networks'],
+  ['neutron_ports', 'ports'],
+  ['nova_instances', 'servers'],
   ['volumes', 'volumes'],
-  ['stacks', 'stacks'],
+  ['heat_stacks', 'stacks'],
 ];
 
 export async function status(opts: { dataDir: string }): Promise<void> {

@@ -105,7 +105,9 @@ describe('cli: openrc, clouds-yaml, status, reset', () => {
       running(dir, url);
       const out = await printed(() => status({ dataDir: dir }));
       expect(out).toContain(`running   ${url} (pid ${process.pid}, since`);
-      expect(out).toMatch(/state {5}projects 4, users 3/);
+      expect(out).toMatch(
+        /state {5}projects 4, users 3, images \d+, networks \d+, ports \d+, servers 0, volumes 0, stacks 0$/m,
+      );
     } finally {
       await cloud.close();
     }

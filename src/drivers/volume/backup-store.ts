@@ -1,27 +1,35 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
  * One backup's manifest: the disk's size and, per chunk, the sha256 of its
- * bytes and the backup whose directory holds them (null, null for a chunk
- * of zeroes, which is never stored). An incremental backup's manifest is
- * complete: chunks it did not store name the ancestor that did.
+ * bytes, the backup whose data file holds them and where (null for a chunk
+ * of zeroes, never stored). An incremental backup's manifest is complete:
+ * chunks it did not store point into the ancestor that did.
  */
 export interface BackupManifest {
-  version: 1;
+  version: 2;
   chunkSize: number;
   /** Bytes of the disk that was backed up. */
   size: number;
-  chunks: Array<[sha256: string | null, owner: string | null]>;
+  chunks: Array<[sha256: string, owner: string, offset: number, length: number] | null>;
   /** What the volume carried, restored with its bytes. */
   volume: { bootable: number; imageMetadata: Record<string, string>; metadata?: Record<string, string> };
 }
 
+/** Appends a backup's chunks to its one data file; returns where each went. */
+export interface ChunkWriter {
+  append(data: Buffer): Promise<number>;
+  /** Bytes appended so far. */
+  readonly written: number;
+  close(): Promise<void>;
+}
+
 /**
- * Backups as files: <dataDir>/backups/<backup id>/<chunk index> and
- * manifest.json. Chunk files are written whole under a temporary name and
- * renamed, so a crash never leaves a short chunk under a real name.
+ * Backups as files: <dataDir>/backups/<backup id>/data (the chunks this
+ * backup stored, back to back) and manifest.json, written last (a backup
+ * without one is incomplete and is redone from scratch).
  */
 export class BackupStore {
   private root: string;
@@ -34,23 +42,60 @@ export class BackupStore {
     return join(this.root, backupId);
   }
 
-  private chunkFile(backupId: string, index: number): string {
-    return join(this.dir(backupId), index.toString(16).padStart(8, '0'));
-  }
-
-  async writeChunk(backupId: string, index: number, data: Buffer): Promise<void> {
+  async writer(backupId: string): Promise<ChunkWriter> {
     await mkdir(this.dir(backupId), { recursive: true });
-    const file = this.chunkFile(backupId, index);
-    await writeFile(`${file}.tmp`, data);
-    await rename(`${file}.tmp`, file);
+    const fh = await open(join(this.dir(backupId), 'data'), 'w');
+    // appends are gathered and written WRITE_BATCH bytes at a time
+    const pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let written = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      await fh.write(Buffer.concat(pending, pendingBytes), 0, pendingBytes, written - pendingBytes);
+      pending.length = 0;
+      pendingBytes = 0;
+    };
+    return {
+      async append(data) {
+        const at = written;
+        pending.push(Buffer.from(data));
+        pendingBytes += data.length;
+        written += data.length;
+        if (pendingBytes >= WRITE_BATCH) await flush();
+        return at;
+      },
+      get written() {
+        return written;
+      },
+      async close() {
+        try {
+          await flush();
+        } finally {
+          await fh.close();
+        }
+      },
+    };
   }
 
-  readChunk(backupId: string, index: number): Promise<Buffer> {
-    return readFile(this.chunkFile(backupId, index));
+  /** A reader over the data files of many backups (a restore reads a whole chain); close it when done. */
+  reader(): { read(owner: string, offset: number, length: number): Promise<Buffer>; close(): Promise<void> } {
+    const handles = new Map<string, Promise<FileHandle>>();
+    return {
+      read: async (owner, offset, length) => {
+        let fh = handles.get(owner);
+        if (!fh) handles.set(owner, (fh = open(join(this.dir(owner), 'data'), 'r')));
+        const buf = Buffer.allocUnsafe(length);
+        const { bytesRead } = await (await fh).read(buf, 0, length, offset);
+        if (bytesRead !== length) throw new Error(`backup ${owner} data is short at ${offset}`);
+        return buf;
+      },
+      close: async () => {
+        for (const fh of handles.values()) await (await fh).close();
+      },
+    };
   }
 
   async writeManifest(backupId: string, m: BackupManifest): Promise<void> {
-    await mkdir(this.dir(backupId), { recursive: true });
     const file = join(this.dir(backupId), 'manifest.json');
     await writeFile(`${file}.tmp`, JSON.stringify(m));
     await rename(`${file}.tmp`, file);
@@ -69,6 +114,8 @@ export class BackupStore {
     await rm(this.dir(backupId), { recursive: true, force: true });
   }
 }
+
+const WRITE_BATCH = 4 * 1024 * 1024;
 
 const stores = new WeakMap<object, BackupStore>();
 

@@ -22,6 +22,23 @@ export class FakeVolumeDriver implements VolumeDriver {
     this.failures.set(op, message);
   }
 
+  private holds = new Map<string, Promise<void>>();
+
+  /** Makes the next call of an operation wait until the returned function is called (to see transitional statuses). */
+  hold(op: keyof VolumeDriver): () => void {
+    let release = () => {};
+    this.holds.set(op, new Promise<void>((r) => (release = r)));
+    return () => release();
+  }
+
+  private async waitHold(op: string): Promise<void> {
+    const h = this.holds.get(op);
+    if (h) {
+      this.holds.delete(op);
+      await h;
+    }
+  }
+
   private check(op: string): void {
     const msg = this.failures.get(op);
     if (msg !== undefined) {
@@ -52,6 +69,7 @@ export class FakeVolumeDriver implements VolumeDriver {
   }
 
   async importImage(dst: DiskRef, sizeGb: number, image: { path: string; format: string }): Promise<void> {
+    await this.waitHold('importImage');
     this.check('importImage');
     const bytes = await readFile(image.path);
     if (bytes.length > sizeGb * GiB)

@@ -93,9 +93,13 @@ export class FileVolumeDriver implements VolumeDriver {
     const path = this.file(ref);
     const size = (await stat(path)).size;
     const extents = await dataExtents(path);
+    // read up to READ_AHEAD bytes of data at a time (fewer syscalls), hand out chunks of it
+    const perRead = Math.max(1, Math.floor(READ_AHEAD / chunkSize));
     const fh = await open(path, 'r');
     try {
       let e = 0;
+      let buf: Buffer | undefined;
+      let bufStart = -1;
       for (let index = 0; index * chunkSize < size; index++) {
         const start = index * chunkSize;
         const end = Math.min(size, start + chunkSize);
@@ -104,9 +108,14 @@ export class FileVolumeDriver implements VolumeDriver {
           yield { index, data: null };
           continue;
         }
-        const buf = Buffer.allocUnsafe(end - start);
-        const { bytesRead } = await fh.read(buf, 0, buf.length, start);
-        const data = buf.subarray(0, bytesRead);
+        if (!buf || start < bufStart || end > bufStart + buf.length) {
+          const len = Math.min(size - start, perRead * chunkSize);
+          buf = Buffer.allocUnsafe(len);
+          const { bytesRead } = await fh.read(buf, 0, len, start);
+          buf = buf.subarray(0, bytesRead);
+          bufStart = start;
+        }
+        const data = buf.subarray(start - bufStart, Math.min(end - bufStart, buf.length));
         yield { index, data: isZero(data) ? null : data };
       }
     } finally {
@@ -128,6 +137,7 @@ export class FileVolumeDriver implements VolumeDriver {
 }
 
 const ZERO = Buffer.alloc(64 * 1024);
+const READ_AHEAD = 4 * 1024 * 1024;
 
 /** Whether a buffer holds only zeroes (compared 64 KiB at a time). */
 export function isZero(buf: Buffer): boolean {

@@ -59,13 +59,18 @@ async function findUser(cloud: Cloud, ref: Json): Promise<UserRow | undefined> {
 async function identify(
   cloud: Cloud,
   identity: Json,
-): Promise<{ userId: string; methods: string[]; base?: AuthContext; appCred?: { id: string; projectId: string } }> {
+): Promise<{
+  userId: string;
+  methods: string[];
+  base?: AuthContext;
+  appCred?: { id: string; projectId: string; expiresAt?: string };
+}> {
   const methods = identity.methods;
   if (!Array.isArray(methods) || methods.length === 0 || methods.some((m) => typeof m !== 'string'))
     throw new BadRequest("Invalid input for field 'identity/methods': expected a non-empty list of strings.");
   let userId: string | undefined;
   let base: AuthContext | undefined;
-  let appCred: { id: string; projectId: string } | undefined;
+  let appCred: { id: string; projectId: string; expiresAt?: string } | undefined;
   for (const method of methods) {
     const section = identity[method];
     if (method === 'password') {
@@ -88,7 +93,7 @@ async function identify(
       userId = checkSameUser(userId, ctx.userId);
     } else if (method === 'application_credential') {
       const cred = await findApplicationCredential(cloud, obj(section, 'application_credential'));
-      appCred = { id: cred.id, projectId: cred.project_id };
+      appCred = { id: cred.id, projectId: cred.project_id, expiresAt: cred.expires_at ?? undefined };
       userId = checkSameUser(userId, cred.user_id);
     } else {
       throw new Unauthorized(`Attempted to authenticate with an unsupported method.`);
@@ -196,7 +201,8 @@ export async function authenticate(cloud: Cloud, body: unknown): Promise<IssueRe
     userId: who.userId,
     scope,
     methods: who.base ? [...new Set([...who.base.methods, ...who.methods])] : who.methods,
-    expiresAt: who.base?.expiresAt,
+    // a token never outlives what it was derived from
+    expiresAt: who.base?.expiresAt ?? who.appCred?.expiresAt,
     parentAuditId: who.base?.auditIds[0],
     applicationCredentialId: who.appCred?.id,
   };
@@ -251,5 +257,6 @@ async function trustScoped(
     scope: trust.project_id ? { projectId: trust.project_id } : null,
     methods: who.methods,
     trustId: trust.id,
+    expiresAt: trust.expires_at ?? undefined,
   };
 }

@@ -4,6 +4,7 @@ import { hexId } from '../../server/ids.js';
 import { ensureServiceCatalog } from './catalog.js';
 import { hashPassword } from './passwords.js';
 import { type IdentityTables, idb, NULL_DOMAIN } from './store.js';
+import { purgeExpiredTokens } from './tokens.js';
 
 const seedHashes = new WeakMap<Cloud, Promise<string>>();
 
@@ -28,6 +29,7 @@ export async function seedIdentity(cloud: Cloud): Promise<void> {
     await db.transaction().execute((trx) => seed(trx, hash, cloud.config.region));
   }
   seedHashes.delete(cloud);
+  await purgeExpiredTokens(cloud);
   await ensureServiceCatalog(cloud);
 }
 

@@ -27,15 +27,18 @@ interface CacheEntry {
 interface TokenState {
   generation: number;
   cache: Map<string, CacheEntry>;
+  /** Tokens issued since start, to purge expired ones every PURGE_EVERY. */
+  issued: number;
 }
 
 const states = new WeakMap<Cloud, TokenState>();
 const CACHE_LIMIT = 10_000;
+const PURGE_EVERY = 1000;
 
 function state(cloud: Cloud): TokenState {
   let s = states.get(cloud);
   if (!s) {
-    s = { generation: 0, cache: new Map() };
+    s = { generation: 0, cache: new Map(), issued: 0 };
     states.set(cloud, s);
   }
   return s;
@@ -88,6 +91,8 @@ export async function issueToken(cloud: Cloud, req: IssueRequest): Promise<{ tok
     revoked: 0,
   };
   await idb(cloud).insertInto('tokens').values(row).execute();
+  // Expired tokens are refused anyway; now and then drop them so the table stays small.
+  if (++state(cloud).issued % PURGE_EVERY === 0) await purgeExpiredTokens(cloud);
   const ctx = await contextOf(cloud, row);
   if (!ctx) throw new Error('token issued for a user or scope that does not validate');
   return { token, ctx };

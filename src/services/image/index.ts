@@ -11,6 +11,7 @@ import { imageRoutes } from './routes/images.js';
 import { infoRoutes } from './routes/info.js';
 import { memberRoutes } from './routes/members.js';
 import { schemaRoutes } from './routes/schemas.js';
+import { unservedRoutes } from './routes/unserved.js';
 import { versionRoutes } from './routes/versions.js';
 
 /** Glance v2 at /image. */
@@ -43,6 +44,7 @@ export const image: Service = {
     await dataRoutes(app, cloud);
     await memberRoutes(app, cloud);
     await metadefRoutes(app, cloud);
+    await unservedRoutes(app);
   },
   bootstrap: bootstrapImages,
 };

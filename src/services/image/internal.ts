@@ -19,48 +19,20 @@ import { hasData } from './views.js';
 
 export type { Caller } from './policy.js';
 
-/** An image as other services see it. Sizes in bytes; min_disk in GiB, min_ram in MiB. */
-export interface ImageInfo {
-  id: string;
-  name: string | null;
-  status: ImageRow['status'];
-  visibility: ImageRow['visibility'];
-  owner: string | null;
-  disk_format: string | null;
-  container_format: string | null;
-  size: number | null;
-  virtual_size: number | null;
-  checksum: string | null;
-  min_disk: number;
-  min_ram: number;
+/**
+ * An image as other services see it: the record's columns (sizes in bytes,
+ * min_disk in GiB, min_ram in MiB, ISO times), `protected` as a boolean, its
+ * custom properties (hw_*, os_distro, ...) and tags.
+ */
+export interface ImageInfo extends Omit<ImageRow, 'protected' | 'os_hidden' | 'os_hash_algo' | 'os_hash_value'> {
   protected: boolean;
-  /** Custom properties (hw_*, os_distro, ...), values as stored. */
   properties: Record<string, unknown>;
   tags: string[];
-  created_at: string;
-  updated_at: string;
 }
 
 function info(image: Image): ImageInfo {
-  return {
-    id: image.id,
-    name: image.name,
-    status: image.status,
-    visibility: image.visibility,
-    owner: image.owner,
-    disk_format: image.disk_format,
-    container_format: image.container_format,
-    size: image.size,
-    virtual_size: image.virtual_size,
-    checksum: image.checksum,
-    min_disk: image.min_disk,
-    min_ram: image.min_ram,
-    protected: image.protected === 1,
-    properties: image.properties,
-    tags: image.tags,
-    created_at: image.created_at,
-    updated_at: image.updated_at,
-  };
+  const { protected: prot, os_hidden: _h, os_hash_algo: _a, os_hash_value: _v, ...rest } = image;
+  return { ...rest, protected: prot === 1 };
 }
 
 /**

@@ -66,6 +66,8 @@ export interface Resource {
   remove(op: Op, id: string): Promise<void>;
   /** Filter keys accepted besides the view's attributes. */
   extraFilters?: string[];
+  /** The table of a resource with standard attributes (tag changes bump its revision). */
+  table?: StandardTable;
 }
 
 /** The single value of a query filter that SQL can apply, when the query has exactly one. */
@@ -94,11 +96,16 @@ export function pushDown<QB extends { where: (...args: any[]) => any }>(
 }
 
 /** The next revision of a resource whose children changed (a network's subnets, a router's interfaces). */
-export async function bumpRevision(
-  db: NetDb,
-  table: 'neutron_networks' | 'neutron_routers' | 'neutron_security_groups',
-  id: string,
-): Promise<void> {
+export type StandardTable =
+  | 'neutron_networks'
+  | 'neutron_subnets'
+  | 'neutron_ports'
+  | 'neutron_routers'
+  | 'neutron_floatingips'
+  | 'neutron_security_groups'
+  | 'neutron_subnetpools';
+
+export async function bumpRevision(db: NetDb, table: StandardTable, id: string): Promise<void> {
   const row = await db.selectFrom(table).select('revision_number').where('id', '=', id).executeTakeFirstOrThrow();
   await db.updateTable(table).set(bumped(row)).where('id', '=', id).execute();
 }

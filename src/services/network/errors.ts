@@ -32,12 +32,16 @@ const GENERIC = new Set([
   'NotImplemented',
 ]);
 
+// neutron-lib's own BadRequest ("Bad router request: ..."), which keeps its
+// type; every other generic error is webob's (HTTPBadRequest, HTTPNotFound...).
+const LIB_ERRORS = new WeakSet<ApiError>();
+
 /** {"NeutronError": {"type", "message", "detail"}} */
 export function formatError(err: ApiError) {
   let type = err.type;
   let message = err.message;
   if (type === 'MalformedRequestBody') message = 'Malformed request body: Cannot understand JSON.';
-  else if (GENERIC.has(type)) type = WEBOB_TYPES[err.status] ?? type;
+  else if (GENERIC.has(type) && !LIB_ERRORS.has(err)) type = WEBOB_TYPES[err.status] ?? type;
   return { body: { NeutronError: { type, message, detail: '' } } };
 }
 
@@ -62,8 +66,11 @@ export function invalidAttr(attr: string, reason: string): BadRequest {
   return invalidInput(`Invalid input for ${attr}. Reason: ${reason}.`);
 }
 
+/** neutron-lib's BadRequest: "Bad <resource> request: <msg>." (type BadRequest). */
 export function badRequest(resource: string, msg: string): BadRequest {
-  return new BadRequest(`Bad ${resource} request: ${msg}.`, 'BadRequest');
+  const e = new BadRequest(`Bad ${resource} request: ${msg}.`, 'BadRequest');
+  LIB_ERRORS.add(e);
+  return e;
 }
 
 /** A policy refusal, as oslo.policy words it. */

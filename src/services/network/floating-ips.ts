@@ -2,7 +2,7 @@ import { BadRequest, Conflict, NotFound } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { type AttrMap, ipAddress, nullableIp, str, uuid as uuidCheck } from './attributes.js';
 import { bumped, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
-import { notFound } from './errors.js';
+import { badRequest, notFound } from './errors.js';
 import { parseIp } from './ip.js';
 import { visibleNetwork } from './networks.js';
 import { owns, requireAdminFor, requireOwner, requireWriter } from './policy.js';
@@ -83,19 +83,20 @@ export async function associationFor(
   fixedIp: string | null,
 ): Promise<{ fixed_ip_address: string; router_id: string }> {
   if (!op.ctx.isAdmin && port.project_id !== fip.project_id)
-    throw new BadRequest(
-      `Bad floatingip request: Cannot create floating IP and bind it to Port ${port.id}, since that port is owned by a different project.`,
+    throw badRequest(
+      'floatingip',
+      `Cannot create floating IP and bind it to Port ${port.id}, since that port is owned by a different project`,
     );
   const v4 = (await portFixedIps(op.db, port.id)).filter((ip) => parseIp(ip.ip_address)?.version === 4);
   let chosen = v4[0];
   if (fixedIp) {
     chosen = v4.find((ip) => ip.ip_address === fixedIp)!;
-    if (!chosen) throw new BadRequest(`Bad floatingip request: Port ${port.id} does not have fixed ip ${fixedIp}.`);
-  } else if (!v4.length)
-    throw new BadRequest(`Bad floatingip request: Port ${port.id} does not have any IPv4 address.`);
+    if (!chosen) throw badRequest('floatingip', `Port ${port.id} does not have fixed ip ${fixedIp}`);
+  } else if (!v4.length) throw badRequest('floatingip', `Port ${port.id} does not have any IPv4 address`);
   else if (v4.length > 1)
-    throw new BadRequest(
-      `Bad floatingip request: Port ${port.id} has multiple fixed IPv4 addresses. Must provide a specific IPv4 address when assigning a floating IP.`,
+    throw badRequest(
+      'floatingip',
+      `Port ${port.id} has multiple fixed IPv4 addresses. Must provide a specific IPv4 address when assigning a floating IP`,
     );
   const router = await op.db
     .selectFrom('neutron_routers as r')
@@ -152,6 +153,7 @@ export const floatingIps: Resource = {
   member: 'floatingip',
   collection: 'floatingips',
   attrs,
+  table: 'neutron_floatingips',
 
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_floatingips').selectAll();
@@ -169,8 +171,7 @@ export const floatingIps: Resource = {
     if (b.floating_ip_address !== null)
       requireAdminFor(op.ctx, '(rule:create_floatingip and rule:create_floatingip:floating_ip_address)');
     const net = await visibleNetwork(op, b.floating_network_id as string);
-    if (!bool(net.external))
-      throw new BadRequest(`Bad floatingip request: Network ${net.id} is not a valid external network.`);
+    if (!bool(net.external)) throw badRequest('floatingip', `Network ${net.id} is not a valid external network`);
     const projectId = b.project_id as string;
     await checkQuota(op.db, 'floatingip', projectId);
     const id = uuid();
@@ -203,7 +204,7 @@ export const floatingIps: Resource = {
       throw e;
     }
     const address = port.fixed_ips.find((ip) => parseIp(ip.ip_address)?.version === 4)?.ip_address;
-    if (!address) throw new BadRequest(`Bad floatingip request: Network ${net.id} has no IPv4 subnet.`);
+    if (!address) throw badRequest('floatingip', `Network ${net.id} has no IPv4 subnet`);
     const row: FloatingIpRow = {
       ...newStandard(id, projectId, '', b.description),
       floating_network_id: net.id,

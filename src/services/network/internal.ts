@@ -326,6 +326,18 @@ export async function findNetwork(cloud: Cloud, ctx: AuthContext, nameOrId: stri
   return (await networks.list(op, { name: nameOrId }))[0];
 }
 
+/**
+ * The networks a project may boot on without naming one (Nova's choice when
+ * no network is requested): its own unshared networks and the shared ones;
+ * external networks only for admins (Nova's external network attach rule).
+ */
+export async function availableNetworks(cloud: Cloud, ctx: AuthContext): Promise<View[]> {
+  const all = await networks.list(readOp(cloud, ctx), {});
+  return all.filter(
+    (n) => (n.shared === true || n.project_id === ctx.projectId) && (ctx.isAdmin || n['router:external'] !== true),
+  );
+}
+
 /** A security group by id or name as the caller sees it (API view), or undefined. */
 export async function findSecurityGroup(cloud: Cloud, ctx: AuthContext, nameOrId: string): Promise<View | undefined> {
   return findSecurityGroupIn(readOp(cloud, ctx), nameOrId);

@@ -145,3 +145,10 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
 export function cidrSize(c: Cidr): bigint {
   return 1n << BigInt(bits(c.version) - c.prefix);
 }
+
+/** The SLAAC address of a MAC on a /64 (modified EUI-64, RFC 4291 appendix A). */
+export function eui64(prefix: Cidr, mac: string): string {
+  const b = mac.split(':').map((x) => Number.parseInt(x, 16));
+  const iid = [b[0] ^ 0x02, b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]].reduce((acc, x) => (acc << 8n) | BigInt(x), 0n);
+  return formatIp({ version: 6, value: prefix.network | iid });
+}

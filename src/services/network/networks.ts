@@ -96,6 +96,7 @@ export const networks: Resource = {
   member: 'network',
   collection: 'networks',
   attrs,
+  table: 'neutron_networks',
 
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_networks').selectAll();

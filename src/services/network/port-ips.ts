@@ -1,6 +1,6 @@
 import { BadRequest } from '../../server/errors.js';
 import { invalidInput, ipGenerationFailure } from './errors.js';
-import { cidrContains, parseCidr, parseIp } from './ip.js';
+import { cidrContains, eui64, parseCidr, parseIp } from './ip.js';
 import { allocateOn, checkRequestedIp, nextFree } from './ipam.js';
 import type { NetDb, SubnetRow } from './store.js';
 
@@ -34,6 +34,16 @@ export function checkFixedIpsBody(v: unknown, attr: string): FixedIpRequest[] {
   });
 }
 
+/** IPv6 subnets whose hosts configure their own address from the prefix and their MAC. */
+export function isAutoAddress(s: Pick<SubnetRow, 'ip_version' | 'ipv6_address_mode'>): boolean {
+  return s.ip_version === 6 && (s.ipv6_address_mode === 'slaac' || s.ipv6_address_mode === 'dhcpv6-stateless');
+}
+
+/** The address a MAC takes on an auto-address subnet. */
+export function autoAddress(s: SubnetRow, mac: string): FixedIp {
+  return { subnet_id: s.id, ip_address: eui64(parseCidr(s.cidr)!, mac) };
+}
+
 export async function networkSubnets(db: NetDb, networkId: string): Promise<SubnetRow[]> {
   return db
     .selectFrom('neutron_subnets')
@@ -53,6 +63,7 @@ export async function resolveFixedIps(
   networkId: string,
   requests: FixedIpRequest[],
   keep: FixedIp[] = [],
+  mac?: string,
 ): Promise<FixedIp[]> {
   const subnets = await networkSubnets(db, networkId);
   const out: FixedIp[] = [];
@@ -92,6 +103,11 @@ export async function resolveFixedIps(
       out.push(held.splice(mine, 1)[0]);
       continue;
     }
+    if (isAutoAddress(subnet) && mac) {
+      const auto = autoAddress(subnet, mac);
+      out.push({ subnet_id: subnet.id, ip_address: await checkRequestedIp(db, subnet, auto.ip_address) });
+      continue;
+    }
     out.push({ subnet_id: subnet.id, ip_address: await allocateExcluding(db, subnet, out) });
   }
   return out;
@@ -104,18 +120,21 @@ function allocateExcluding(db: NetDb, subnet: SubnetRow, claimed: FixedIp[]): Pr
 
 /**
  * Neutron's default when no fixed_ips are given: one address from the first
- * IPv4 subnet that has room, one from the first IPv6 subnet that has room.
- * A network with subnets but no room left fails with IpAddressGenerationFailure.
+ * IPv4 subnet that has room, one from the first stateful IPv6 subnet that has
+ * room, and the MAC's own address on every SLAAC subnet. A network with
+ * subnets but no room left fails with IpAddressGenerationFailure.
  */
 export async function defaultFixedIps(
   db: NetDb,
   networkId: string,
+  mac: string,
   only?: (s: SubnetRow) => boolean,
 ): Promise<FixedIp[]> {
   const subnets = (await networkSubnets(db, networkId)).filter((s) => !only || only(s));
   const out: FixedIp[] = [];
+  for (const s of subnets.filter(isAutoAddress)) out.push(await resolveAuto(db, s, mac));
   for (const version of [4, 6]) {
-    const candidates = subnets.filter((s) => s.ip_version === version);
+    const candidates = subnets.filter((s) => s.ip_version === version && !isAutoAddress(s));
     if (!candidates.length) continue;
     let got: FixedIp | undefined;
     for (const s of candidates) {
@@ -129,6 +148,11 @@ export async function defaultFixedIps(
     out.push(got);
   }
   return out;
+}
+
+async function resolveAuto(db: NetDb, s: SubnetRow, mac: string): Promise<FixedIp> {
+  const a = autoAddress(s, mac);
+  return { subnet_id: s.id, ip_address: await checkRequestedIp(db, s, a.ip_address) };
 }
 
 export async function saveFixedIps(db: NetDb, portId: string, networkId: string, ips: FixedIp[]): Promise<void> {

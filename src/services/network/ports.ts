@@ -173,7 +173,7 @@ export interface NewPort {
   dns_name?: string;
   created_for_server?: boolean;
   /** Only these subnets when allocating by default (routers and floating IPs take IPv4 from the external network). */
-  subnetFilter?: Parameters<typeof defaultFixedIps>[2];
+  subnetFilter?: Parameters<typeof defaultFixedIps>[3];
 }
 
 /** Creates a port (API, routers, floating IPs and Nova all come through here). Returns its id and addresses. */
@@ -208,9 +208,9 @@ export async function insertPort(op: Op, b: NewPort): Promise<{ id: string; fixe
       );
   } else macAddress = await newMac(op.db, net.id);
   const fixedIps = b.fixed_ips
-    ? await resolveFixedIps(op.db, net.id, b.fixed_ips)
+    ? await resolveFixedIps(op.db, net.id, b.fixed_ips, [], macAddress)
     : b.fixed_ips === null || b.fixed_ips === undefined
-      ? await defaultFixedIps(op.db, net.id, b.subnetFilter)
+      ? await defaultFixedIps(op.db, net.id, macAddress, b.subnetFilter)
       : [];
   const id = uuid();
   const host = b['binding:host_id'] ?? '';
@@ -264,6 +264,7 @@ export const ports: Resource = {
   member: 'port',
   collection: 'ports',
   attrs,
+  table: 'neutron_ports',
 
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_ports as p').selectAll('p');
@@ -343,7 +344,7 @@ export const ports: Resource = {
     }
     if ('fixed_ips' in b) {
       const keep = await portFixedIps(op.db, id);
-      const wanted = await resolveFixedIps(op.db, p.network_id, b.fixed_ips as FixedIpRequest[], keep);
+      const wanted = await resolveFixedIps(op.db, p.network_id, b.fixed_ips as FixedIpRequest[], keep, p.mac_address);
       await op.db.deleteFrom('neutron_ip_allocations').where('port_id', '=', id).execute();
       await saveFixedIps(op.db, id, p.network_id, wanted);
     }

@@ -1,6 +1,7 @@
 import { BadRequest, Conflict, NotFound } from '../../server/errors.js';
 import { fromJson, toJson } from '../../store/json.js';
 import { bumpRevision, type Op } from './common.js';
+import { badRequest } from './errors.js';
 import { cidrContains, cidrsOverlap, parseCidr, parseIp } from './ip.js';
 import { owns } from './policy.js';
 import { portFixedIps } from './port-ips.js';
@@ -14,7 +15,7 @@ import { sync } from './sync.js';
 // add_router_interface / remove_router_interface (by subnet or by port) and
 // the extra routes that depend on them, with Neutron's conflicts.
 
-const badRouter = (msg: string) => new BadRequest(`Bad router request: ${msg}.`);
+const badRouter = (msg: string) => badRequest('router', `${msg}`);
 
 /** The subnets the router has interfaces on, with the interface port of each. */
 export async function routerSubnets(op: Op, routerId: string): Promise<(SubnetRow & { port_id: string })[]> {

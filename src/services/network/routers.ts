@@ -4,7 +4,7 @@ import { fromJson, toJson } from '../../store/json.js';
 import { autoSchedule, L3, unschedule } from './agents.js';
 import { type AttrMap, bool as boolCheck, dict, listOf, str } from './attributes.js';
 import { bumped, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
-import { invalidAttr, notFound } from './errors.js';
+import { badRequest, invalidAttr, notFound } from './errors.js';
 import { formatCidr, formatIp, parseCidr, parseIp } from './ip.js';
 import { visibleNetwork } from './networks.js';
 import { owns, requireAdminFor, requireOwner, requireWriter } from './policy.js';
@@ -135,7 +135,7 @@ async function setGateway(op: Op, r: RouterRow, info: GatewayInfo): Promise<Part
   if (info.external_fixed_ips !== undefined)
     requireAdminFor(op.ctx, '(rule:update_router and rule:update_router:external_gateway_info:external_fixed_ips)');
   const net = await visibleNetwork(op, info.network_id);
-  if (!bool(net.external)) throw new BadRequest(`Bad router request: Network ${net.id} is not an external network.`);
+  if (!bool(net.external)) throw badRequest('router', `Network ${net.id} is not an external network`);
   const snat = bit(info.enable_snat ?? true);
   if (current && current.network_id === net.id) {
     if (info.external_fixed_ips) {
@@ -162,6 +162,7 @@ export const routers: Resource = {
   member: 'router',
   collection: 'routers',
   attrs,
+  table: 'neutron_routers',
 
   async list(op: Op, q: Query) {
     let query = op.db.selectFrom('neutron_routers').selectAll();

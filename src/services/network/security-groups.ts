@@ -146,6 +146,7 @@ export const securityGroups: Resource = {
   member: 'security_group',
   collection: 'security-groups',
   attrs,
+  table: 'neutron_security_groups',
 
   async list(op: Op, q: Query) {
     const project = oneValue(q, 'project_id') ?? oneValue(q, 'tenant_id') ?? op.ctx.projectId;

@@ -114,6 +114,17 @@ export interface FloatingIpRow extends StandardRow {
   dns_domain: string;
 }
 
+export interface SubnetPoolRow extends StandardRow {
+  ip_version: number;
+  prefixes: string;
+  default_prefixlen: number;
+  min_prefixlen: number;
+  max_prefixlen: number;
+  shared: number;
+  is_default: number;
+  default_quota: number | null;
+}
+
 export interface NetworkTables {
   neutron_networks: NetworkRow;
   neutron_subnets: SubnetRow;
@@ -128,6 +139,7 @@ export interface NetworkTables {
   neutron_tags: { resource_id: string; tag: string };
   neutron_quotas: { project_id: string; resource: string; hard_limit: number };
   neutron_meta: { key: string; value: string };
+  neutron_subnetpools: SubnetPoolRow;
 }
 
 export type NetDb = Kysely<NetworkTables> | Transaction<NetworkTables>;

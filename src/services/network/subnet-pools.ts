@@ -1,32 +1,17 @@
-import type { Kysely } from 'kysely';
 import { BadRequest, Conflict, NotFound } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { toJson } from '../../store/json.js';
 import { type AttrMap, bool as boolCheck, int, listOf, str, subnetCidr } from './attributes.js';
 import { bumped, newStandard, type Op, oneValue, type Resource, standardView } from './common.js';
-import { invalidInput, policyRefused } from './errors.js';
+import { badRequest, invalidInput, policyRefused } from './errors.js';
 import { bits, type Cidr, cidrsOverlap, formatCidr, lastAddress, parseCidr } from './ip.js';
 import { owns, requireOwner, requireWriter } from './policy.js';
 import type { Query, View } from './query.js';
-import { bit, bool, type NetDb, type NetworkTables, type StandardRow } from './store.js';
+import { bit, bool, type SubnetPoolRow } from './store.js';
 import { dropTags, tagsOf } from './tags.js';
 
 // Subnet pools (subnet_allocation): prefixes a subnet may be carved from by
 // asking for a prefix length instead of a CIDR, as DevStack's private subnet is.
-
-export interface SubnetPoolRow extends StandardRow {
-  ip_version: number;
-  prefixes: string;
-  default_prefixlen: number;
-  min_prefixlen: number;
-  max_prefixlen: number;
-  shared: number;
-  is_default: number;
-  default_quota: number | null;
-}
-
-type PoolTables = NetworkTables & { neutron_subnetpools: SubnetPoolRow };
-const pdb = (db: NetDb) => db as unknown as Kysely<PoolTables>;
 
 const attrs: AttrMap = {
   name: { post: true, put: true, default: '', check: str(255) },
@@ -59,7 +44,7 @@ function poolView(p: SubnetPoolRow, tags: string[] | undefined): View {
 }
 
 export async function visiblePool(op: Op, id: string): Promise<SubnetPoolRow> {
-  const p = await pdb(op.db).selectFrom('neutron_subnetpools').selectAll().where('id', '=', id).executeTakeFirst();
+  const p = await op.db.selectFrom('neutron_subnetpools').selectAll().where('id', '=', id).executeTakeFirst();
   if (!p || !(owns(op.ctx, p.project_id) || p.shared))
     throw new NotFound(`Subnet pool ${id} could not be found.`, 'SubnetPoolNotFound');
   return p;
@@ -148,13 +133,13 @@ export async function allocateFromPool(
 
 /** The default pool of an IP version (use_default_subnetpool). */
 export async function defaultPool(op: Op, version: number): Promise<string> {
-  const p = await pdb(op.db)
+  const p = await op.db
     .selectFrom('neutron_subnetpools')
     .select('id')
     .where('is_default', '=', 1)
     .where('ip_version', '=', version)
     .executeTakeFirst();
-  if (!p) throw new BadRequest(`Bad subnet request: No default subnetpool found for IPv${version}.`);
+  if (!p) throw badRequest('subnet', `No default subnetpool found for IPv${version}`);
   return p.id;
 }
 
@@ -162,9 +147,10 @@ export const subnetPools: Resource = {
   member: 'subnetpool',
   collection: 'subnetpools',
   attrs,
+  table: 'neutron_subnetpools',
 
   async list(op: Op, q: Query) {
-    let query = pdb(op.db).selectFrom('neutron_subnetpools').selectAll();
+    let query = op.db.selectFrom('neutron_subnetpools').selectAll();
     if (!op.ctx.isAdmin)
       query = query.where((eb) => eb.or([eb('project_id', '=', op.ctx.projectId ?? ''), eb('shared', '=', 1)]));
     const name = oneValue(q, 'name');
@@ -190,7 +176,7 @@ export const subnetPools: Resource = {
       throw new NotFound(`Address scope ${b.address_scope_id} could not be found.`, 'AddressScopeNotFound');
     const { version, cidrs } = checkPrefixes(b.prefixes as string[]);
     const id = uuid();
-    await pdb(op.db)
+    await op.db
       .insertInto('neutron_subnetpools')
       .values({
         ...newStandard(id, b.project_id as string, b.name, b.description),
@@ -225,7 +211,7 @@ export const subnetPools: Resource = {
     if ('description' in b) set.description = b.description as string;
     if ('is_default' in b) set.is_default = bit(b.is_default as boolean);
     if ('default_quota' in b) set.default_quota = b.default_quota as number | null;
-    await pdb(op.db).updateTable('neutron_subnetpools').set(set).where('id', '=', id).execute();
+    await op.db.updateTable('neutron_subnetpools').set(set).where('id', '=', id).execute();
   },
 
   async remove(op, id) {
@@ -242,6 +228,6 @@ export const subnetPools: Resource = {
         'SubnetPoolInUse',
       );
     await dropTags(op.db, [id]);
-    await pdb(op.db).deleteFrom('neutron_subnetpools').where('id', '=', id).execute();
+    await op.db.deleteFrom('neutron_subnetpools').where('id', '=', id).execute();
   },
 };

@@ -14,11 +14,12 @@ import {
   subnetCidr,
 } from './attributes.js';
 import { bumped, bumpRevision, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
-import { invalidAttr, invalidInput, notFound, policyRefused } from './errors.js';
+import { badRequest, invalidAttr, invalidInput, notFound, policyRefused } from './errors.js';
 import { formatCidr, formatIp, lastAddress, parseCidr, parseIp } from './ip.js';
 import { checkPools, defaultPools, type Pool } from './ipam.js';
 import { visibleNetwork } from './networks.js';
 import { owns, requireWriter } from './policy.js';
+import { autoAddress, isAutoAddress } from './port-ips.js';
 import type { Query, View } from './query.js';
 import { checkQuota } from './quotas.js';
 import { bit, bool, type NetworkRow, type SubnetRow } from './store.js';
@@ -150,6 +151,7 @@ export const subnets: Resource = {
   member: 'subnet',
   collection: 'subnets',
   attrs,
+  table: 'neutron_subnets',
 
   async list(op: Op, q: Query) {
     let query = op.db
@@ -192,8 +194,7 @@ export const subnets: Resource = {
       if (got.version !== version)
         throw invalidInput(`Invalid input for operation: subnetpool ${poolId} is IPv${got.version}, not IPv${version}`);
       b.cidr = got.cidr;
-    } else if (b.cidr === null)
-      throw new BadRequest('Bad subnet request: a subnetpool must be specified in the absence of a cidr.');
+    } else if (b.cidr === null) throw badRequest('subnet', 'a subnetpool must be specified in the absence of a cidr');
     const cidr = parseCidr(b.cidr as string)!;
     if (cidr.version !== version) throw invalidInput(`cidr '${b.cidr}' does not match the ip_version '${version}'`);
     const cidrText = formatCidr(cidr);
@@ -220,6 +221,13 @@ export const subnets: Resource = {
           : null
         : (b.gateway_ip as string | null);
     checkGateway(cidr, gateway, version);
+    if (
+      isAutoAddress({ ip_version: version, ipv6_address_mode: b.ipv6_address_mode as string | null }) &&
+      cidr.prefix !== 64
+    )
+      throw invalidInput(
+        `Invalid CIDR ${cidrText} for IPv6 address mode. OpenStack uses the EUI-64 address format, which requires the prefix to be /64`,
+      );
     const pools =
       b.allocation_pools === undefined
         ? defaultPools(cidr, gateway)
@@ -245,6 +253,8 @@ export const subnets: Resource = {
       })
       .execute();
     await bumpRevision(op.db, 'neutron_networks', net.id);
+    if (isAutoAddress({ ip_version: version, ipv6_address_mode: b.ipv6_address_mode as string | null }))
+      await addAutoAddresses(op, id);
     if (b.enable_dhcp) await autoSchedule(op.db, net.id, DHCP);
     await sync(op, 'network', net.id);
     return id;
@@ -302,6 +312,24 @@ export const subnets: Resource = {
     const net = await visibleNetwork(op, s.network_id);
     if (!owns(op.ctx, s.project_id) && !owns(op.ctx, net.project_id)) throw policyRefused('rule:delete_subnet');
     requireWriter(op.ctx, 'delete_subnet');
+    // SLAAC addresses of ordinary ports go with the subnet, as they came with it
+    if (isAutoAddress(s)) {
+      const auto = await op.db
+        .selectFrom('neutron_ip_allocations as a')
+        .innerJoin('neutron_ports as p', 'p.id', 'a.port_id')
+        .select('a.port_id')
+        .where('a.subnet_id', '=', id)
+        .where('p.device_owner', 'not like', 'network:%')
+        .execute();
+      for (const a of auto) {
+        await op.db
+          .deleteFrom('neutron_ip_allocations')
+          .where('subnet_id', '=', id)
+          .where('port_id', '=', a.port_id)
+          .execute();
+        await sync(op, 'port', a.port_id);
+      }
+    }
     const used = await op.db
       .selectFrom('neutron_ip_allocations')
       .select('port_id')
@@ -318,3 +346,21 @@ export const subnets: Resource = {
     await sync(op, 'network', s.network_id);
   },
 };
+
+/** A new SLAAC subnet gives every ordinary port already on the network its address there (Neutron does). */
+async function addAutoAddresses(op: Op, subnetId: string): Promise<void> {
+  const s = await op.db.selectFrom('neutron_subnets').selectAll().where('id', '=', subnetId).executeTakeFirstOrThrow();
+  const ports = await op.db
+    .selectFrom('neutron_ports')
+    .select(['id', 'mac_address'])
+    .where('network_id', '=', s.network_id)
+    .where('device_owner', 'not like', 'network:%')
+    .execute();
+  for (const p of ports) {
+    await op.db
+      .insertInto('neutron_ip_allocations')
+      .values({ ...autoAddress(s, p.mac_address), port_id: p.id, network_id: s.network_id })
+      .execute();
+    await sync(op, 'port', p.id);
+  }
+}

@@ -4,6 +4,7 @@ import { BadRequest } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { now } from '../../server/time.js';
 import { fromJson, toJson } from '../../store/json.js';
+import type { AdoptData } from './engine/adopt.js';
 import type { Op } from './engine/operations.js';
 import { newResourceRow, setStackState } from './engine/state.js';
 import { enqueue } from './engine/task.js';
@@ -12,6 +13,7 @@ import { callerOf } from './lookup.js';
 import { boolParam, intParam, readInstantiation, stackName, tagsParam } from './request.js';
 import { type HeatDb, hdb, type StackRow } from './store.js';
 import type { Environment } from './template/environment.js';
+import { parseYamlOrJson } from './template/parse.js';
 import { deepEqual, isMap } from './template/scope.js';
 import { validateStack } from './validate.js';
 
@@ -43,6 +45,23 @@ async function begin(
   );
 }
 
+/** abandon data (JSON or YAML text, or a map) to adopt: its template, environment and resources. */
+function adoptData(raw: unknown): {
+  template: unknown;
+  environment?: Environment;
+  resources?: Record<string, AdoptData>;
+} {
+  let parsed: unknown = raw;
+  try {
+    if (typeof raw === 'string') parsed = parseYamlOrJson(raw, 'adopt data');
+  } catch (e) {
+    throw new BadRequest(`Invalid adopt data: ${(e as Error).message}`);
+  }
+  if (!isMap(parsed)) throw new BadRequest('Invalid adopt data: the adopt data is not a map');
+  if (!('template' in parsed)) throw new BadRequest("Invalid adopt data: 'template'");
+  return parsed as ReturnType<typeof adoptData>;
+}
+
 function options(data: Record<string, unknown>) {
   const out: Partial<StackRow> = {};
   if (
@@ -60,10 +79,10 @@ function options(data: Record<string, unknown>) {
 
 export async function createStack(cloud: Cloud, auth: AuthContext, body: unknown): Promise<StackRow> {
   const data = (isMap(body) ? body : {}) as Record<string, unknown>;
-  if (data.adopt_stack_data !== undefined)
-    throw new HeatError(501, 'Stack adopt is not supported by pocketstack yet.', 'NotSupported');
   const name = stackName(data);
-  const inst = await readInstantiation(body);
+  const adopt = data.adopt_stack_data === undefined ? undefined : adoptData(data.adopt_stack_data);
+  const inst = await readInstantiation(adopt ? { ...data, template: adopt.template } : body);
+  if (adopt) inst.env.parameters = { ...(adopt.environment?.parameters ?? {}), ...inst.env.parameters };
   const opts = options(data);
   const taken = await hdb(cloud)
     .selectFrom('heat_stacks')
@@ -109,8 +128,12 @@ export async function createStack(cloud: Cloud, auth: AuthContext, body: unknown
     deleted_at: null,
     ...opts,
   };
-  const rows = graph.nodes.map((n) => newResourceRow(id, n, def.resources[n].type, [...graph.requires.get(n)!]));
-  await begin(cloud, row, 'CREATE', 'create', {}, async (trx) => {
+  const rows = graph.nodes.map((n) => {
+    const r = newResourceRow(id, n, def.resources[n].type, [...graph.requires.get(n)!]);
+    if (adopt) r.data = toJson({ adopt: adopt.resources?.[n] ?? {} });
+    return r;
+  });
+  await begin(cloud, row, adopt ? 'ADOPT' : 'CREATE', adopt ? 'adopt' : 'create', {}, async (trx) => {
     await trx.insertInto('heat_stacks').values(row).execute();
     if (rows.length) await trx.insertInto('heat_resources').values(rows).execute();
   });

@@ -71,7 +71,8 @@ export async function deleteSnapshot(cloud: Cloud, caller: Caller, id: string, f
       const s = await visibleSnapshot(trx, caller, id);
       if (!force && s.status !== 'available' && s.status !== 'error')
         throw invalidSnapshot('Snapshot status must be available or error and must not be part of a group.');
-      if (s.status === 'deleting') return;
+      // a force delete of a snapshot stuck in deleting runs the delete again
+      if (s.status === 'deleting' && !force) return;
       await trx
         .updateTable('volume_snapshots')
         .set({ status: 'deleting', updated_at: now() })

@@ -45,12 +45,20 @@ export function registerVolumeTasks(cloud: Cloud): void {
       .where('status', '=', from)
       .execute();
 
+  // creating → (downloading, for an image: Cinder's status while it copies
+  // the image) → available; Nova may reserve a downloading volume meanwhile
+  const CREATING = ['creating', 'downloading'];
   cloud.tasks.register<CreatePayload>('volume.create', {
     async run({ resourceId, payload }) {
       const v = await db.selectFrom('volumes').selectAll().where('id', '=', resourceId).executeTakeFirst();
-      if (v?.status !== 'creating') return;
-      await db.updateTable('volumes').set({ host: VOLUME_HOST }).where('id', '=', v.id).execute();
+      if (!v || !CREATING.includes(v.status)) return;
       const src = payload.source;
+      await db
+        .updateTable('volumes')
+        .set({ host: VOLUME_HOST, ...(src.type === 'image' ? { status: 'downloading' } : {}) })
+        .where('id', '=', v.id)
+        .where('status', 'in', CREATING)
+        .execute();
       if (src.type === 'empty') await driver.create(vol(v.id), v.size);
       else if (src.type === 'volume') await driver.copy(vol(src.id), vol(v.id), v.size);
       else if (src.type === 'snapshot') await driver.copy(snap(src.id), vol(v.id), v.size);
@@ -62,15 +70,25 @@ export function registerVolumeTasks(cloud: Cloud): void {
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('volumes')
-          .set({ status: 'available', bootable: payload.bootable, updated_at: now() })
+          .set({ bootable: payload.bootable, updated_at: now() })
           .where('id', '=', v.id)
-          .where('status', '=', 'creating')
+          .execute();
+        await trx
+          .updateTable('volumes')
+          .set({ status: 'available' })
+          .where('id', '=', v.id)
+          .where('status', 'in', CREATING)
           .execute();
         await putDict(trx, 'volume_image_metadata', v.id, payload.imageMetadata);
       });
     },
     async failed({ resourceId }, err) {
-      await setStatus('volumes', resourceId, 'creating', 'error', err.message);
+      await db
+        .updateTable('volumes')
+        .set({ status: 'error', fault: err.message, updated_at: now() })
+        .where('id', '=', resourceId)
+        .where('status', 'in', CREATING)
+        .execute();
       await driver.remove(vol(resourceId)).catch(() => {});
     },
   });

@@ -19,3 +19,27 @@ export function passwordAuth(userId: string, password: string, projectId?: strin
     },
   };
 }
+
+/** POST /v3/auth/tokens with a body (no caller token). */
+export function authenticate(t: TestCloud, body: object) {
+  return t.call({ method: 'POST', url: `${V3}/auth/tokens`, payload: body });
+}
+
+/** A token auth body: rescoping `token` to `scope`. */
+export function tokenAuth(token: string, scope: object) {
+  return { auth: { identity: { methods: ['token'], token: { id: token } }, scope } };
+}
+
+/** Ids of what the cloud seeds, by name. */
+export async function seeded(t: TestCloud) {
+  const admin = caller(() => t);
+  const first = async (url: string, key: string) => (await admin('GET', url)).json()[key][0].id as string;
+  return {
+    admin: await first('/roles?name=admin', 'roles'),
+    member: await first('/roles?name=member', 'roles'),
+    reader: await first('/roles?name=reader', 'roles'),
+    demo: await first('/projects?name=demo', 'projects'),
+    demoUser: await first('/users?name=demo', 'users'),
+    altUser: await first('/users?name=alt_demo', 'users'),
+  };
+}

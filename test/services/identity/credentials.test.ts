@@ -1,19 +1,14 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { caller, V3 } from './api.js';
+import { caller, seeded, V3 } from './api.js';
 
 describe('identity: credentials, EC2 credentials, application credentials', () => {
   let t: TestCloud;
   let ids: Record<string, string>;
   beforeAll(async () => {
     t = await testCloud();
-    const admin = caller(() => t);
-    ids = {
-      demo: (await admin('GET', '/projects?name=demo')).json().projects[0].id,
-      demoUser: (await admin('GET', '/users?name=demo')).json().users[0].id,
-      altUser: (await admin('GET', '/users?name=alt_demo')).json().users[0].id,
-    };
+    ids = await seeded(t);
   });
   afterAll(() => t.close());
 
@@ -112,6 +107,25 @@ describe('identity: credentials, EC2 credentials, application credentials', () =
       });
     const tok = await auth(cred.secret);
     expect(tok.statusCode).toBe(201);
+    const soon = (
+      await demo('POST', base, {
+        application_credential: { name: 'short', expires_at: new Date(Date.now() + 600_000).toISOString() },
+      })
+    ).json().application_credential;
+    const shortTok = await t.call({
+      method: 'POST',
+      url: `${V3}/auth/tokens`,
+      payload: {
+        auth: {
+          identity: {
+            methods: ['application_credential'],
+            application_credential: { id: soon.id, secret: soon.secret },
+          },
+        },
+      },
+    });
+    // a token does not outlive its application credential
+    expect(Date.parse(shortTok.json().token.expires_at)).toBeLessThanOrEqual(Date.parse(`${soon.expires_at}Z`) + 1);
     expect(tok.json().token.roles.map((r: any) => r.name)).toEqual(['reader']);
     expect(tok.json().token.application_credential).toMatchObject({ id: cred.id, name: 'ci', restricted: true });
     expect((await auth('wrong')).statusCode).toBe(401);

@@ -45,9 +45,26 @@ describe('identity: state survives a restart', () => {
     const userToken = (
       await cloud.app.inject({ method: 'POST', url: `${V3}/auth/tokens`, payload: passwordAuth(u.id, 'pw', p.id) })
     ).headers['x-subject-token'] as string;
+    await cloud.db
+      .insertInto('tokens')
+      .values({
+        hash: 'expired',
+        user_id: u.id,
+        system: 0,
+        methods: '[]',
+        audit_ids: '[]',
+        issued_at: '2000-01-01T00:00:00.000Z',
+        expires_at: '2000-01-01T01:00:00.000Z',
+        revoked: 0,
+      })
+      .execute();
     await cloud.close();
 
     cloud = await open();
+    // expired tokens are dropped at start
+    expect(
+      await cloud.db.selectFrom('tokens').select('hash').where('hash', '=', 'expired').executeTakeFirst(),
+    ).toBeUndefined();
     try {
       // a token issued before the restart still works after it
       expect((await call(cloud, 'GET', `/projects/${p.id}`, userToken)).json().project.name).toBe('kept');

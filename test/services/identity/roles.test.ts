@@ -1,21 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { caller, V3 } from './api.js';
+import { authenticate, caller, passwordAuth, seeded, V3 } from './api.js';
 
 describe('identity: roles, implied roles, grants and role assignments', () => {
   let t: TestCloud;
   let ids: Record<string, string>;
   beforeAll(async () => {
     t = await testCloud();
-    const get = async (url: string, key: string, name: string) =>
-      (await t.call({ method: 'GET', url: `${V3}${url}?name=${name}`, as: 'admin' })).json()[key][0].id;
-    ids = {
-      admin: await get('/roles', 'roles', 'admin'),
-      member: await get('/roles', 'roles', 'member'),
-      reader: await get('/roles', 'roles', 'reader'),
-      demo: await get('/projects', 'projects', 'demo'),
-      demoUser: await get('/users', 'users', 'demo'),
-    };
+    ids = await seeded(t);
   });
   afterAll(() => t.close());
   const admin = caller(() => t);
@@ -95,16 +87,7 @@ describe('identity: roles, implied roles, grants and role assignments', () => {
     const url = `/OS-INHERIT/domains/${d.id}/users/${u.id}/roles/${ids.member}/inherited_to_projects`;
     expect((await admin('PUT', url)).statusCode).toBe(204);
     expect((await admin('GET', url)).statusCode).toBe(204);
-    const tok = await t.call({
-      method: 'POST',
-      url: `${V3}/auth/tokens`,
-      payload: {
-        auth: {
-          identity: { methods: ['password'], password: { user: { id: u.id, password: 'pw' } } },
-          scope: { project: { id: p.id } },
-        },
-      },
-    });
+    const tok = await authenticate(t, passwordAuth(u.id, 'pw', p.id));
     expect(tok.statusCode).toBe(201);
     expect(
       tok
@@ -155,16 +138,7 @@ describe('identity: roles, implied roles, grants and role assignments', () => {
     await admin('PUT', `/projects/${ids.demo}/users/${u.id}/roles/${d.id}`);
     const eff = (await admin('GET', `/role_assignments?effective&user.id=${u.id}`)).json().role_assignments;
     expect(eff.map((a: any) => a.role.id)).toEqual([ids.reader]);
-    const tok = await t.call({
-      method: 'POST',
-      url: `${V3}/auth/tokens`,
-      payload: {
-        auth: {
-          identity: { methods: ['password'], password: { user: { id: u.id, password: 'pw' } } },
-          scope: { project: { id: ids.demo } },
-        },
-      },
-    });
+    const tok = await authenticate(t, passwordAuth(u.id, 'pw', ids.demo));
     expect(tok.json().token.roles.map((r: any) => r.name)).toEqual(['reader']);
   });
 });

@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { caller, V3 } from './api.js';
+import { authenticate, caller, seeded, tokenAuth, V3 } from './api.js';
 
 describe('identity: trusts (OS-TRUST)', () => {
   let t: TestCloud;
   let ids: Record<string, string>;
   beforeAll(async () => {
     t = await testCloud();
-    const admin = caller(() => t);
-    ids = {
-      demo: (await admin('GET', '/projects?name=demo')).json().projects[0].id,
-      demoUser: (await admin('GET', '/users?name=demo')).json().users[0].id,
-      altUser: (await admin('GET', '/users?name=alt_demo')).json().users[0].id,
-      member: (await admin('GET', '/roles?name=member')).json().roles[0].id,
-    };
+    ids = await seeded(t);
   });
   afterAll(() => t.close());
 
@@ -50,16 +44,7 @@ describe('identity: trusts (OS-TRUST)', () => {
     expect((await alt('GET', `/OS-TRUST/trusts?trustor_user_id=${ids.demoUser}`)).statusCode).toBe(403);
 
     const altToken = await t.token('alt_demo');
-    const scoped = await t.call({
-      method: 'POST',
-      url: `${V3}/auth/tokens`,
-      payload: {
-        auth: {
-          identity: { methods: ['token'], token: { id: altToken } },
-          scope: { 'OS-TRUST:trust': { id: trust.id } },
-        },
-      },
-    });
+    const scoped = await authenticate(t, tokenAuth(altToken, { 'OS-TRUST:trust': { id: trust.id } }));
     expect(scoped.statusCode).toBe(201);
     const body = scoped.json().token;
     expect(body.user.id).toBe(ids.altUser);
@@ -68,16 +53,7 @@ describe('identity: trusts (OS-TRUST)', () => {
     expect(body.roles.map((r: any) => r.name).sort()).toEqual(['member', 'reader']);
     // the trustor cannot use the trust; only the trustee
     const demoToken = await t.token('demo');
-    const wrong = await t.call({
-      method: 'POST',
-      url: `${V3}/auth/tokens`,
-      payload: {
-        auth: {
-          identity: { methods: ['token'], token: { id: demoToken } },
-          scope: { 'OS-TRUST:trust': { id: trust.id } },
-        },
-      },
-    });
+    const wrong = await authenticate(t, tokenAuth(demoToken, { 'OS-TRUST:trust': { id: trust.id } }));
     expect(wrong.statusCode).toBe(403);
 
     const trustToken = scoped.headers['x-subject-token'] as string;
@@ -102,17 +78,7 @@ describe('identity: trusts (OS-TRUST)', () => {
   it('counts down remaining uses', async () => {
     const trust = (await demo('POST', '/OS-TRUST/trusts', trustBody({ remaining_uses: 1 }))).json().trust;
     const altToken = await t.token('alt_demo');
-    const use = () =>
-      t.call({
-        method: 'POST',
-        url: `${V3}/auth/tokens`,
-        payload: {
-          auth: {
-            identity: { methods: ['token'], token: { id: altToken } },
-            scope: { 'OS-TRUST:trust': { id: trust.id } },
-          },
-        },
-      });
+    const use = () => authenticate(t, tokenAuth(altToken, { 'OS-TRUST:trust': { id: trust.id } }));
     expect((await use()).statusCode).toBe(201);
     expect((await use()).statusCode).toBe(403);
   });

@@ -190,6 +190,14 @@ describe('image: discovery and records', () => {
     expect(res.headers.allow).toBe('GET, POST');
   });
 
+  it('answers the parts of Glance it does not serve with a clear 501', async () => {
+    for (const url of ['/image/v2/tasks', '/image/v2/cache/x', '/image/v2/stores/file/abc']) {
+      const res = await t.call({ method: 'GET', url, as: 'demo' });
+      expect(res.statusCode, url).toBe(501);
+      expect(res.body).toContain('pocketstack does not serve');
+    }
+  });
+
   it('registers the default image on first start, public and active', async () => {
     const res = await t.call({ method: 'GET', url: '/image/v2/images?name=cirros-0.6.2-x86_64-disk', as: 'demo' });
     const [img] = res.json().images;

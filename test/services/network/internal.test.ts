@@ -87,6 +87,8 @@ describe('network: internal API for compute and orchestration', () => {
 
   it('finds things only as the caller sees them, and gives Heat the API bodies', async () => {
     const alt = await ctx('alt_demo');
+    expect((await network.availableNetworks(t.cloud, await ctx('demo'))).map((n) => n.name)).toEqual(['private']);
+    expect(await network.availableNetworks(t.cloud, alt)).toEqual([]);
     expect(await network.findNetwork(t.cloud, alt, 'private')).toBeUndefined();
     expect(await network.findSecurityGroup(t.cloud, alt, 'web')).toBeUndefined();
     const n = await network.createResource(t.cloud, alt, 'network', { name: 'heat-net' });

@@ -253,4 +253,40 @@ describe('network: IPAM', () => {
     await api('DELETE', `ports/${p.id}`, undefined, 'demo');
     expect((await api('DELETE', `subnets/${s.id}`, undefined, 'demo')).status).toBe(204);
   });
+
+  it('gives SLAAC subnets the EUI-64 address of each port, and takes it back with the subnet', async () => {
+    const n = await net('slaac');
+    await subnet(n, '10.66.0.0/24');
+    const early = (await api('POST', 'ports', { port: { network_id: n, mac_address: 'fa:16:3e:00:00:01' } }, 'demo'))
+      .body.port;
+    expectNeutronError(
+      await api(
+        'POST',
+        'subnets',
+        {
+          subnet: {
+            network_id: n,
+            ip_version: 6,
+            cidr: '2001:db8:5::/63',
+            ipv6_ra_mode: 'slaac',
+            ipv6_address_mode: 'slaac',
+          },
+        },
+        'demo',
+      ),
+      400,
+      'InvalidInput',
+    );
+    const v6 = await subnet(n, '2001:db8:5::/64', { ipv6_ra_mode: 'slaac', ipv6_address_mode: 'slaac' });
+    const p = (await api('POST', 'ports', { port: { network_id: n, mac_address: 'fa:16:3e:aa:bb:cc' } }, 'demo')).body
+      .port;
+    expect(p.fixed_ips).toContainEqual({ subnet_id: v6.id, ip_address: '2001:db8:5:0:f816:3eff:feaa:bbcc' });
+    expect(p.fixed_ips.some((ip: any) => ip.ip_address.startsWith('10.66.0.'))).toBe(true);
+    // a port made before the subnet gets its address too
+    const before = (await api('GET', `ports/${early.id}`, undefined, 'demo')).body.port;
+    expect(before.fixed_ips).toContainEqual({ subnet_id: v6.id, ip_address: '2001:db8:5:0:f816:3eff:fe00:1' });
+    expect((await api('DELETE', `subnets/${v6.id}`, undefined, 'demo')).status).toBe(204);
+    const after = (await api('GET', `ports/${p.id}`, undefined, 'demo')).body.port;
+    expect(after.fixed_ips.map((ip: any) => ip.subnet_id)).not.toContain(v6.id);
+  });
 });

@@ -167,6 +167,8 @@ describe('network: networks, discovery, bootstrap', () => {
     const page2 = await t.call({ method: 'GET', url: next.replace(/^https?:\/\/[^/]+/, ''), as: 'demo' });
     expect(page2.json().networks.map((n: { name: string }) => n.name)).toEqual(['pg-c']);
     expectNeutronError(await api('GET', 'networks?colour=red', undefined, 'demo'), 400, 'HTTPBadRequest');
+    // neutron-lib's BadRequest keeps its type (real Neutron: "Bad limit request: ...")
+    expectNeutronError(await api('GET', 'networks?limit=abc', undefined, 'demo'), 400, 'BadRequest');
     expectNeutronError(
       await api('GET', 'networks?sort_key=name&sort_dir=up', undefined, 'demo'),
       400,
@@ -188,7 +190,9 @@ describe('network: networks, discovery, bootstrap', () => {
     const n = (await api('POST', 'networks', { network: { name: 'tagged' } }, 'demo')).body.network;
     expect((await api('PUT', `networks/${n.id}/tags`, { tags: ['a', 'b'] }, 'demo')).body.tags).toEqual(['a', 'b']);
     expect((await api('PUT', `networks/${n.id}/tags/c`, undefined, 'demo')).status).toBe(201);
-    expect((await api('GET', `networks/${n.id}`, undefined, 'demo')).body.network.tags).toEqual(['a', 'b', 'c']);
+    const shown = (await api('GET', `networks/${n.id}`, undefined, 'demo')).body.network;
+    expect(shown.tags).toEqual(['a', 'b', 'c']);
+    expect(shown.revision_number).toBe(n.revision_number + 2); // each tag change is a revision
     const found = await api('GET', 'networks?tags=a,c', undefined, 'demo');
     expect(found.body.networks.map((x: { id: string }) => x.id)).toEqual([n.id]);
     expect(

@@ -64,7 +64,7 @@ describe('network: routers and floating IPs', () => {
     expectNeutronError(
       await api('PUT', `routers/${r1.id}/add_router_interface`, { subnet_id: overlap.subnet }, 'demo'),
       400,
-      'HTTPBadRequest',
+      'BadRequest',
     );
     expectNeutronError(
       await api('PUT', `ports/${add.body.port_id}`, { port: { name: 'x' } }, 'alt_demo'),
@@ -111,7 +111,7 @@ describe('network: routers and floating IPs', () => {
       404,
       'RouterNotFound',
     );
-    expectNeutronError(await api('PUT', `routers/${r1.id}/add_router_interface`, {}, 'demo'), 400, 'HTTPBadRequest');
+    expectNeutronError(await api('PUT', `routers/${r1.id}/add_router_interface`, {}, 'demo'), 400, 'BadRequest');
   });
 
   it('refuses a gateway on a network that is not external', async () => {
@@ -119,7 +119,7 @@ describe('network: routers and floating IPs', () => {
     expectNeutronError(
       await api('POST', 'routers', { router: { name: 'x', external_gateway_info: { network_id: n.net } } }, 'demo'),
       400,
-      'HTTPBadRequest',
+      'BadRequest',
     );
   });
 
@@ -220,7 +220,7 @@ describe('network: routers and floating IPs', () => {
     expectNeutronError(
       await api('POST', 'floatingips', { floatingip: { floating_network_id: inner.net } }, 'demo'),
       400,
-      'HTTPBadRequest',
+      'BadRequest',
     );
   });
 

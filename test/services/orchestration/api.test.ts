@@ -239,13 +239,41 @@ describe('orchestration: API', () => {
     expect(unauth.statusCode).toBe(401);
   });
 
-  it('abandons a stack without touching its resources', async () => {
-    const { id: aid } = await createStack(t, 'leave', hot({ r: { type: 'OS::Heat::RandomString' } }));
+  it('abandons a stack without touching its resources, and adopts them into a new one', async () => {
+    const tpl2 = hot(
+      { r: { type: 'OS::Heat::RandomString' }, t: { type: 'OS::Heat::TestResource', properties: { value: 'kept' } } },
+      { outputs: { secret: { value: { get_attr: ['r', 'value'] } } } },
+    );
+    const { id: aid } = await createStack(t, 'leave', tpl2);
     const res = await t.call({ method: 'DELETE', url: `${base}/stacks/leave/${aid}/abandon`, as: 'admin' });
     expect(res.statusCode).toBe(200);
-    expect(res.json().resources.r.resource_data.value).toHaveLength(32);
+    const data = res.json();
+    expect(data.resources.r.resource_data.value).toHaveLength(32);
     const gone = await t.call({ method: 'GET', url: `${base}/stacks/leave/${aid}`, as: 'admin' });
     expect(gone.statusCode).toBe(404);
+    const adopted = await t.call({
+      method: 'POST',
+      url: `${base}/stacks`,
+      as: 'admin',
+      payload: { stack_name: 'adopted', adopt_stack_data: JSON.stringify(data) },
+    });
+    expect(adopted.statusCode).toBe(201);
+    await t.cloud.tasks.idle();
+    const s = (
+      await t.call({ method: 'GET', url: `${base}/stacks/adopted/${adopted.json().stack.id}`, as: 'admin' })
+    ).json().stack;
+    expect(s.stack_status, s.stack_status_reason).toBe('ADOPT_COMPLETE');
+    expect(s.outputs[0].output_value).toBe(data.resources.r.resource_data.value);
+    const rs = (await t.call({ method: 'GET', url: `${base}/stacks/adopted/${s.id}/resources`, as: 'admin' })).json()
+      .resources;
+    expect(rs.find((x: any) => x.resource_name === 't').physical_resource_id).toBe(data.resources.t.resource_id);
+    const bad = await t.call({
+      method: 'POST',
+      url: `${base}/stacks`,
+      as: 'admin',
+      payload: { stack_name: 'adopt2', adopt_stack_data: '{"resources": {}}' },
+    });
+    expect(bad.json().error.message).toBe("Invalid adopt data: 'template'");
   });
 
   it('previews a create and an update', async () => {

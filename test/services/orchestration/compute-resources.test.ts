@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { createStack, heatBase, hot } from './helpers.js';
+import { createStack, heatBase, hot, uploadImage } from './helpers.js';
 
 // OS::Nova::* through Nova's API: servers built to ACTIVE on the fake
 // driver, renamed in place or replaced, key pairs, flavors, server groups.
@@ -8,24 +8,10 @@ import { createStack, heatBase, hot } from './helpers.js';
 describe('orchestration: OS::Nova resources', () => {
   let t: TestCloud;
   let base: string;
-  let image: string;
   beforeAll(async () => {
     t = await testCloud();
     base = await heatBase(t, 'demo');
-    const img = await t.call({
-      method: 'POST',
-      url: '/image/v2/images',
-      as: 'admin',
-      payload: { name: 'cirros', disk_format: 'qcow2', container_format: 'bare', visibility: 'public' },
-    });
-    image = img.json().id;
-    await t.call({
-      method: 'PUT',
-      url: `/image/v2/images/${image}/file`,
-      as: 'admin',
-      headers: { 'content-type': 'application/octet-stream' },
-      payload: Buffer.alloc(512),
-    });
+    await uploadImage(t, 'cirros');
   });
   afterAll(() => t.close());
 

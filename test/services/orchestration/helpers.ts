@@ -45,3 +45,22 @@ export const hot = (resources: Record<string, unknown>, extra: Record<string, un
   resources,
   ...extra,
 });
+
+/** A public image with a few bytes of data, as servers in tests boot from; returns its id. */
+export async function uploadImage(t: TestCloud, name: string): Promise<string> {
+  const img = await t.call({
+    method: 'POST',
+    url: '/image/v2/images',
+    as: 'admin',
+    payload: { name, disk_format: 'qcow2', container_format: 'bare', visibility: 'public' },
+  });
+  const id = img.json().id as string;
+  await t.call({
+    method: 'PUT',
+    url: `/image/v2/images/${id}/file`,
+    as: 'admin',
+    headers: { 'content-type': 'application/octet-stream' },
+    payload: Buffer.alloc(512),
+  });
+  return id;
+}

@@ -187,6 +187,12 @@ describe('orchestration: templates', () => {
       'InvalidTemplateAttribute',
       'The Referenced Attribute (a2 nope) is incorrect.',
     );
+    heatError(
+      await validate(hot({ p: { type: 'OS::Heat::None' } }, { parameters: { p: { type: 'string' } } })),
+      400,
+      'HTTPBadRequest',
+      "Duplicate names {'p'}",
+    );
     // nothing was stored by any of these
     const list = await t.call({ method: 'GET', url: `${base}/stacks`, as: 'admin' });
     expect(list.json().stacks).toEqual([]);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { heatBase } from './helpers.js';
+import { heatBase, uploadImage } from './helpers.js';
 
 // The guide's scenario as one stack (a copy of ../shared/e2e/two-tier.yaml):
 // every service together, with the fake drivers, then deleted without a trace.
@@ -10,24 +10,10 @@ import { heatBase } from './helpers.js';
 describe('orchestration: the guide two-tier stack', () => {
   let t: TestCloud;
   let base: string;
-  let image: string;
   beforeAll(async () => {
     t = await testCloud();
     base = await heatBase(t);
-    const img = await t.call({
-      method: 'POST',
-      url: '/image/v2/images',
-      as: 'admin',
-      payload: { name: 'debian', disk_format: 'qcow2', container_format: 'bare', visibility: 'public' },
-    });
-    image = img.json().id;
-    await t.call({
-      method: 'PUT',
-      url: `/image/v2/images/${image}/file`,
-      as: 'admin',
-      headers: { 'content-type': 'application/octet-stream' },
-      payload: Buffer.alloc(512),
-    });
+    await uploadImage(t, 'debian');
   });
   afterAll(() => t.close());
 

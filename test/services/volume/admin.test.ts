@@ -111,4 +111,19 @@ describe('volume: QoS, transfers, hosts, pools, capabilities, services', () => {
     ).toBe(404);
     expect((await demo.call('GET', '/os-services')).statusCode).toBe(403);
   });
+
+  it('answers 501 for the Cinder APIs it does not serve, and lists resource filters (3.33)', async () => {
+    const res = await demo.call('GET', '/groups');
+    expect(res.statusCode).toBe(501);
+    expect(res.json().notImplemented.message).toMatch(/does not serve generic volume groups/);
+    const type = (await admin.call('GET', '/types/default')).json().volume_type;
+    expect((await admin.call('GET', `/types/${type.id}/encryption`)).statusCode).toBe(501);
+    expect((await admin.call('GET', '/types/9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d/encryption')).statusCode).toBe(404);
+    const filters = await demo.call('GET', '/resource_filters?resource=backup', undefined, {
+      'openstack-api-version': 'volume 3.33',
+    });
+    expect(filters.json()).toEqual({
+      resource_filters: [{ resource: 'backup', filters: ['name', 'status', 'volume_id'] }],
+    });
+  });
 });

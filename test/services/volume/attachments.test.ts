@@ -90,6 +90,11 @@ describe('volume: attachments API and attach actions', () => {
     expect(after).toMatchObject({ status: 'available', attachments: [] });
     expect(after.metadata).toEqual({ readonly: 'False' });
     expect((await act({ 'os-begin_detaching': {} })).statusCode).toBe(400);
+    // detaching a volume that is not attached just leaves it available, as Cinder's manager does
+    expect((await act({ 'os-detach': {} })).statusCode).toBe(202);
+    expect((await act({ 'os-detach': { attachment_id: '4d3c2b1a-0f9e-4d8c-b7a6-5f4e3d2c1b0a' } })).statusCode).toBe(
+      400,
+    );
     expect((await act({ 'os-nonsense': {} })).json().badRequest.message).toBe('There is no such action: os-nonsense');
     expect((await alt.call('POST', `/volumes/${v.id}/action`, { 'os-reserve': {} })).statusCode).toBe(404);
   });

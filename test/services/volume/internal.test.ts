@@ -99,3 +99,34 @@ describe('volume: internal API for compute', () => {
     expect((await admin.call('GET', `/volumes/${ready.id}`)).statusCode).toBe(404);
   });
 });
+
+describe('volume: from an image, as compute sees it', () => {
+  let t: TestCloud;
+  beforeAll(async () => {
+    t = await testCloud();
+  });
+  afterAll(() => t.close());
+
+  it('is downloading while the image is copied, may be reserved then, and ends available and bootable', async () => {
+    const { FakeVolumeDriver } = await import('../../../src/drivers/volume/fake.js');
+    const { volumeDriver } = await import('../../../src/drivers/volume/index.js');
+    const { create, upload } = await import('../image/util.js');
+    const demo = await volumeClient(t, 'demo');
+    const img = await create(t, 'demo', { disk_format: 'raw' });
+    await upload(t, 'demo', img.id, Buffer.alloc(4096, 1));
+    const driver = volumeDriver(t.cloud.config) as InstanceType<typeof FakeVolumeDriver>;
+    const release = driver.hold('importImage');
+    const res = await demo.call('POST', '/volumes', { volume: { size: 1, imageRef: img.id } });
+    const id = res.json().volume.id;
+    for (let i = 0; i < 100 && (await demo.show('volumes', id)).status !== 'downloading'; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect((await demo.show('volumes', id)).status).toBe('downloading');
+    const a = await volumes.reserveVolume(t.cloud, { volumeId: id, serverId: SERVER });
+    release();
+    await t.cloud.tasks.idle();
+    // the reservation made during the download stands; the volume is bootable
+    expect(await demo.show('volumes', id)).toMatchObject({ status: 'reserved', bootable: 'true' });
+    await volumes.attachVolume(t.cloud, { attachmentId: a.attachmentId, root: true });
+    expect((await demo.show('volumes', id)).status).toBe('in-use');
+  });
+});

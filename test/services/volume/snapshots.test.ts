@@ -101,6 +101,19 @@ describe('volume: snapshots', () => {
     expect((await demo.show('snapshots', s2.id)).status).toBe('available');
   });
 
+  it('force deletes a snapshot stuck in deleting (admin)', async () => {
+    const admin = await volumeClient(t, 'admin');
+    const v = await admin.volume();
+    const s = await admin.snapshot(v.id);
+    expect(
+      (await admin.call('POST', `/snapshots/${s.id}/action`, { 'os-reset_status': { status: 'deleting' } })).statusCode,
+    ).toBe(202);
+    expect((await demo.call('POST', `/snapshots/${s.id}/action`, { 'os-force_delete': {} })).statusCode).toBe(403);
+    expect((await admin.call('POST', `/snapshots/${s.id}/action`, { 'os-force_delete': {} })).statusCode).toBe(202);
+    await t.cloud.tasks.idle();
+    expect((await admin.call('GET', `/snapshots/${s.id}`)).statusCode).toBe(404);
+  });
+
   it('counts snapshots against the snapshots quota', async () => {
     const admin = await volumeClient(t, 'admin', 'alt_demo');
     await admin.call('PUT', `/os-quota-sets/${admin.project}`, { quota_set: { snapshots: 1 } });

@@ -7,7 +7,7 @@ import { NovaError, nova } from './nova.js';
 /** Waits until the server reaches one of `wanted`; ERROR fails with Nova's fault, as Heat reports it. */
 export async function waitFor(r: ResourceContext, wanted: string[]): Promise<Record<string, any>> {
   // back off: many servers waiting at once must not keep Nova's API busy
-  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+  for (let delay = 10; ; delay = Math.min(Math.ceil(delay * 1.5), 500)) {
     const s = (await nova(r.cloud, r.caller, 'GET', `/servers/${r.physicalId}`)).server;
     if (wanted.includes(s.status)) return s;
     if (s.status === 'ERROR') {
@@ -23,7 +23,7 @@ export async function waitFor(r: ResourceContext, wanted: string[]): Promise<Rec
 
 /** Waits until Nova no longer has the server. */
 export async function waitGone(r: ResourceContext): Promise<void> {
-  for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+  for (let delay = 10; ; delay = Math.min(Math.ceil(delay * 1.5), 500)) {
     try {
       const s = (await nova(r.cloud, r.caller, 'GET', `/servers/${r.physicalId}`)).server;
       if (s.status === 'DELETED' || s.status === 'SOFT_DELETED') return;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
-import { Conflict, Forbidden, NotFound } from '../../../server/errors.js';
+import { BadRequest, Conflict, Forbidden, NotFound } from '../../../server/errors.js';
 import { hexId } from '../../../server/ids.js';
 import { fromJson, toJson } from '../../../store/json.js';
 import { deleteDomain, write } from '../cascade.js';
@@ -43,6 +43,45 @@ async function assertNameFree(cloud: Cloud, name: string, except?: string) {
     );
 }
 
+/** Makes a domain from a validated body (POST /v3/domains, or POST /v3/projects with is_domain). */
+export async function createDomain(cloud: Cloud, body: Record<string, unknown>): Promise<DomainRow> {
+  const name = String(body.name).trim();
+  await assertNameFree(cloud, name);
+  const id = typeof body.id === 'string' && body.id ? body.id : hexId();
+  if (await getDomain(cloud, id))
+    throw new Conflict(`Conflict occurred attempting to store domain - Duplicate ID, ${id}.`);
+  const row: DomainRow = {
+    id,
+    name,
+    description: (body.description as string | null) ?? '',
+    enabled: body.enabled === false ? 0 : 1,
+    tags: toJson(body.tags ?? []),
+    options: toJson(body.options ?? {}),
+    extra: splitExtra(body, KNOWN).extra,
+    created_at: new Date().toISOString(),
+  };
+  await write(cloud, (trx) => trx.insertInto('domains').values(row).execute());
+  return row;
+}
+
+/** Applies a validated update body to a domain (PATCH of /v3/domains or /v3/projects of a domain). */
+export async function updateDomain(cloud: Cloud, d: DomainRow, body: Record<string, unknown>): Promise<DomainRow> {
+  if (body.id !== undefined && body.id !== d.id) throw new BadRequest('Cannot change Domain ID');
+  const name = body.name !== undefined ? String(body.name).trim() : d.name;
+  if (name !== d.name) await assertNameFree(cloud, name, d.id);
+  const row: DomainRow = {
+    ...d,
+    name,
+    description: body.description !== undefined ? ((body.description as string | null) ?? '') : d.description,
+    enabled: body.enabled === undefined ? d.enabled : body.enabled ? 1 : 0,
+    tags: body.tags !== undefined ? toJson(body.tags) : d.tags,
+    options: body.options !== undefined ? toJson(body.options) : d.options,
+    extra: splitExtra(body, KNOWN, d.extra).extra,
+  };
+  await write(cloud, (trx) => trx.updateTable('domains').set(row).where('id', '=', d.id).execute());
+  return row;
+}
+
 /** /v3/domains */
 export async function domainRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get('/v3/domains', async (req) => {
@@ -70,23 +109,7 @@ export async function domainRoutes(app: FastifyInstance, cloud: Cloud) {
   app.post('/v3/domains', async (req, reply) => {
     enforce(req, 'identity:create_domain');
     const body = validate(member(req, 'domain'), createSchema);
-    const name = String(body.name).trim();
-    await assertNameFree(cloud, name);
-    const id = typeof body.id === 'string' && body.id ? body.id : hexId();
-    if (await getDomain(cloud, id))
-      throw new Conflict(`Conflict occurred attempting to store domain - Duplicate ID, ${id}.`);
-    const row: DomainRow = {
-      id,
-      name,
-      description: (body.description as string | null) ?? '',
-      enabled: body.enabled === false ? 0 : 1,
-      tags: toJson(body.tags ?? []),
-      options: toJson(body.options ?? {}),
-      extra: splitExtra(body, KNOWN).extra,
-      created_at: new Date().toISOString(),
-    };
-    await write(cloud, (trx) => trx.insertInto('domains').values(row).execute());
-    return created(reply, { domain: domainView(req, row) });
+    return created(reply, { domain: domainView(req, await createDomain(cloud, body)) });
   });
 
   app.patch('/v3/domains/:domain_id', async (req) => {
@@ -94,20 +117,7 @@ export async function domainRoutes(app: FastifyInstance, cloud: Cloud) {
     const { domain_id } = params(req);
     const body = validate(member(req, 'domain'), updateSchema);
     const d = await requireDomain(cloud, domain_id);
-    if (body.id !== undefined && body.id !== d.id) throw new Forbidden('Cannot change Domain ID');
-    const name = body.name !== undefined ? String(body.name).trim() : d.name;
-    if (name !== d.name) await assertNameFree(cloud, name, d.id);
-    const row: DomainRow = {
-      ...d,
-      name,
-      description: body.description !== undefined ? ((body.description as string | null) ?? '') : d.description,
-      enabled: body.enabled === undefined ? d.enabled : body.enabled ? 1 : 0,
-      tags: body.tags !== undefined ? toJson(body.tags) : d.tags,
-      options: body.options !== undefined ? toJson(body.options) : d.options,
-      extra: splitExtra(body, KNOWN, d.extra).extra,
-    };
-    await write(cloud, (trx) => trx.updateTable('domains').set(row).where('id', '=', d.id).execute());
-    return { domain: domainView(req, row) };
+    return { domain: domainView(req, await updateDomain(cloud, d, body)) };
   });
 
   app.delete('/v3/domains/:domain_id', async (req, reply) => {

@@ -17,6 +17,7 @@ import { allowed, enforce } from '../policy.js';
 import { type DomainRow, getDomain, getProject, idb, type ProjectRow } from '../store.js';
 import { boolean, description, nullableId, type Schema, tags, validate } from '../validate.js';
 import { created, flag, listBody, member, noContent, params, query, selfLink, textFilter, truthy } from './common.js';
+import { createDomain, updateDomain } from './domains.js';
 
 const projectName: Schema = { type: 'string', minLength: 1, maxLength: 64, pattern: '[\\S]+' };
 const properties = {
@@ -154,7 +155,7 @@ export async function projectRoutes(app: FastifyInstance, cloud: Cloud) {
     enforce(req, 'identity:create_project', { target: { project: input } });
     const body = validate(input, createSchema);
     const name = String(body.name).trim();
-    if (body.is_domain === true) return created(reply, { project: await createDomainProject(req, cloud, body, name) });
+    if (body.is_domain === true) return created(reply, { project: await createDomainProject(req, cloud, body) });
     const domainId = (body.domain_id as string | null) ?? defaultDomainId(req);
     const domain = await getDomain(cloud, domainId);
     if (!domain) throw new BadRequest(`Could not find domain: ${domainId}.`);
@@ -296,37 +297,18 @@ function tagFilter(q: Record<string, string | undefined>) {
 }
 
 /** POST /v3/projects with is_domain: true makes a domain. */
-async function createDomainProject(req: FastifyRequest, cloud: Cloud, body: Record<string, any>, name: string) {
+async function createDomainProject(req: FastifyRequest, cloud: Cloud, body: Record<string, any>) {
   if (body.parent_id) throw new BadRequest('only root projects are allowed to act as domains.');
-  const clash = await idb(cloud).selectFrom('domains').select('id').where('name', '=', name).executeTakeFirst();
-  if (clash)
-    throw new Conflict(
-      `Conflict occurred attempting to store project - it is not permitted to have two projects acting as domains with the same name: ${name}.`,
-    );
-  const row: DomainRow = {
-    id: typeof body.id === 'string' && body.id ? body.id : hexId(),
-    name,
-    description: body.description ?? '',
-    enabled: body.enabled === false ? 0 : 1,
-    tags: toJson(body.tags ?? []),
-    options: toJson(body.options ?? {}),
-    extra: splitExtra(body, KNOWN).extra,
-    created_at: new Date().toISOString(),
-  };
-  await write(cloud, (trx) => trx.insertInto('domains').values(row).execute());
-  return domainAsProject(req, row);
+  return domainAsProject(req, await createDomain(cloud, asDomainBody(body)));
 }
 
 async function updateDomainProject(req: FastifyRequest, cloud: Cloud, d: DomainRow, body: Record<string, any>) {
   if (body.is_domain === false) throw new BadRequest('Update of `is_domain` is not allowed.');
-  const row: DomainRow = {
-    ...d,
-    name: body.name !== undefined ? String(body.name).trim() : d.name,
-    description: body.description !== undefined ? (body.description ?? '') : d.description,
-    enabled: body.enabled === undefined ? d.enabled : body.enabled ? 1 : 0,
-    tags: body.tags !== undefined ? toJson(body.tags) : d.tags,
-    extra: splitExtra(body, KNOWN, d.extra).extra,
-  };
-  await write(cloud, (trx) => trx.updateTable('domains').set(row).where('id', '=', d.id).execute());
-  return domainAsProject(req, row);
+  return domainAsProject(req, await updateDomain(cloud, d, asDomainBody(body)));
+}
+
+/** A project body as a domain body: what only projects have is not the domain's. */
+function asDomainBody(body: Record<string, unknown>): Record<string, unknown> {
+  const { is_domain: _d, domain_id: _i, parent_id: _p, ...rest } = body;
+  return rest;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound } from '../../../server/errors.js';
-import { type Op, type Resource, readOp } from '../common.js';
+import { bumpRevision, type Op, type Resource, readOp } from '../common.js';
 import { requireOwner } from '../policy.js';
 import { inTransaction } from '../store.js';
 import { addTag, removeTag, setTags, tagsOf } from '../tags.js';
@@ -21,7 +21,10 @@ export function tagRoutes(app: FastifyInstance, cloud: Cloud, r: Resource): void
   // The resource must be visible (404 otherwise) and, to change its tags, the caller's.
   const target = async (op: Op, id: string, write: boolean) => {
     const view = await r.show(op, id);
-    if (write) requireOwner(op.ctx, view.project_id as string, `update_${r.member}:tags`);
+    if (!write) return;
+    requireOwner(op.ctx, view.project_id as string, `update_${r.member}:tags`);
+    // a tag change is a change of the resource (revision_number, updated_at)
+    if (r.table) await bumpRevision(op.db, r.table, id);
   };
 
   app.get(base, async (req) => {

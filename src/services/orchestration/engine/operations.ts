@@ -4,6 +4,7 @@ import { now } from '../../../server/time.js';
 import { fromJson, toJson } from '../../../store/json.js';
 import { getStackRow, hdb, type StackRow } from '../store.js';
 import { stackAction } from './actions.js';
+import { adoptStack } from './adopt.js';
 import { createStack, rollbackCreate } from './create.js';
 import { deleteStack } from './delete.js';
 import { stackOutputs } from './outputs.js';
@@ -15,7 +16,7 @@ import { updateResources } from './update.js';
 // The engine's operations on a whole stack, as the task runner calls them,
 // and the nested stacks some resource types own (ResourceGroup).
 
-export type Op = 'create' | 'update' | 'delete' | 'rollback' | 'suspend' | 'resume' | 'check';
+export type Op = 'create' | 'adopt' | 'update' | 'delete' | 'rollback' | 'suspend' | 'resume' | 'check';
 
 /** Loads a stack for the engine, with nested stacks wired to this module. */
 export async function loadRun(
@@ -78,6 +79,10 @@ export async function runOperation(cloud: Cloud, stack: StackRow, op: Op, parent
     case 'create': {
       const run = await loadRun(cloud, stack, parent);
       if ((await createStack(run)) === 'COMPLETE') await markGood(cloud, stack);
+      return;
+    }
+    case 'adopt': {
+      if ((await adoptStack(await loadRun(cloud, stack, parent))) === 'COMPLETE') await markGood(cloud, stack);
       return;
     }
     case 'update':

@@ -55,7 +55,7 @@ async function recover(cloud: Cloud, stack: StackRow): Promise<void> {
   const action = stack.action;
   await wentDown(cloud, stack);
   if (stack.disable_rollback) return;
-  if (action === 'CREATE') await rollbackCreate(await loadRun(cloud, stack));
+  if (action === 'CREATE' || action === 'ADOPT') await rollbackCreate(await loadRun(cloud, stack));
   else if (action === 'UPDATE') await rollbackUpdate(cloud, stack);
 }
 

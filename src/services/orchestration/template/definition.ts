@@ -77,7 +77,7 @@ export class StackDefinition {
     await d.bindParams();
     d.checkParameterGroups();
     for (const [name, defn] of Object.entries(d.template.resources)) {
-      if (d.params.has(name) && name in d.template.params) throw validationFailed(`Duplicate names {'${name}'}`);
+      if (name in d.template.params) throw validationFailed(`Duplicate names {'${name}'}`);
       if (
         defn.condition === undefined ||
         defn.condition === null ||

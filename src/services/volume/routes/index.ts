@@ -12,6 +12,7 @@ import { quotaRoutes } from './quotas.js';
 import { snapshotRoutes } from './snapshots.js';
 import { transferRoutes } from './transfers.js';
 import { typeRoutes } from './types.js';
+import { unservedRoutes } from './unserved.js';
 import { v3RootRoute, versionRoutes } from './versions.js';
 import { volumeActionRoutes } from './volume-actions.js';
 import { volumeRoutes } from './volumes.js';
@@ -29,6 +30,7 @@ const API = [
   qosRoutes,
   quotaRoutes,
   miscRoutes,
+  unservedRoutes,
 ];
 
 /**

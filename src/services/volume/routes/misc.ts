@@ -11,6 +11,26 @@ import { AVAILABILITY_ZONE } from '../volumes.js';
 
 /** The services a DevStack with the LVM backend runs, as os-services lists them. */
 export const HOSTNAME = 'pocketstack';
+
+const RESOURCE_FILTERS: Record<string, string[]> = {
+  volume: [
+    'name',
+    'status',
+    'metadata',
+    'bootable',
+    'migration_status',
+    'availability_zone',
+    'group_id',
+    'size',
+    'created_at',
+    'updated_at',
+    'consumes_quota',
+  ],
+  backup: ['name', 'status', 'volume_id'],
+  snapshot: ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'],
+  attachment: ['volume_id', 'status', 'instance_id', 'attach_status'],
+  volume_type: ['is_public', 'extra_specs'],
+};
 const SERVICES = [
   { binary: 'cinder-scheduler', host: HOSTNAME },
   { binary: 'cinder-volume', host: `${HOSTNAME}@lvmdriver-1` },
@@ -92,6 +112,15 @@ export async function miscRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get('/os-availability-zone', async (req) => {
     callerOf(req);
     return { availabilityZoneInfo: [{ zoneName: AVAILABILITY_ZONE, zoneState: { available: true } }] };
+  });
+
+  // 3.33: which filters each list takes (etc/cinder/resource_filters.json)
+  app.get('/resource_filters', async (req) => {
+    callerOf(req);
+    if (!req.microversion.atLeast('3.33')) throw new NotFound('The resource could not be found.');
+    const resource = one(req.query as Query, 'resource');
+    const all = Object.entries(RESOURCE_FILTERS).map(([r, filters]) => ({ resource: r, filters }));
+    return { resource_filters: resource ? all.filter((f) => f.resource === resource) : all };
   });
 
   app.get('/extensions', async (req) => {

@@ -5,7 +5,7 @@ import { uuid } from '../../../server/ids.js';
 import { now } from '../../../server/time.js';
 import { fromJson, toJson } from '../../../store/json.js';
 import { one, type Query } from '../pagination.js';
-import { authorize, type Caller, callerOf } from '../policy.js';
+import { authorize, callerOf } from '../policy.js';
 import { type VolumeTrx, vdb } from '../store.js';
 import { invalidField, member, metadataDict } from '../validate.js';
 import { links } from '../views.js';
@@ -16,7 +16,7 @@ import { links } from '../views.js';
 const CONSUMERS = ['front-end', 'back-end', 'both'];
 type QosRow = { id: string; name: string; consumer: string; specs: string };
 
-function view(_req: FastifyRequest, _caller: Caller, q: QosRow) {
+function view(q: QosRow) {
   return { id: q.id, name: q.name, consumer: q.consumer, specs: fromJson<Record<string, string>>(q.specs, {}) };
 }
 
@@ -41,15 +41,15 @@ export async function qosRoutes(app: FastifyInstance, cloud: Cloud) {
   };
 
   app.get('/qos-specs', async (req) => {
-    const caller = admin(req, 'get_all');
+    admin(req, 'get_all');
     const rows = await db.selectFrom('volume_qos_specs').selectAll().orderBy('created_at', 'desc').execute();
-    return { qos_specs: rows.map((q) => view(req, caller, q)) };
+    return { qos_specs: rows.map((q) => view(q)) };
   });
 
   app.get('/qos-specs/:id', async (req) => {
     const caller = admin(req, 'get');
     const q = await db.transaction().execute((trx) => getQos(trx, id(req)));
-    return { qos_specs: view(req, caller, q), links: links(req, caller, 'qos-specs', q.id) };
+    return { qos_specs: view(q), links: links(req, caller, 'qos-specs', q.id) };
   });
 
   app.post('/qos-specs', async (req) => {
@@ -70,7 +70,7 @@ export async function qosRoutes(app: FastifyInstance, cloud: Cloud) {
         throw new Conflict(`QoS Specs ${name} already exists.`);
       await trx.insertInto('volume_qos_specs').values(row).execute();
     });
-    return { qos_specs: view(req, caller, row), links: links(req, caller, 'qos-specs', row.id) };
+    return { qos_specs: view(row), links: links(req, caller, 'qos-specs', row.id) };
   });
 
   app.put('/qos-specs/:id', async (req) => {

@@ -406,7 +406,8 @@ async function detach(c: ActionCtx, attachmentId: string | undefined): Promise<v
       target = all[0];
     }
     if (!target) {
-      if (all.length === 0 && (v.status === 'detaching' || v.status === 'in-use')) {
+      // Cinder's manager: no attachment and none named means "not attached": it is made available
+      if (!attachmentId) {
         await setVolumeStatus(trx, v.id, 'available');
         return;
       }

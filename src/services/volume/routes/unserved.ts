@@ -1,0 +1,44 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Cloud } from '../../../cloud.js';
+import { NotFound, NotImplemented } from '../../../server/errors.js';
+import { callerOf } from '../policy.js';
+import { vdb } from '../store.js';
+
+// Cinder APIs pocketstack does not serve: each answers 501 saying so (and
+// README.md lists them), rather than a 404 that would read as "no such thing".
+
+const UNSERVED: Array<[string, string]> = [
+  ['groups', 'generic volume groups (3.13)'],
+  ['group_types', 'group types (3.11)'],
+  ['group_snapshots', 'group snapshots (3.14)'],
+  ['consistencygroups', 'consistency groups'],
+  ['cgsnapshots', 'consistency group snapshots'],
+  ['clusters', 'clusters (3.7)'],
+  ['messages', 'user messages (3.3)'],
+  ['manageable_volumes', 'manageable volumes (3.8)'],
+  ['manageable_snapshots', 'manageable snapshots (3.8)'],
+  ['os-volume-manage', 'managing existing volumes'],
+  ['os-snapshot-manage', 'managing existing snapshots'],
+  ['workers', 'workers cleanup (3.24)'],
+  ['default-types', 'per-project default volume types (3.62)'],
+];
+
+export async function unservedRoutes(app: FastifyInstance, cloud: Cloud) {
+  for (const [path, what] of UNSERVED) {
+    const handler = async (req: FastifyRequest) => {
+      callerOf(req);
+      throw new NotImplemented(`pocketstack does not serve ${what} yet.`);
+    };
+    app.all(`/${path}`, handler);
+    app.all(`/${path}/*`, handler);
+  }
+  const encryption = async (req: FastifyRequest) => {
+    callerOf(req);
+    const typeId = (req.params as { type_id: string }).type_id;
+    if (!(await vdb(cloud).selectFrom('volume_types').select('id').where('id', '=', typeId).executeTakeFirst()))
+      throw new NotFound(`Volume type ${typeId} could not be found.`);
+    throw new NotImplemented('pocketstack does not serve volume encryption types: its volumes are not encrypted.');
+  };
+  app.all('/types/:type_id/encryption', encryption);
+  app.all('/types/:type_id/encryption/*', encryption);
+}
