@@ -71,7 +71,7 @@ export default async function main() {
     rows.push({
       case: `${AT_ONCE} creates at once → all ACTIVE (ms)`,
       p50: performance.now() - t0,
-      p90: NaN,
+      p90: undefined,
       n: AT_ONCE,
     });
 
@@ -108,7 +108,7 @@ export default async function main() {
       rows.push({
         case: `openstack server list --long, ${out.trim().split('\n').length} servers (ms, CLI start included)`,
         p50: performance.now() - c0,
-        p90: NaN,
+        p90: undefined,
         n: 1,
       });
     } catch {

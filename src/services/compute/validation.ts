@@ -272,3 +272,13 @@ export function canonicalIpv6(v: string): string {
     return v;
   }
 }
+
+/** The body of an action or create: `{"<name>": {...inner}}` and nothing else. */
+export function wrapped(name: string, inner: Schema): Schema {
+  return { type: 'object', properties: { [name]: inner }, required: [name], additionalProperties: false };
+}
+
+/** An object of the given properties, the `required` ones required, nothing else. */
+export function strictObject(properties: Record<string, Schema>, required: string[] = []): Schema {
+  return { type: 'object', properties, required, additionalProperties: false };
+}

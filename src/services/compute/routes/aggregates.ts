@@ -7,70 +7,30 @@ import { fromJson, toJson } from '../../../store/json.js';
 import { requireComputeAdmin } from '../api.js';
 import { INTERNAL_AZ, zoneOfHost } from '../host.js';
 import { type AggregateRow, type ComputeDb, cdb } from '../store.js';
-import { type Schema, types, validateBody } from '../validation.js';
+import { type Schema, strictObject, types, validateBody, wrapped } from '../validation.js';
 
 // /os-aggregates: host aggregates (admin only). An aggregate's
 // `availability_zone` metadata puts its hosts in that zone.
 
 const azName: Schema = { type: ['string', 'null'], minLength: 1, maxLength: 255, pattern: '^[^:]*$' };
-const createSchema: Schema = {
-  type: 'object',
-  properties: {
-    aggregate: {
-      type: 'object',
-      properties: { name: types.name, availability_zone: azName },
-      required: ['name'],
-      additionalProperties: false,
-    },
-  },
-  required: ['aggregate'],
-  additionalProperties: false,
-};
-const updateSchema: Schema = {
-  type: 'object',
-  properties: {
-    aggregate: {
-      type: 'object',
-      properties: { name: types.name, availability_zone: azName },
-      additionalProperties: false,
-      minProperties: 1,
-    },
-  },
-  required: ['aggregate'],
-  additionalProperties: false,
-};
-const hostAction = (name: string): Schema => ({
-  type: 'object',
-  properties: {
-    [name]: {
-      type: 'object',
-      properties: { host: { type: 'string', minLength: 1, maxLength: 255 } },
-      required: ['host'],
-      additionalProperties: false,
-    },
-  },
-  required: [name],
-  additionalProperties: false,
-});
-const metadataAction: Schema = {
-  type: 'object',
-  properties: {
-    set_metadata: {
-      type: 'object',
-      properties: {
-        metadata: {
-          type: 'object',
-          patternProperties: { '^[a-zA-Z0-9-_:. /]{1,255}$': { type: ['string', 'null'], maxLength: 255 } },
-          additionalProperties: false,
-        },
+const aggregateProps = { name: types.name, availability_zone: azName };
+const createSchema = wrapped('aggregate', strictObject(aggregateProps, ['name']));
+const updateSchema = wrapped('aggregate', { ...strictObject(aggregateProps), minProperties: 1 });
+const hostAction = (name: string) =>
+  wrapped(name, strictObject({ host: { type: 'string', minLength: 1, maxLength: 255 } }, ['host']));
+const metadataAction = wrapped(
+  'set_metadata',
+  strictObject(
+    {
+      metadata: {
+        type: 'object',
+        patternProperties: { '^[a-zA-Z0-9-_:. /]{1,255}$': { type: ['string', 'null'], maxLength: 255 } },
+        additionalProperties: false,
       },
-      required: ['metadata'],
-      additionalProperties: false,
     },
-  },
-  required: ['set_metadata'],
-  additionalProperties: false,
-};
+    ['metadata'],
+  ),
+);
 
 function checkZone(az: unknown): void {
   if (az === INTERNAL_AZ)

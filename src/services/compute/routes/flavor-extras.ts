@@ -6,7 +6,7 @@ import { getProject } from '../../identity/store.js';
 import { requireComputeAdmin } from '../api.js';
 import { getFlavor } from '../flavors.js';
 import { cdb } from '../store.js';
-import { type Schema, validateBody } from '../validation.js';
+import { type Schema, strictObject, validateBody, wrapped } from '../validation.js';
 import { changeExtraSpecs } from './flavors.js';
 
 const SPEC_KEY = '^[a-zA-Z0-9-_:. ]{1,255}$';
@@ -15,26 +15,10 @@ const specs: Schema = {
   patternProperties: { [SPEC_KEY]: { type: ['string', 'number'], maxLength: 255 } },
   additionalProperties: false,
 };
-const createSchema: Schema = {
-  type: 'object',
-  properties: { extra_specs: specs },
-  required: ['extra_specs'],
-  additionalProperties: false,
-};
+const createSchema = wrapped('extra_specs', specs);
 const updateSchema: Schema = { ...specs, minProperties: 1, maxProperties: 1 };
-const tenantAction = (name: string): Schema => ({
-  type: 'object',
-  properties: {
-    [name]: {
-      type: 'object',
-      properties: { tenant: { type: 'string', minLength: 1, maxLength: 255 } },
-      required: ['tenant'],
-      additionalProperties: false,
-    },
-  },
-  required: [name],
-  additionalProperties: false,
-});
+const tenantAction = (name: string) =>
+  wrapped(name, strictObject({ tenant: { type: 'string', minLength: 1, maxLength: 255 } }, ['tenant']));
 
 function stringify(values: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -14,20 +14,13 @@ import { rebuildSchema } from '../servers/schemas.js';
 import { loadExtras, serverView } from '../servers/view.js';
 import { type ACTIONS, checkAction, TaskState, VmState } from '../states.js';
 import { cdb } from '../store.js';
-import { type Schema, types, validateBody } from '../validation.js';
+import { type Schema, strictObject, types, validateBody, wrapped } from '../validation.js';
 import { consoleAction } from './consoles.js';
 import { deleteInstance } from './servers.js';
 
 type Rule = keyof typeof ACTIONS;
 
-const nameOnly = (action: string): Schema => ({
-  type: 'object',
-  properties: {
-    [action]: { type: 'object', properties: { name: types.name }, required: ['name'], additionalProperties: false },
-  },
-  required: [action],
-  additionalProperties: false,
-});
+const nameOnly = (action: string): Schema => wrapped(action, strictObject({ name: types.name }, ['name']));
 
 /**
  * Starts a slow operation: checks the state table, claims the instance
@@ -109,19 +102,10 @@ const HANDLERS: Record<string, Handler> = {
 
   async reboot(cloud, req, reply, i, body) {
     const b = validateBody(
-      {
-        type: 'object',
-        properties: {
-          reboot: {
-            type: 'object',
-            properties: { type: { type: 'string', enum: ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft'] } },
-            required: ['type'],
-            additionalProperties: false,
-          },
-        },
-        required: ['reboot'],
-        additionalProperties: false,
-      },
+      wrapped(
+        'reboot',
+        strictObject({ type: { type: 'string', enum: ['HARD', 'Hard', 'hard', 'SOFT', 'Soft', 'soft'] } }, ['type']),
+      ),
       body,
     );
     const hard = b.reboot.type.toUpperCase() === 'HARD';
@@ -178,22 +162,16 @@ const HANDLERS: Record<string, Handler> = {
 
   async resize(cloud, req, reply, i, body) {
     const b = validateBody(
-      {
-        type: 'object',
-        properties: {
-          resize: {
-            type: 'object',
-            properties: {
-              flavorRef: { type: ['string', 'integer'], minLength: 1 },
-              'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] },
-            },
-            required: ['flavorRef'],
-            additionalProperties: false,
+      wrapped(
+        'resize',
+        strictObject(
+          {
+            flavorRef: { type: ['string', 'integer'], minLength: 1 },
+            'OS-DCF:diskConfig': { type: 'string', enum: ['AUTO', 'MANUAL'] },
           },
-        },
-        required: ['resize'],
-        additionalProperties: false,
-      },
+          ['flavorRef'],
+        ),
+      ),
       body,
     );
     const id = idFromHref(String(b.resize.flavorRef));
@@ -274,19 +252,7 @@ const HANDLERS: Record<string, Handler> = {
 
   async createImage(cloud, req, reply, i, body) {
     const b = validateBody(
-      {
-        type: 'object',
-        properties: {
-          createImage: {
-            type: 'object',
-            properties: { name: types.name, metadata: types.metadata },
-            required: ['name'],
-            additionalProperties: false,
-          },
-        },
-        required: ['createImage'],
-        additionalProperties: false,
-      },
+      wrapped('createImage', strictObject({ name: types.name, metadata: types.metadata }, ['name'])),
       body,
     );
     checkAction(i, 'createImage', req.auth.isAdmin, 'createImage');
@@ -413,24 +379,18 @@ const HANDLERS: Record<string, Handler> = {
 
   async createBackup(cloud, req, reply, i, body) {
     const b = validateBody(
-      {
-        type: 'object',
-        properties: {
-          createBackup: {
-            type: 'object',
-            properties: {
-              name: types.name,
-              backup_type: { type: 'string' },
-              rotation: types.nonNegativeInteger,
-              metadata: types.metadata,
-            },
-            required: ['name', 'backup_type', 'rotation'],
-            additionalProperties: false,
+      wrapped(
+        'createBackup',
+        strictObject(
+          {
+            name: types.name,
+            backup_type: { type: 'string' },
+            rotation: types.nonNegativeInteger,
+            metadata: types.metadata,
           },
-        },
-        required: ['createBackup'],
-        additionalProperties: false,
-      },
+          ['name', 'backup_type', 'rotation'],
+        ),
+      ),
       body,
     ).createBackup;
     checkAction(i, 'createBackup', req.auth.isAdmin, 'createBackup');

@@ -145,7 +145,10 @@ export async function volumeAttachmentRoutes(app: FastifyInstance, cloud: Cloud)
     const next = (req.body as { volumeAttachment?: { volumeId?: string } } | undefined)?.volumeAttachment?.volumeId;
     if (typeof next !== 'string')
       throw new BadRequest("Invalid input for field/attribute volumeAttachment. 'volumeId' is a required property");
-    await novaVolume(cloud, next, req.auth.isAdmin ? undefined : req.auth.projectId);
+    // a new volume that does not exist is a bad request here, not a missing resource
+    await novaVolume(cloud, next, req.auth.isAdmin ? undefined : req.auth.projectId).catch((e) => {
+      throw e instanceof NotFound ? new BadRequest(e.message) : e;
+    });
     throw new NotImplemented('pocketstack does not swap volumes of a server yet.');
   });
 

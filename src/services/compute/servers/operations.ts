@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cloud } from '../../../cloud.js';
-import { type GuestFlavor, PowerState } from '../../../drivers/compute/driver.js';
+import { type ComputeDriver, type GuestFlavor, PowerState } from '../../../drivers/compute/driver.js';
 import { now } from '../../../server/time.js';
 import { complete, release, volumeLocation } from '../cinder.js';
 import { computeDriver } from '../driver.js';
@@ -48,6 +48,23 @@ interface Operation {
 }
 
 const running = { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING };
+
+/** An operation that is one driver call and leaves a fixed state (the power actions). */
+function driverCall(
+  event: string,
+  call: (driver: ComputeDriver, i: Instance, args: OperationArgs) => Promise<void>,
+  result: InstanceChange,
+  onFailure: 'keep' | 'error' = 'keep',
+): Operation {
+  return {
+    event,
+    onFailure,
+    async run(cloud, i, args) {
+      await call(computeDriver(cloud), i, args);
+      return result;
+    },
+  };
+}
 
 function guestFlavor(f: EmbeddedFlavor): GuestFlavor {
   return {
@@ -99,62 +116,22 @@ export const OPERATIONS: Record<string, Operation> = {
       return {};
     },
   },
-  stop: {
-    event: 'compute_stop_instance',
-    onFailure: 'keep',
-    async run(cloud, i, args) {
-      await computeDriver(cloud).powerOff(i.uuid, { clean: args.clean !== false });
-      return { vm_state: VmState.STOPPED, power_state: PowerState.SHUTDOWN };
-    },
-  },
-  start: {
-    event: 'compute_start_instance',
-    onFailure: 'keep',
-    async run(cloud, i) {
-      await computeDriver(cloud).powerOn(i.uuid);
-      return running;
-    },
-  },
-  reboot: {
-    event: 'compute_reboot_instance',
-    onFailure: 'error',
-    async run(cloud, i, args) {
-      await computeDriver(cloud).reboot(i.uuid, args.type ?? 'SOFT');
-      return running;
-    },
-  },
-  pause: {
-    event: 'compute_pause_instance',
-    onFailure: 'keep',
-    async run(cloud, i) {
-      await computeDriver(cloud).pause(i.uuid);
-      return { vm_state: VmState.PAUSED, power_state: PowerState.PAUSED };
-    },
-  },
-  unpause: {
-    event: 'compute_unpause_instance',
-    onFailure: 'keep',
-    async run(cloud, i) {
-      await computeDriver(cloud).unpause(i.uuid);
-      return running;
-    },
-  },
-  suspend: {
-    event: 'compute_suspend_instance',
-    onFailure: 'keep',
-    async run(cloud, i) {
-      await computeDriver(cloud).suspend(i.uuid);
-      return { vm_state: VmState.SUSPENDED, power_state: PowerState.SUSPENDED };
-    },
-  },
-  resume: {
-    event: 'compute_resume_instance',
-    onFailure: 'keep',
-    async run(cloud, i) {
-      await computeDriver(cloud).resume(i.uuid);
-      return running;
-    },
-  },
+  stop: driverCall('compute_stop_instance', (d, i, a) => d.powerOff(i.uuid, { clean: a.clean !== false }), {
+    vm_state: VmState.STOPPED,
+    power_state: PowerState.SHUTDOWN,
+  }),
+  start: driverCall('compute_start_instance', (d, i) => d.powerOn(i.uuid), running),
+  reboot: driverCall('compute_reboot_instance', (d, i, a) => d.reboot(i.uuid, a.type ?? 'SOFT'), running, 'error'),
+  pause: driverCall('compute_pause_instance', (d, i) => d.pause(i.uuid), {
+    vm_state: VmState.PAUSED,
+    power_state: PowerState.PAUSED,
+  }),
+  unpause: driverCall('compute_unpause_instance', (d, i) => d.unpause(i.uuid), running),
+  suspend: driverCall('compute_suspend_instance', (d, i) => d.suspend(i.uuid), {
+    vm_state: VmState.SUSPENDED,
+    power_state: PowerState.SUSPENDED,
+  }),
+  resume: driverCall('compute_resume_instance', (d, i) => d.resume(i.uuid), running),
   rescue: {
     event: 'compute_rescue_instance',
     onFailure: 'keep',
