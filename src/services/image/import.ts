@@ -7,6 +7,7 @@ import { now } from '../../server/time.js';
 import { toJson } from '../../store/json.js';
 import type { Task } from '../../tasks/runner.js';
 import { fileSize, receive, stagingPath } from './data.js';
+import { recordImportTask, setTaskStatus } from './image-tasks.js';
 import { getVisibleImage } from './images.js';
 import { type Caller, requireMutable } from './policy.js';
 import { enforceQuota } from './quota.js';
@@ -25,6 +26,8 @@ export const IMPORT_TASK = 'image.import';
 interface ImportPayload {
   method: 'glance-direct' | 'web-download';
   uri?: string;
+  /** The import's record in image_tasks. */
+  taskId?: string;
 }
 
 /** PUT /v2/images/{id}/stage */
@@ -95,7 +98,13 @@ function parseImportBody(body: unknown): ImportPayload & { name: string } {
 }
 
 /** POST /v2/images/{id}/import: checks as Glance does, then queues the import (202). */
-export async function importImage(cloud: Cloud, caller: Caller, id: string, body: unknown): Promise<void> {
+export async function importImage(
+  cloud: Cloud,
+  caller: Caller,
+  id: string,
+  body: unknown,
+  requestId?: string,
+): Promise<void> {
   const req = parseImportBody(body);
   if (caller.projectId) await enforceQuota(cloud, caller.projectId, 'image_size_total');
   let image: Image;
@@ -110,7 +119,11 @@ export async function importImage(cloud: Cloud, caller: Caller, id: string, body
   if (req.name === 'copy-image') {
     if (image.status !== 'active') throw new Conflict('Only images with status active can be targeted for copying');
     if (!caller.isAdmin) throw new Forbidden('You are not authorized to complete copy_image action.');
-    throw new BadRequest(`Image is already present at store '${STORE_ID}'`);
+    // With one store the image is in every store already: copying to all is done, to one is refused.
+    if ((body as Record<string, unknown>).all_stores !== true)
+      throw new BadRequest(`Image is already present at store '${STORE_ID}'`);
+    await setImportProps(cloud, id, false);
+    return;
   }
   if (req.name === 'web-download' && image.status !== 'queued')
     throw new Conflict(`Image needs to be in 'queued' state to use '${req.name}' method`);
@@ -138,6 +151,13 @@ export async function importImage(cloud: Cloud, caller: Caller, id: string, body
         .values({ image_id: id, name: 'os_glance_importing_to_stores', value: toJson(STORE_ID) })
         .onConflict((oc) => oc.columns(['image_id', 'name']).doUpdateSet({ value: toJson(STORE_ID) }))
         .execute();
+      const input = { image_id: id, import_req: body, backend: [STORE_ID] };
+      payload.taskId = await recordImportTask(
+        trx,
+        id,
+        { owner: caller.projectId, userId: caller.userId, requestId },
+        input,
+      );
       await cloud.tasks.enqueue(IMPORT_TASK, id, payload, trx);
     });
 }
@@ -170,6 +190,7 @@ export function importTask(cloud: Cloud) {
         .where('id', '=', task.resourceId)
         .executeTakeFirst();
       if (row?.status !== 'importing') return;
+      if (task.payload.taskId) await setTaskStatus(cloud, task.payload.taskId, 'processing');
       let source: Readable;
       if (task.payload.method === 'glance-direct') {
         source = createReadStream(stagingPath(cloud, row.id));
@@ -181,9 +202,11 @@ export function importTask(cloud: Cloud) {
       await storeData(cloud, row, source, { from: 'importing' });
       await rm(stagingPath(cloud, row.id), { force: true });
       await setImportProps(cloud, row.id, false);
+      if (task.payload.taskId) await setTaskStatus(cloud, task.payload.taskId, 'success');
     },
-    async failed(task: Task<ImportPayload>) {
+    async failed(task: Task<ImportPayload>, error: Error) {
       const id = task.resourceId;
+      if (task.payload.taskId) await setTaskStatus(cloud, task.payload.taskId, 'failure', error.message);
       await rm(stagingPath(cloud, id), { force: true });
       if (await transition(cloud, id, 'importing', 'queued')) await setImportProps(cloud, id, true);
     },

@@ -2,6 +2,7 @@ import { BadRequest, NotFound } from '../../server/errors.js';
 import type { Service } from '../service.js';
 import { bootstrapImages } from './bootstrap.js';
 import { formatError } from './errors.js';
+import { imageTaskMigrations } from './image-tasks.js';
 import { metadefMigrations } from './metadefs/migrations.js';
 import { metadefRoutes } from './metadefs/routes.js';
 import { migrations } from './migrations.js';
@@ -19,7 +20,7 @@ export const image: Service = {
   name: 'image',
   path: '/image',
   catalog: [{ type: 'image', name: 'glance', path: '/image' }],
-  migrations: { ...migrations, ...metadefMigrations },
+  migrations: { ...migrations, ...metadefMigrations, ...imageTaskMigrations },
   formatError,
   async register(app, cloud) {
     // Glance's routes are exact: "/v2/images/" is not "/v2/images"

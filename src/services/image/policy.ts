@@ -9,6 +9,8 @@ import type { ImageRow, ImageTables, Visibility } from './store.js';
 export interface Caller {
   projectId?: string;
   isAdmin: boolean;
+  /** Recorded on import tasks when known. */
+  userId?: string;
 }
 
 // Glance's (Zed) default rules: any authenticated caller may read what is

@@ -2,7 +2,7 @@ import type { Cloud } from '../../cloud.js';
 import type { AuthContext } from '../../server/auth.js';
 import { isoSeconds, now } from '../../server/time.js';
 import type { AttrMap } from './attributes.js';
-import { type Query, type View, values } from './query.js';
+import { filtersOf, type PageRequest, pageOf, type Query, type View, values } from './query.js';
 import { type NetDb, ndb, type StandardRow } from './store.js';
 
 /** What a service function works with: the cloud, the store (or the request's transaction) and the caller. */
@@ -57,7 +57,10 @@ export interface Resource {
   member: string;
   collection: string;
   attrs: AttrMap;
-  list(op: Op, q: Query): Promise<View[]>;
+  /** `page`: cut the page in SQL (in the default order); given only when the query allows it (sqlPage). */
+  list(op: Op, q: Query, page?: PageRequest): Promise<View[]>;
+  /** The attributes `list` filters in SQL; a query filtering only on these may be paged in SQL. */
+  sqlFilters?: readonly string[];
   /** The view of one resource the caller can see, or its NotFound. */
   show(op: Op, id: string): Promise<View>;
   /** Creates from a checked body (attributes.ts), returns the new id. Runs in the request's transaction. */
@@ -108,4 +111,47 @@ export type StandardTable =
 export async function bumpRevision(db: NetDb, table: StandardTable, id: string): Promise<void> {
   const row = await db.selectFrom(table).select('revision_number').where('id', '=', id).executeTakeFirstOrThrow();
   await db.updateTable(table).set(bumped(row)).where('id', '=', id).execute();
+}
+
+/**
+ * The page to cut in SQL, when the list is in its default order and every
+ * filter is applied there (so the rows SQL returns are exactly the page's).
+ */
+export function sqlPage(r: Resource, q: Query): PageRequest | undefined {
+  const page = pageOf(q);
+  if (!page || !r.sqlFilters) return undefined;
+  if (values(q, 'sort_key').length || values(q, 'sort_dir').length) return undefined;
+  if (['tags', 'tags-any', 'not-tags', 'not-tags-any'].some((k) => values(q, k).length)) return undefined;
+  for (const [k, vals] of filtersOf(q)) if (vals.length !== 1 || !r.sqlFilters.includes(k)) return undefined;
+  return page;
+}
+
+/**
+ * Cuts one page of a table's rows in the default order (created_at, id),
+ * after the marker row (before it when reversed). A missing marker gives an
+ * empty page, as in Neutron.
+ */
+export async function cutPage<
+  QB extends {
+    where: (...a: any[]) => any;
+    orderBy: (...a: any[]) => any;
+    limit: (n: number) => any;
+    execute: () => Promise<any[]>;
+  },
+>(db: NetDb, table: StandardTable, alias: string, query: QB, page: PageRequest): Promise<any[]> {
+  let out: any = query;
+  if (page.marker) {
+    const m = await db.selectFrom(table).select(['created_at', 'id']).where('id', '=', page.marker).executeTakeFirst();
+    if (!m) return [];
+    const op = page.reverse ? '<' : '>';
+    out = out.where((eb: any) =>
+      eb.or([
+        eb(`${alias}.created_at`, op, m.created_at),
+        eb.and([eb(`${alias}.created_at`, '=', m.created_at), eb(`${alias}.id`, op, m.id)]),
+      ]),
+    );
+  }
+  const dir = page.reverse ? 'desc' : 'asc';
+  const rows = await out.orderBy(`${alias}.created_at`, dir).orderBy(`${alias}.id`, dir).limit(page.limit).execute();
+  return page.reverse ? rows.reverse() : rows;
 }

@@ -3,7 +3,7 @@ import { BadRequest, Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { toJson } from '../../store/json.js';
 import { type AttrMap, any, bool as boolCheck, dict, listOf, oneOf, str, uuid as uuidCheck } from './attributes.js';
-import { bumped, newStandard, type Op, pushDown, type Resource } from './common.js';
+import { bumped, cutPage, newStandard, type Op, pushDown, type Resource } from './common.js';
 import { invalidAttr, notFound, policyRefused } from './errors.js';
 import { parseCidr, parseIp } from './ip.js';
 import { visibleNetwork } from './networks.js';
@@ -18,7 +18,7 @@ import {
   saveFixedIps,
 } from './port-ips.js';
 import { bindingOf, portViews } from './port-views.js';
-import type { Query } from './query.js';
+import type { PageRequest, Query } from './query.js';
 import { checkQuota } from './quotas.js';
 import { ensureDefaultGroup } from './security-groups.js';
 import { bit, bool, type NetDb, type PortRow } from './store.js';
@@ -260,13 +260,27 @@ export async function deletePortRow(op: Op, p: PortRow): Promise<void> {
   await sync(op, 'port', p.id);
 }
 
+/** Port attributes filtered in SQL, with their columns. */
+const PORT_SQL_FILTERS = [
+  ['id', 'p.id'],
+  ['network_id', 'p.network_id'],
+  ['device_id', 'p.device_id'],
+  ['device_owner', 'p.device_owner'],
+  ['name', 'p.name'],
+  ['mac_address', 'p.mac_address'],
+  ['project_id', 'p.project_id'],
+  ['tenant_id', 'p.project_id'],
+] as const;
+
 export const ports: Resource = {
   member: 'port',
   collection: 'ports',
   attrs,
   table: 'neutron_ports',
 
-  async list(op: Op, q: Query) {
+  sqlFilters: PORT_SQL_FILTERS.map(([k]) => k),
+
+  async list(op: Op, q: Query, page?: PageRequest) {
     let query = op.db.selectFrom('neutron_ports as p').selectAll('p');
     if (!op.ctx.isAdmin) {
       const me = op.ctx.projectId ?? '';
@@ -277,17 +291,11 @@ export const ports: Resource = {
         ]),
       );
     }
-    query = pushDown(query, q, [
-      ['id', 'p.id'],
-      ['network_id', 'p.network_id'],
-      ['device_id', 'p.device_id'],
-      ['device_owner', 'p.device_owner'],
-      ['name', 'p.name'],
-      ['mac_address', 'p.mac_address'],
-      ['project_id', 'p.project_id'],
-      ['tenant_id', 'p.project_id'],
-    ]);
-    return portViews(op, await query.orderBy('p.created_at').orderBy('p.id').execute());
+    query = pushDown(query, q, PORT_SQL_FILTERS);
+    const rows = page
+      ? await cutPage(op.db, 'neutron_ports', 'p', query, page)
+      : await query.orderBy('p.created_at').orderBy('p.id').execute();
+    return portViews(op, rows);
   },
 
   async show(op, id) {

@@ -153,17 +153,37 @@ export interface Page {
   links?: { rel: string; href: string }[];
 }
 
-/** limit/marker/page_reverse as Neutron's emulated pagination does it. */
-export function paginate(req: FastifyRequest, views: View[], q: Query, collection: string): Page {
+/** A page request: limit (0 or absent: no paging), marker, page_reverse. */
+export interface PageRequest {
+  limit: number;
+  marker?: string;
+  reverse: boolean;
+}
+
+export function pageOf(q: Query): PageRequest | undefined {
   const rawLimit = values(q, 'limit')[0];
-  if (rawLimit === undefined) return { items: views };
+  if (rawLimit === undefined) return undefined;
   const limit = /^\d+$/.test(rawLimit) ? Number(rawLimit) : Number.NaN;
   if (Number.isNaN(limit)) throw badRequest('limit', `Limit must be an integer 0 or greater and not '${rawLimit}'`);
-  if (limit === 0) return { items: views };
-  const marker = values(q, 'marker')[0];
-  const reverse = (values(q, 'page_reverse')[0] ?? '').toLowerCase() === 'true';
+  if (limit === 0) return undefined;
+  return {
+    limit,
+    marker: values(q, 'marker')[0],
+    reverse: (values(q, 'page_reverse')[0] ?? '').toLowerCase() === 'true',
+  };
+}
+
+/**
+ * limit/marker/page_reverse as Neutron's emulated pagination does it. When
+ * the store already cut the page (`cut`), only the links are made here.
+ */
+export function paginate(req: FastifyRequest, views: View[], q: Query, collection: string, cut = false): Page {
+  const page = pageOf(q);
+  if (!page) return { items: views };
+  const { limit, marker, reverse } = page;
   let items: View[];
-  if (marker) {
+  if (cut) items = views;
+  else if (marker) {
     const i = views.findIndex((v) => v.id === marker);
     if (i < 0) items = [];
     else items = reverse ? views.slice(Math.max(i - limit, 0), i) : views.slice(i + 1, i + 1 + limit);
@@ -200,10 +220,16 @@ export function collectionKey(path: string): string {
 }
 
 /** The whole collection GET: filter, sort, paginate, project; `{<collection>: [...], <collection>_links}`. */
-export function listResponse(req: FastifyRequest, path: string, views: View[], extraFilterKeys: string[] = []) {
+export function listResponse(
+  req: FastifyRequest,
+  path: string,
+  views: View[],
+  extraFilterKeys: string[] = [],
+  cut = false,
+) {
   const q = req.query as Query;
   const key = collectionKey(path);
-  const page = paginate(req, applySort(applyFilters(views, q, extraFilterKeys), q), q, path);
+  const page = paginate(req, applySort(applyFilters(views, q, extraFilterKeys), q), q, path, cut);
   const body: Record<string, unknown> = { [key]: page.items.map((v) => selectFields(v, q)) };
   if (page.links) body[`${key}_links`] = page.links;
   return body;

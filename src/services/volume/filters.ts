@@ -8,6 +8,27 @@ import { parseBool } from './validate.js';
 // non-admins may use the listed keys only (unknown keys are dropped before
 // 3.31 and refused from 3.31 on); admins may use any column and all_tenants.
 
+/** The filters each list takes (etc/cinder/resource_filters.json; GET /resource_filters shows them). */
+export const RESOURCE_FILTERS: Record<string, string[]> = {
+  volume: [
+    'name',
+    'status',
+    'metadata',
+    'bootable',
+    'migration_status',
+    'availability_zone',
+    'group_id',
+    'size',
+    'created_at',
+    'updated_at',
+    'consumes_quota',
+  ],
+  backup: ['name', 'status', 'volume_id'],
+  snapshot: ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'],
+  attachment: ['volume_id', 'status', 'instance_id', 'attach_status'],
+  volume_type: ['is_public', 'extra_specs'],
+};
+
 /** Query keys that are not filters. */
 const PAGING = new Set(['limit', 'marker', 'offset', 'sort', 'sort_key', 'sort_dir', 'with_count']);
 

@@ -20,8 +20,16 @@ import { volumeDriver } from '../../drivers/volume/index.js';
 import { completeAttachment, removeAttachment, reserveAttachment } from './attachments.js';
 import { attachmentNotFound, volumeNotFound } from './errors.js';
 import type { Caller } from './policy.js';
-import { vdb } from './store.js';
+import { type VolumeTrx, vdb } from './store.js';
 import { createVolume as create, loadRecord, deleteVolume as remove } from './volumes.js';
+
+/** An attachment and its volume, or the 404 of a missing attachment. */
+async function attachmentWithVolume(trx: VolumeTrx, attachmentId: string) {
+  const a = await trx.selectFrom('volume_attachments').selectAll().where('id', '=', attachmentId).executeTakeFirst();
+  if (!a) throw attachmentNotFound(attachmentId);
+  const v = await trx.selectFrom('volumes').selectAll().where('id', '=', a.volume_id).executeTakeFirstOrThrow();
+  return { a, v };
+}
 
 /** What compute needs to know of a volume. */
 export interface VolumeInfo {
@@ -102,13 +110,7 @@ export async function attachVolume(
   return vdb(cloud)
     .transaction()
     .execute(async (trx) => {
-      const a = await trx
-        .selectFrom('volume_attachments')
-        .selectAll()
-        .where('id', '=', opts.attachmentId)
-        .executeTakeFirst();
-      if (!a) throw attachmentNotFound(opts.attachmentId);
-      const v = await trx.selectFrom('volumes').selectAll().where('id', '=', a.volume_id).executeTakeFirstOrThrow();
+      const { a, v } = await attachmentWithVolume(trx, opts.attachmentId);
       const done = await completeAttachment(trx, v, a, {
         mountpoint: opts.device ?? (opts.root ? '/dev/vda' : undefined),
         hostName: opts.hostName,
@@ -123,13 +125,7 @@ export async function detachVolume(cloud: Cloud, opts: { attachmentId: string })
   await vdb(cloud)
     .transaction()
     .execute(async (trx) => {
-      const a = await trx
-        .selectFrom('volume_attachments')
-        .selectAll()
-        .where('id', '=', opts.attachmentId)
-        .executeTakeFirst();
-      if (!a) throw attachmentNotFound(opts.attachmentId);
-      const v = await trx.selectFrom('volumes').selectAll().where('id', '=', a.volume_id).executeTakeFirstOrThrow();
+      const { a, v } = await attachmentWithVolume(trx, opts.attachmentId);
       await removeAttachment(trx, v, a.id);
     });
 }

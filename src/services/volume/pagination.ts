@@ -8,6 +8,17 @@ import { invalidInput } from './errors.js';
 
 export const MAX_LIMIT = 1000;
 
+/** Sort keys every list takes (API name → column). */
+export const COMMON_SORT: Record<string, string> = {
+  id: 'id',
+  name: 'name',
+  display_name: 'name',
+  status: 'status',
+  size: 'size',
+  created_at: 'created_at',
+  updated_at: 'updated_at',
+};
+
 export interface SortKey {
   key: string;
   dir: 'asc' | 'desc';

@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { requestBaseUrl } from '../../server/root.js';
 import { isoMicrosNoZone } from '../../server/time.js';
+import { boolFilter } from './filters.js';
+import { one, type PageQuery, type Query } from './pagination.js';
 import type { Caller } from './policy.js';
 import type { AttachmentRow, SnapshotRow, VolumeRow } from './store.js';
 
@@ -38,6 +40,30 @@ export function collectionLinks(
   url.searchParams.set('marker', items[items.length - 1].id);
   url.searchParams.set('limit', String(limit));
   return [{ href: `${requestBaseUrl(req)}/volume/v3/${caller.projectId}/${path}?${url.searchParams}`, rel: 'next' }];
+}
+
+/** A list answer: the items, the next link of a full page, and the count (3.45 with_count). */
+export function listBody(
+  req: FastifyRequest,
+  caller: Caller,
+  key: string,
+  path: string,
+  rows: Array<{ id: string }>,
+  items: unknown[],
+  total: number,
+  pq: PageQuery,
+) {
+  const out: Record<string, unknown> = { [key]: items };
+  const next = collectionLinks(req, caller, path, rows, pq.limit);
+  if (next) out[`${key}_links`] = next;
+  const q = req.query as Query;
+  if (
+    req.microversion.atLeast('3.45') &&
+    q.with_count !== undefined &&
+    boolFilter(one(q, 'with_count') ?? 'true', 'with_count')
+  )
+    out.count = total;
+  return out;
 }
 
 /** A volume with what its view needs, loaded for a whole page at once. */

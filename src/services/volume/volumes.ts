@@ -215,7 +215,8 @@ export function checkImageFits(image: SourceImage, size: number): void {
     throw invalidInput(`Volume size ${size}GB cannot be smaller than the image minDisk size ${image.min_disk}GB.`);
 }
 
-async function imageMetadataOf(db: Db, volumeId: string): Promise<Record<string, string>> {
+/** A volume's volume_image_metadata as an object. */
+export async function imageMetadataOf(db: Db, volumeId: string): Promise<Record<string, string>> {
   const rows = await db
     .selectFrom('volume_image_metadata')
     .select(['key', 'value'])

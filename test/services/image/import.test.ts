@@ -67,6 +67,32 @@ describe('image: interoperable import', () => {
     expect(data.body).toBe('staged data');
   });
 
+  it('records each import as a task of the image, with the request that asked for it', async () => {
+    const img = await create(t, 'demo');
+    await t.call({
+      method: 'PUT',
+      url: `/image/v2/images/${img.id}/stage`,
+      as: 'demo',
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: 'x',
+    });
+    const res = await doImport(img.id, { name: 'glance-direct' });
+    await t.cloud.tasks.idle();
+    const { tasks } = (await t.call({ method: 'GET', url: `/image/v2/images/${img.id}/tasks`, as: 'demo' })).json();
+    expect(tasks).toHaveLength(1);
+    expect(tasks[0]).toMatchObject({
+      type: 'api_image_import',
+      status: 'success',
+      image_id: img.id,
+      request_id: res.headers['x-openstack-request-id'],
+      input: { import_req: { method: { name: 'glance-direct' } } },
+    });
+    const hidden = await create(t, 'demo', { visibility: 'private' });
+    expect(
+      (await t.call({ method: 'GET', url: `/image/v2/images/${hidden.id}/tasks`, as: 'alt_demo' })).statusCode,
+    ).toBe(404);
+  });
+
   it('downloads a reachable URL with web-download, and refuses an unreachable one at once', async () => {
     const img = await create(t, 'demo');
     expect((await doImport(img.id, { name: 'web-download', uri: `${webUrl}/disk.raw` })).statusCode).toBe(202);
@@ -85,6 +111,31 @@ describe('image: interoperable import', () => {
     expect((await doImport(img.id, { name: 'web-download', uri: `${webUrl}/missing.raw` })).statusCode).toBe(202);
     await t.cloud.tasks.idle();
     expect(await show(img.id)).toMatchObject({ status: 'queued', os_glance_failed_import: 'file' });
+    const { tasks } = (await t.call({ method: 'GET', url: `/image/v2/images/${img.id}/tasks`, as: 'demo' })).json();
+    expect(tasks[0]).toMatchObject({ status: 'failure', message: expect.stringContaining('answered 404') });
+  });
+
+  it('copies to all stores as a no-op (there is one), and refuses a copy to the store the image is in', async () => {
+    const img = await create(t, 'demo');
+    await t.call({
+      method: 'PUT',
+      url: `/image/v2/images/${img.id}/file`,
+      as: 'demo',
+      headers: { 'content-type': 'application/octet-stream' },
+      payload: 'x',
+    });
+    const copy = (payload: object, as = 'admin') =>
+      t.call({ method: 'POST', url: `/image/v2/images/${img.id}/import`, as, payload });
+    expect((await copy({ method: { name: 'copy-image' }, all_stores: true }, 'demo')).statusCode).toBe(403);
+    expect((await copy({ method: { name: 'copy-image' }, all_stores: true })).statusCode).toBe(202);
+    expect(await show(img.id)).toMatchObject({
+      status: 'active',
+      os_glance_importing_to_stores: '',
+      os_glance_failed_import: '',
+    });
+    const one = await copy({ method: { name: 'copy-image' }, stores: ['file'] });
+    expect(one.statusCode).toBe(400);
+    expect(one.body).toContain("Image is already present at store 'file'");
   });
 
   it('refuses imports Glance refuses', async () => {

@@ -246,6 +246,7 @@ describe('network: routers and floating IPs', () => {
     expect(details.router.limit).toBe(1);
     expect(details.router.used).toBeGreaterThan(1);
     expect((await api('DELETE', `quotas/${project}`)).status).toBe(204);
+    expectNeutronError(await api('DELETE', `quotas/${project}`), 404, 'TenantQuotaNotFound');
     expect((await api('POST', 'routers', { router: { name: 'fits-again' } }, 'demo')).status).toBe(201);
     expectNeutronError(await api('PUT', `quotas/${project}`, { quota: { router: 'lots' } }), 400, 'InvalidInput');
   });

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { ApiError, BadRequest, Forbidden, UnsupportedMediaType } from '../../../server/errors.js';
 import { imagePath, readData } from '../data.js';
+import { listImageTasks } from '../image-tasks.js';
 import { getVisibleImage } from '../images.js';
 import { importImage, stageImageData } from '../import.js';
 import { uploadImageData } from '../upload.js';
@@ -92,8 +93,10 @@ export async function dataRoutes(app: FastifyInstance, cloud: Cloud) {
   rejectOtherMethods(app, '/v2/images/:id/stage', ['PUT']);
 
   app.post('/v2/images/:id/import', async (req, reply) => {
-    await importImage(cloud, req.auth, (req.params as Params).id, req.body);
+    await importImage(cloud, req.auth, (req.params as Params).id, req.body, req.requestId);
     return reply.code(202).send();
   });
   rejectOtherMethods(app, '/v2/images/:id/import', ['POST']);
+
+  app.get('/v2/images/:id/tasks', async (req) => listImageTasks(cloud, req.auth, (req.params as Params).id));
 }

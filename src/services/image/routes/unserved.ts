@@ -7,13 +7,12 @@ export async function unservedRoutes(app: FastifyInstance) {
     ['/v2/tasks', 'tasks API'],
     ['/v2/cache', 'image cache API'],
     ['/v2/stores', 'multiple-store API (there is one store, "file")'],
-    ['/v2/images/:id/tasks', 'tasks API'],
   ];
   for (const [path, what] of parts) {
     const handler = async () => {
       throw new NotImplemented(`pocketstack does not serve Glance's ${what}.`);
     };
     app.all(path, handler);
-    if (!path.endsWith('/tasks') || path === '/v2/tasks') app.all(`${path}/*`, handler);
+    app.all(`${path}/*`, handler);
   }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { createBodies, parseCreate, parseUpdate } from '../attributes.js';
-import { type Op, type Resource, readOp } from '../common.js';
+import { type Op, type Resource, readOp, sqlPage } from '../common.js';
 import { collectionKey, listResponse, type Query, selectFields, type View } from '../query.js';
 import { inTransaction } from '../store.js';
 
@@ -15,7 +15,8 @@ export function crudRoutes(app: FastifyInstance, cloud: Cloud, r: Resource): voi
 
   app.get(base, async (req) => {
     const q = req.query as Query;
-    return listResponse(req, r.collection, await r.list(readOp(cloud, req.auth), q), r.extraFilters);
+    const page = sqlPage(r, q);
+    return listResponse(req, r.collection, await r.list(readOp(cloud, req.auth), q, page), r.extraFilters, !!page);
   });
 
   app.get(`${base}/:id`, async (req) => {

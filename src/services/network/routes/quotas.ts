@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
-import { BadRequest, Forbidden } from '../../../server/errors.js';
+import { BadRequest, Forbidden, NotFound } from '../../../server/errors.js';
 import { invalidAttr, policyRefused } from '../errors.js';
 import { QUOTA_DEFAULTS, quotaLimits, usage } from '../quotas.js';
 import { inTransaction, ndb } from '../store.js';
@@ -78,7 +78,9 @@ export async function quotaRoutes(app: FastifyInstance, cloud: Cloud) {
   app.delete('/v2.0/quotas/:project', async (req, reply) => {
     const { project } = req.params as { project: string };
     if (!req.auth.isAdmin) throw policyRefused('rule:delete_quota');
-    await db.deleteFrom('neutron_quotas').where('project_id', '=', project).execute();
+    const r = await db.deleteFrom('neutron_quotas').where('project_id', '=', project).executeTakeFirst();
+    if (!Number(r.numDeletedRows))
+      throw new NotFound(`Quota for tenant ${project} could not be found.`, 'TenantQuotaNotFound');
     return reply.code(204).send();
   });
 }

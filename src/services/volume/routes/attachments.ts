@@ -4,7 +4,7 @@ import { NotFound } from '../../../server/errors.js';
 import { fromJson, toJson } from '../../../store/json.js';
 import { connectionInfo, removeAttachment, reserveAttachment, setVolumeStatus } from '../attachments.js';
 import { attachmentNotFound } from '../errors.js';
-import { allTenants, readFilters } from '../filters.js';
+import { allTenants, RESOURCE_FILTERS, readFilters } from '../filters.js';
 import { page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
 import { type AttachmentRow, type VolumeTrx, vdb } from '../store.js';
@@ -58,12 +58,7 @@ export async function attachmentRoutes(app: FastifyInstance, cloud: Cloud) {
     const caller = ctx(req, 'reader', 'get_all');
     const q = req.query as Query;
     const pq = pageQuery(q, { id: 'id', created_at: 'created_at', updated_at: 'updated_at', status: 'attach_status' });
-    const filters = readFilters(
-      q,
-      caller,
-      { allowed: ['volume_id', 'status', 'instance_id', 'attach_status'] },
-      req.microversion.atLeast('3.31'),
-    );
+    const filters = readFilters(q, caller, { allowed: RESOURCE_FILTERS.attachment }, req.microversion.atLeast('3.31'));
     let query = db
       .selectFrom('volume_attachments')
       .innerJoin('volumes', 'volumes.id', 'volume_attachments.volume_id')

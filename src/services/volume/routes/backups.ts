@@ -5,26 +5,20 @@ import { BadRequest, MethodNotAllowed } from '../../../server/errors.js';
 import { now } from '../../../server/time.js';
 import { createBackup, dataOf, deleteBackup, restoreBackup, visibleBackup } from '../backups.js';
 import { backupNotFound, invalidBackup, invalidInput } from '../errors.js';
-import { allTenants, boolFilter, likeValue, readFilters } from '../filters.js';
-import { one, page, pageQuery, type Query, sorted } from '../pagination.js';
+import { allTenants, likeValue, RESOURCE_FILTERS, readFilters } from '../filters.js';
+import { COMMON_SORT, page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
 import { type BackupRow, groupDicts, vdb } from '../store.js';
 import { invalidField, member, optBool, optMetadata, optString, optUuid } from '../validate.js';
-import { collectionLinks, links, t } from '../views.js';
+import { links, listBody, t } from '../views.js';
 
 const SORT_COLUMNS: Record<string, string> = {
-  id: 'id',
-  name: 'name',
-  display_name: 'name',
-  status: 'status',
-  size: 'size',
-  created_at: 'created_at',
-  updated_at: 'updated_at',
+  ...COMMON_SORT,
   volume_id: 'volume_id',
   data_timestamp: 'data_timestamp',
 };
 
-const FILTERS = { allowed: ['name', 'status', 'volume_id'] };
+const FILTERS = { allowed: RESOURCE_FILTERS.backup };
 
 function summary(req: FastifyRequest, caller: Caller, b: BackupRow) {
   return { id: b.id, name: b.name, links: links(req, caller, 'backups', b.id) };
@@ -98,18 +92,8 @@ export async function backupRoutes(app: FastifyInstance, cloud: Cloud) {
     }
     const all = await sorted(query, pq).execute();
     const rows = page(all, pq, backupNotFound);
-    const out: Record<string, unknown> = {
-      backups: full ? await details(req, caller, rows) : rows.map((b) => summary(req, caller, b)),
-    };
-    const next = collectionLinks(req, caller, full ? 'backups/detail' : 'backups', rows, pq.limit);
-    if (next) out.backups_links = next;
-    if (
-      req.microversion.atLeast('3.45') &&
-      q.with_count !== undefined &&
-      boolFilter(one(q, 'with_count') ?? 'true', 'with_count')
-    )
-      out.count = all.length;
-    return out;
+    const items = full ? await details(req, caller, rows) : rows.map((b) => summary(req, caller, b));
+    return listBody(req, caller, 'backups', full ? 'backups/detail' : 'backups', rows, items, all.length, pq);
   };
   app.get('/backups', list(false));
   app.get('/backups/detail', list(true));

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone } from '../../../server/time.js';
+import { RESOURCE_FILTERS } from '../filters.js';
 import { one, type Query } from '../pagination.js';
 import { authorize, callerOf } from '../policy.js';
 import { quotaLimits, quotaUsage } from '../quotas.js';
@@ -12,25 +13,6 @@ import { AVAILABILITY_ZONE } from '../volumes.js';
 /** The services a DevStack with the LVM backend runs, as os-services lists them. */
 export const HOSTNAME = 'pocketstack';
 
-const RESOURCE_FILTERS: Record<string, string[]> = {
-  volume: [
-    'name',
-    'status',
-    'metadata',
-    'bootable',
-    'migration_status',
-    'availability_zone',
-    'group_id',
-    'size',
-    'created_at',
-    'updated_at',
-    'consumes_quota',
-  ],
-  backup: ['name', 'status', 'volume_id'],
-  snapshot: ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'],
-  attachment: ['volume_id', 'status', 'instance_id', 'attach_status'],
-  volume_type: ['is_public', 'extra_specs'],
-};
 const SERVICES = [
   { binary: 'cinder-scheduler', host: HOSTNAME },
   { binary: 'cinder-volume', host: `${HOSTNAME}@lvmdriver-1` },
@@ -136,19 +118,7 @@ export async function miscRoutes(app: FastifyInstance, cloud: Cloud) {
     };
   });
 
-  const serviceRows = async () => {
-    const state = await db.selectFrom('volume_services').selectAll().execute();
-    return SERVICES.map((s) => {
-      const st = state.find((r) => r.binary === s.binary && r.host === s.host);
-      return {
-        ...s,
-        disabled: st?.disabled ?? 0,
-        disabled_reason: st?.disabled_reason ?? null,
-        frozen: st?.frozen ?? 0,
-        updated_at: st?.updated_at ?? null,
-      };
-    });
-  };
+  const serviceRows = () => serviceList(cloud);
 
   app.get('/os-services', async (req) => {
     const caller = callerOf(req);

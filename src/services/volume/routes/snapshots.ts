@@ -3,30 +3,24 @@ import type { Cloud } from '../../../cloud.js';
 import { BadRequest } from '../../../server/errors.js';
 import { now } from '../../../server/time.js';
 import { snapshotNotFound } from '../errors.js';
-import { allTenants, boolFilter, likeValue, parseDictFilter, readFilters } from '../filters.js';
-import { one, page, pageQuery, type Query, sorted } from '../pagination.js';
+import { allTenants, likeValue, parseDictFilter, RESOURCE_FILTERS, readFilters } from '../filters.js';
+import { COMMON_SORT, page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, callerOf } from '../policy.js';
 import { createSnapshot, deleteSnapshot, requireNoForceWith366, snapshotMetadata } from '../snapshots.js';
 import { vdb } from '../store.js';
 import { invalidField, member, optMetadata, optString, optUuid, parseBool } from '../validate.js';
-import { collectionLinks, snapshotView } from '../views.js';
+import { listBody, snapshotView } from '../views.js';
 import { visibleSnapshot } from '../volumes.js';
 
 const SORT_COLUMNS: Record<string, string> = {
-  id: 'id',
-  name: 'name',
-  display_name: 'name',
-  status: 'status',
-  size: 'size',
+  ...COMMON_SORT,
   volume_size: 'size',
-  created_at: 'created_at',
-  updated_at: 'updated_at',
   volume_id: 'volume_id',
   project_id: 'project_id',
 };
 
 const FILTERS = {
-  allowed: ['name', 'status', 'volume_id', 'metadata', 'availability_zone', 'consumes_quota'],
+  allowed: RESOURCE_FILTERS.snapshot,
   adminOnly: ['user_id'],
 };
 
@@ -66,18 +60,8 @@ export async function snapshotRoutes(app: FastifyInstance, cloud: Cloud) {
       cloud,
       rows.map((r) => r.id),
     );
-    const out: Record<string, unknown> = {
-      snapshots: rows.map((s) => snapshotView(req, caller, s, meta.get(s.id) ?? {}, { extended: detail })),
-    };
-    const next = collectionLinks(req, caller, detail ? 'snapshots/detail' : 'snapshots', rows, pq.limit);
-    if (next) out.snapshots_links = next;
-    if (
-      req.microversion.atLeast('3.45') &&
-      q.with_count !== undefined &&
-      boolFilter(one(q, 'with_count') ?? 'true', 'with_count')
-    )
-      out.count = all.length;
-    return out;
+    const items = rows.map((s) => snapshotView(req, caller, s, meta.get(s.id) ?? {}, { extended: detail }));
+    return listBody(req, caller, 'snapshots', detail ? 'snapshots/detail' : 'snapshots', rows, items, all.length, pq);
   };
   app.get('/snapshots', list(false));
   app.get('/snapshots/detail', list(true));

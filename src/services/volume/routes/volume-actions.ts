@@ -18,7 +18,7 @@ import { type VolumeRow, type VolumeTrx, vdb } from '../store.js';
 import { getType, typeNames } from '../types.js';
 import { uploadToImage } from '../upload.js';
 import { invalidField, metadataDict, optString, optUuid, parseBool } from '../validate.js';
-import { deleteVolume, putDict, visibleVolume } from '../volumes.js';
+import { deleteVolume, imageMetadataOf, putDict, visibleVolume } from '../volumes.js';
 
 type Obj = Record<string, unknown>;
 
@@ -312,12 +312,7 @@ export const ACTIONS: Record<string, { rule: 'member' | 'admin'; status: number;
       onVolume(c, async (trx, v) => {
         const md = metadataDict(c.args?.metadata, 'metadata');
         await putDict(trx, 'volume_image_metadata', v.id, md);
-        const rows = await trx
-          .selectFrom('volume_image_metadata')
-          .select(['key', 'value'])
-          .where('volume_id', '=', v.id)
-          .execute();
-        return { metadata: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
+        return { metadata: await imageMetadataOf(trx, v.id) };
       }),
   },
   'os-unset_image_metadata': {
@@ -340,12 +335,7 @@ export const ACTIONS: Record<string, { rule: 'member' | 'admin'; status: number;
     status: 200,
     run: (c) =>
       onVolume(c, async (trx, v) => {
-        const rows = await trx
-          .selectFrom('volume_image_metadata')
-          .select(['key', 'value'])
-          .where('volume_id', '=', v.id)
-          .execute();
-        return { metadata: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
+        return { metadata: await imageMetadataOf(trx, v.id) };
       }),
   },
   'os-volume_upload_image': {

@@ -3,22 +3,24 @@ import type { Cloud } from '../../../cloud.js';
 import { BadRequest } from '../../../server/errors.js';
 import { now } from '../../../server/time.js';
 import { volumeNotFound } from '../errors.js';
-import { allTenants, boolFilter, likeValue, parseDictFilter, readFilters, timeFilter } from '../filters.js';
-import { one, page, pageQuery, type Query, sorted } from '../pagination.js';
+import {
+  allTenants,
+  boolFilter,
+  likeValue,
+  parseDictFilter,
+  RESOURCE_FILTERS,
+  readFilters,
+  timeFilter,
+} from '../filters.js';
+import { COMMON_SORT, one, page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
 import { vdb } from '../store.js';
 import { invalidField, member, optBool, optMetadata, optSize, optString, optUuid } from '../validate.js';
-import { collectionLinks, volumeSummary, volumeView } from '../views.js';
+import { listBody, volumeSummary, volumeView } from '../views.js';
 import { createVolume, deleteVolume, loadRecord, loadRecords, replaceDict, visibleVolume } from '../volumes.js';
 
 const SORT_COLUMNS: Record<string, string> = {
-  id: 'id',
-  name: 'name',
-  display_name: 'name',
-  status: 'status',
-  size: 'size',
-  created_at: 'created_at',
-  updated_at: 'updated_at',
+  ...COMMON_SORT,
   availability_zone: 'availability_zone',
   bootable: 'bootable',
   volume_type_id: 'volume_type_id',
@@ -26,21 +28,8 @@ const SORT_COLUMNS: Record<string, string> = {
 };
 
 const FILTERS = {
-  allowed: [
-    'name',
-    'status',
-    'metadata',
-    'bootable',
-    'migration_status',
-    'availability_zone',
-    'group_id',
-    'size',
-    'created_at',
-    'updated_at',
-    'consumes_quota',
-    'glance_metadata',
-    'volume_type',
-  ],
+  // glance_metadata (3.4) and volume_type are read too, as Cinder's volume API does
+  allowed: [...RESOURCE_FILTERS.volume, 'glance_metadata', 'volume_type'],
   adminOnly: ['host', 'user_id', 'id', 'display_name', 'source_volid', 'snapshot_id', 'volume_type_id'],
 };
 
@@ -123,23 +112,7 @@ export async function volumeRoutes(app: FastifyInstance, cloud: Cloud) {
     const volumes = detail
       ? (await loadRecords(db, rows)).map((r) => volumeView(req, caller, r, { extended: true }))
       : rows.map((r) => volumeSummary(req, caller, r));
-    const out: Record<string, unknown> = { volumes };
-    const next = collectionLinks(
-      req,
-      caller,
-      detail ? 'volumes/detail' : 'volumes',
-      rows,
-      pq.limitGiven ? pq.limit : pq.limit,
-    );
-    if (next) out.volumes_links = next;
-    const q = req.query as Query;
-    if (
-      req.microversion.atLeast('3.45') &&
-      q.with_count !== undefined &&
-      boolFilter(one(q, 'with_count') ?? 'true', 'with_count')
-    )
-      out.count = count;
-    return out;
+    return listBody(req, caller, 'volumes', detail ? 'volumes/detail' : 'volumes', rows, volumes, count, pq);
   };
   app.get('/volumes', list(false));
   app.get('/volumes/detail', list(true));
