@@ -2,7 +2,7 @@
 # Cinder: the guide's volume section with the real CLI (its attach and
 # boot-from-volume checks run when the compute section made servers), then
 # Tempest's volume API tests with a floor a little under what was measured
-# (184 of 187 non-skipped; the misses are encryption types, not served).
+# (186 of 187 non-skipped here).
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 status=0

@@ -116,14 +116,36 @@ describe('volume: QoS, transfers, hosts, pools, capabilities, services', () => {
     const res = await demo.call('GET', '/groups');
     expect(res.statusCode).toBe(501);
     expect(res.json().notImplemented.message).toMatch(/does not serve generic volume groups/);
-    const type = (await admin.call('GET', '/types/default')).json().volume_type;
-    expect((await admin.call('GET', `/types/${type.id}/encryption`)).statusCode).toBe(501);
-    expect((await admin.call('GET', '/types/9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d/encryption')).statusCode).toBe(404);
     const filters = await demo.call('GET', '/resource_filters?resource=backup', undefined, {
       'openstack-api-version': 'volume 3.33',
     });
     expect(filters.json()).toEqual({
       resource_filters: [{ resource: 'backup', filters: ['name', 'status', 'volume_id'] }],
     });
+  });
+
+  it('records encryption specs of a type and refuses volumes of an encrypted type (no key manager)', async () => {
+    const type = (await admin.call('POST', '/types', { volume_type: { name: 'luks' } })).json().volume_type;
+    const url = `/types/${type.id}/encryption`;
+    expect((await admin.call('GET', url)).json()).toEqual({});
+    const spec = { provider: 'LuksEncryptor', key_size: 256, cipher: 'aes-xts-plain64', control_location: 'front-end' };
+    expect((await demo.call('POST', url, { encryption: spec })).statusCode).toBe(403);
+    const res = await admin.call('POST', url, { encryption: spec });
+    expect(res.statusCode).toBe(200);
+    const enc = res.json().encryption;
+    expect(enc).toMatchObject({ ...spec, volume_type_id: type.id });
+    expect((await admin.call('POST', url, { encryption: spec })).statusCode).toBe(400);
+    expect((await admin.call('POST', url, { encryption: { cipher: 'x' } })).statusCode).toBe(400);
+    expect((await admin.call('PUT', `${url}/${enc.encryption_id}`, { encryption: { key_size: 128 } })).statusCode).toBe(
+      200,
+    );
+    expect((await admin.call('GET', `${url}/key_size`)).json()).toEqual({ key_size: 128 });
+    const vol = await demo.call('POST', '/volumes', { volume: { size: 1, volume_type: 'luks' } });
+    expect(vol.statusCode).toBe(400);
+    expect(vol.json().badRequest.message).toMatch(/no key manager/);
+    expect((await admin.call('DELETE', `${url}/${enc.encryption_id}`)).statusCode).toBe(202);
+    expect((await admin.call('GET', url)).json()).toEqual({});
+    expect((await admin.call('DELETE', `${url}/${enc.encryption_id}`)).statusCode).toBe(404);
+    expect((await admin.call('GET', '/types/9b8a7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d/encryption')).statusCode).toBe(404);
   });
 });

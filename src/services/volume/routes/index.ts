@@ -5,6 +5,7 @@ import { volumeMicroversion } from '../microversion.js';
 import { attachmentRoutes } from './attachments.js';
 import { backendRoutes } from './backend.js';
 import { backupRoutes } from './backups.js';
+import { encryptionRoutes } from './encryption.js';
 import { metadataRoutes } from './metadata.js';
 import { miscRoutes } from './misc.js';
 import { qosRoutes } from './qos.js';
@@ -26,6 +27,7 @@ const API = [
   metadataRoutes,
   snapshotRoutes,
   typeRoutes,
+  encryptionRoutes,
   transferRoutes,
   qosRoutes,
   quotaRoutes,
