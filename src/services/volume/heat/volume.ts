@@ -3,16 +3,10 @@ import type { AuthContext } from '../../../server/auth.js';
 import { ApiError } from '../../../server/errors.js';
 import { findImage } from '../../image/heat/find.js';
 import { type ResourceContext, ResourceError, type ResourcePlugin } from '../../orchestration/engine/plugin.js';
-import { getVolume, waitForVolume } from '../internal.js';
-import type { Caller } from '../policy.js';
-import { createVolume, deleteVolume } from '../volumes.js';
+import { createVolume, deleteVolume, getVolume, waitForVolume } from '../internal.js';
 
 // OS::Cinder::Volume: a volume (blank, or from an image, a snapshot or
 // another volume), waited for until available; deleted and waited for.
-
-export function volumeCaller(ctx: AuthContext): Caller {
-  return { auth: ctx, projectId: ctx.projectId!, userId: ctx.userId, admin: ctx.isAdmin };
-}
 
 /** Errors as cinderclient names them, with Cinder's message. */
 function cinderError(e: unknown) {
@@ -82,19 +76,20 @@ export const volume: ResourcePlugin = {
     const p = r.props;
     const imageId = p.image ? (await findImage(r.cloud, r.caller, p.image)).id : undefined;
     try {
-      const rec = await createVolume(r.cloud, volumeCaller(r.caller), {
+      const v = await createVolume(r.cloud, {
+        auth: r.caller,
         size: p.size ?? undefined,
         name: p.name ?? r.physicalName(),
-        description: p.description ?? null,
+        description: p.description ?? undefined,
         volumeType: p.volume_type ?? undefined,
-        availabilityZone: p.availability_zone ?? null,
+        availabilityZone: p.availability_zone ?? undefined,
         metadata: p.metadata ?? {},
         snapshotId: p.snapshot_id ?? undefined,
-        sourceVolid: p.source_volid ?? undefined,
+        sourceVolumeId: p.source_volid ?? undefined,
         imageId,
         backupId: p.backup_id ?? undefined,
       });
-      await r.setPhysicalId(rec.row.id);
+      await r.setPhysicalId(v.id);
     } catch (e) {
       throw cinderError(e);
     }
@@ -107,8 +102,8 @@ export const volume: ResourcePlugin = {
     }
   },
   async delete(r) {
-    if (!r.physicalId || !(await getVolume(r.cloud, r.physicalId))) return;
-    await deleteVolume(r.cloud, volumeCaller(r.caller), r.physicalId).catch((e) => {
+    if (!r.physicalId) return;
+    await deleteVolume(r.cloud, r.physicalId, r.caller).catch((e) => {
       if (!(e instanceof ApiError && e.status === 404)) throw cinderError(e);
     });
     await waitGone(r, r.physicalId);
