@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestCloud, testCloud } from '../../helpers.js';
-import { type VolumeClient, volumeClient } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { type VolumeClient, volumeSuite } from './helpers.js';
 
 // The endpoint groups the other files test for their behaviour, refused the
 // way Cinder refuses: a malformed body (400 badRequest), a missing resource
@@ -13,124 +12,127 @@ const v344 = { 'openstack-api-version': 'volume 3.44' };
 const v343 = { 'openstack-api-version': 'volume 3.43' };
 
 describe('volume: malformed, missing and other projects per endpoint group', () => {
-  let t: TestCloud;
-  let admin: VolumeClient;
-  let demo: VolumeClient;
-  let alt: VolumeClient;
-  beforeAll(async () => {
-    t = await testCloud();
-    admin = await volumeClient(t, 'admin');
-    demo = await volumeClient(t, 'demo');
-    alt = await volumeClient(t, 'alt_demo');
-  });
-  afterAll(() => t.close());
+  const my = volumeSuite();
 
   it('snapshot metadata', async () => {
-    const v = await demo.volume();
-    const s = await demo.snapshot(v.id, { metadata: { a: '1' } });
-    const base = `/snapshots/${s.id}/metadata`;
-    expect((await demo.call('POST', base, { metadata: 'x' })).json().badRequest.code).toBe(400);
-    expect((await demo.call('PUT', `${base}/a`, { meta: { b: '2' } })).statusCode).toBe(400);
-    expect((await demo.call('GET', `${base}/zz`)).json().itemNotFound.code).toBe(404);
-    const gone = await demo.call('GET', `/snapshots/${MISSING}/metadata`);
+    const v = await my.demo.volume();
+    const snap = await my.demo.snapshot(v.id, { metadata: { a: '1' } });
+    const base = `/snapshots/${snap.id}/metadata`;
+    expect((await my.demo.call('POST', base, { metadata: 'x' })).json().badRequest.code).toBe(400);
+    expect((await my.demo.call('PUT', `${base}/a`, { meta: { b: '2' } })).statusCode).toBe(400);
+    expect((await my.demo.call('GET', `${base}/zz`)).json().itemNotFound.code).toBe(404);
+    const gone = await my.demo.call('GET', `/snapshots/${MISSING}/metadata`);
     expect(gone.json().itemNotFound.message).toBe(`Snapshot ${MISSING} could not be found.`);
-    expect((await alt.call('GET', base)).statusCode).toBe(404);
-    expect((await alt.call('POST', base, { metadata: { x: 'y' } })).statusCode).toBe(404);
-    expect((await demo.call('GET', base)).json()).toEqual({ metadata: { a: '1' } });
+    expect((await my.alt.call('GET', base)).statusCode).toBe(404);
+    expect((await my.alt.call('POST', base, { metadata: { x: 'y' } })).statusCode).toBe(404);
+    expect((await my.demo.call('GET', base)).json()).toEqual({ metadata: { a: '1' } });
   });
 
   it('volume actions', async () => {
-    const v = await demo.volume();
+    const v = await my.demo.volume();
     const act = (c: VolumeClient, id: string, body: unknown) => c.call('POST', `/volumes/${id}/action`, body);
-    expect((await act(demo, v.id, { 'os-extend': {} })).json().badRequest.code).toBe(400);
-    expect((await act(demo, v.id, { 'os-update_readonly_flag': { readonly: 'perhaps' } })).statusCode).toBe(400);
-    const missing = await act(demo, MISSING, { 'os-extend': { new_size: 2 } });
+    expect((await act(my.demo, v.id, { 'os-extend': {} })).json().badRequest.code).toBe(400);
+    expect((await act(my.demo, v.id, { 'os-update_readonly_flag': { readonly: 'perhaps' } })).statusCode).toBe(400);
+    const missing = await act(my.demo, MISSING, { 'os-extend': { new_size: 2 } });
     expect(missing.json().itemNotFound.message).toBe(`Volume ${MISSING} could not be found.`);
-    expect((await act(alt, v.id, { 'os-extend': { new_size: 2 } })).statusCode).toBe(404);
-    expect((await act(demo, v.id, { 'os-reset_status': { status: 'error' } })).json().forbidden.code).toBe(403);
-    expect((await demo.show('volumes', v.id)).size).toBe(1);
+    expect((await act(my.alt, v.id, { 'os-extend': { new_size: 2 } })).statusCode).toBe(404);
+    expect((await act(my.demo, v.id, { 'os-reset_status': { status: 'error' } })).json().forbidden.code).toBe(403);
+    expect((await my.demo.show('volumes', v.id)).size).toBe(1);
   });
 
   it('backups update', async () => {
-    const v = await demo.volume();
-    const res = await demo.call('POST', '/backups', { backup: { volume_id: v.id, name: 'b' } });
-    await t.cloud.tasks.idle();
+    const v = await my.demo.volume();
+    const res = await my.demo.call('POST', '/backups', { backup: { volume_id: v.id, name: 'b' } });
+    await my.t.cloud.tasks.idle();
     const id = res.json().backup.id;
-    expect((await demo.call('PUT', `/backups/${id}`, { backup: { size: 3 } }, v343)).json().badRequest.code).toBe(400);
-    expect((await demo.call('PUT', `/backups/${MISSING}`, { backup: { name: 'x' } }, v343)).statusCode).toBe(404);
-    expect((await alt.call('PUT', `/backups/${id}`, { backup: { name: 'x' } }, v343)).statusCode).toBe(404);
-    expect((await alt.call('DELETE', `/backups/${id}`)).statusCode).toBe(404);
-    expect((await demo.show('backups', id)).name).toBe('b');
+    expect((await my.demo.call('PUT', `/backups/${id}`, { backup: { size: 3 } }, v343)).json().badRequest.code).toBe(
+      400,
+    );
+    expect((await my.demo.call('PUT', `/backups/${MISSING}`, { backup: { name: 'x' } }, v343)).statusCode).toBe(404);
+    expect((await my.alt.call('PUT', `/backups/${id}`, { backup: { name: 'x' } }, v343)).statusCode).toBe(404);
+    expect((await my.alt.call('DELETE', `/backups/${id}`)).statusCode).toBe(404);
+    expect((await my.demo.show('backups', id)).name).toBe('b');
   });
 
   it('attachments', async () => {
-    const v = await demo.volume();
-    const res = await demo.call('POST', '/attachments', { attachment: { volume_uuid: v.id } }, v344);
+    const v = await my.demo.volume();
+    const res = await my.demo.call('POST', '/attachments', { attachment: { volume_uuid: v.id } }, v344);
     const a = res.json().attachment;
-    expect((await demo.call('PUT', `/attachments/${a.id}`, { attachment: {} }, v344)).json().badRequest.code).toBe(400);
-    expect((await demo.call('GET', `/attachments/${MISSING}`, undefined, v344)).json().itemNotFound.code).toBe(404);
+    expect((await my.demo.call('PUT', `/attachments/${a.id}`, { attachment: {} }, v344)).json().badRequest.code).toBe(
+      400,
+    );
+    expect((await my.demo.call('GET', `/attachments/${MISSING}`, undefined, v344)).json().itemNotFound.code).toBe(404);
     expect(
-      (await alt.call('PUT', `/attachments/${a.id}`, { attachment: { connector: { host: 'h' } } }, v344)).statusCode,
+      (await my.alt.call('PUT', `/attachments/${a.id}`, { attachment: { connector: { host: 'h' } } }, v344)).statusCode,
     ).toBe(404);
-    expect((await alt.call('POST', '/attachments', { attachment: { volume_uuid: v.id } }, v344)).statusCode).toBe(404);
-    expect((await demo.show('volumes', v.id)).status).toBe('reserved');
+    expect((await my.alt.call('POST', '/attachments', { attachment: { volume_uuid: v.id } }, v344)).statusCode).toBe(
+      404,
+    );
+    expect((await my.demo.show('volumes', v.id)).status).toBe('reserved');
   });
 
   it('transfers', async () => {
-    const v = await demo.volume();
-    const tr = (await demo.call('POST', '/volume-transfers', { transfer: { volume_id: v.id } }, v355)).json().transfer;
-    expect((await alt.call('POST', `/volume-transfers/${tr.id}/accept`, { accept: {} }, v355)).statusCode).toBe(400);
-    const gone = await alt.call('POST', `/volume-transfers/${MISSING}/accept`, { accept: { auth_key: 'k' } }, v355);
+    const v = await my.demo.volume();
+    const tr = (await my.demo.call('POST', '/volume-transfers', { transfer: { volume_id: v.id } }, v355)).json()
+      .transfer;
+    expect((await my.alt.call('POST', `/volume-transfers/${tr.id}/accept`, { accept: {} }, v355)).statusCode).toBe(400);
+    const gone = await my.alt.call('POST', `/volume-transfers/${MISSING}/accept`, { accept: { auth_key: 'k' } }, v355);
     expect(gone.json().itemNotFound.code).toBe(404);
-    expect((await demo.call('GET', `/volume-transfers/${MISSING}`, undefined, v355)).statusCode).toBe(404);
-    expect((await alt.call('DELETE', `/volume-transfers/${tr.id}`, undefined, v355)).statusCode).toBe(404);
-    expect((await alt.call('GET', '/volume-transfers', undefined, v355)).json().transfers).toEqual([]);
-    expect((await demo.show('volumes', v.id)).status).toBe('awaiting-transfer');
+    expect((await my.demo.call('GET', `/volume-transfers/${MISSING}`, undefined, v355)).statusCode).toBe(404);
+    expect((await my.alt.call('DELETE', `/volume-transfers/${tr.id}`, undefined, v355)).statusCode).toBe(404);
+    expect((await my.alt.call('GET', '/volume-transfers', undefined, v355)).json().transfers).toEqual([]);
+    expect((await my.demo.show('volumes', v.id)).status).toBe('awaiting-transfer');
   });
 
   it('types, extra specs and encryption', async () => {
-    const type = (await admin.call('POST', '/types', { volume_type: { name: 'refusals' } })).json().volume_type;
-    expect((await admin.call('POST', `/types/${type.id}/extra_specs`, { extra_specs: 'x' })).statusCode).toBe(400);
-    expect((await admin.call('GET', `/types/${MISSING}/extra_specs`)).json().itemNotFound.code).toBe(404);
-    expect((await demo.call('DELETE', `/types/${type.id}`)).json().forbidden.code).toBe(403);
+    const type = (await my.admin.call('POST', '/types', { volume_type: { name: 'refusals' } })).json().volume_type;
+    expect((await my.admin.call('POST', `/types/${type.id}/extra_specs`, { extra_specs: 'x' })).statusCode).toBe(400);
+    expect((await my.admin.call('GET', `/types/${MISSING}/extra_specs`)).json().itemNotFound.code).toBe(404);
+    expect((await my.demo.call('DELETE', `/types/${type.id}`)).json().forbidden.code).toBe(403);
     const enc = `/types/${type.id}/encryption`;
-    const bad = await admin.call('POST', enc, { encryption: { provider: 'luks', control_location: 'middle' } });
+    const bad = await my.admin.call('POST', enc, { encryption: { provider: 'luks', control_location: 'middle' } });
     expect(bad.json().badRequest.code).toBe(400);
-    expect((await admin.call('POST', enc, { encryption: { provider: 'luks', key_size: 'big' } })).statusCode).toBe(400);
-    expect((await demo.call('GET', enc)).json().forbidden.code).toBe(403);
-    expect((await admin.call('PUT', `${enc}/${MISSING}`, { encryption: { key_size: 1 } })).statusCode).toBe(404);
-    expect((await admin.call('GET', enc)).json()).toEqual({});
+    expect((await my.admin.call('POST', enc, { encryption: { provider: 'luks', key_size: 'big' } })).statusCode).toBe(
+      400,
+    );
+    expect((await my.demo.call('GET', enc)).json().forbidden.code).toBe(403);
+    expect((await my.admin.call('PUT', `${enc}/${MISSING}`, { encryption: { key_size: 1 } })).statusCode).toBe(404);
+    expect((await my.admin.call('GET', enc)).json()).toEqual({});
   });
 
   it('quotas, quota classes and services', async () => {
-    const bad = await admin.call('PUT', `/os-quota-sets/${demo.project}`, { quota_set: { volumes: 'many' } });
+    const bad = await my.admin.call('PUT', `/os-quota-sets/${my.demo.project}`, { quota_set: { volumes: 'many' } });
     expect(bad.json().badRequest.code).toBe(400);
-    expect((await admin.call('PUT', `/os-quota-sets/${demo.project}`, { quota_set: { volumes: -2 } })).statusCode).toBe(
-      400,
-    );
-    expect((await alt.call('GET', `/os-quota-sets/${demo.project}?usage=true`)).json().forbidden.code).toBe(403);
-    expect((await demo.call('GET', '/os-quota-class-sets/default')).statusCode).toBe(403);
-    expect((await admin.call('PUT', '/os-quota-class-sets/gold', { quota_class_set: { volumes: 5 } })).statusCode).toBe(
-      404,
-    );
-    expect((await admin.call('GET', `/os-quota-sets/${demo.project}`)).json().quota_set.volumes).not.toBe('many');
-    expect((await admin.call('PUT', '/os-services/reboot', { host: 'x' })).json().itemNotFound.code).toBe(404);
-    expect((await admin.call('PUT', '/os-services/disable', {})).json().badRequest.code).toBe(400);
-    expect((await demo.call('PUT', '/os-services/disable', { host: 'x' })).json().forbidden.code).toBe(403);
+    expect(
+      (await my.admin.call('PUT', `/os-quota-sets/${my.demo.project}`, { quota_set: { volumes: -2 } })).statusCode,
+    ).toBe(400);
+    expect((await my.alt.call('GET', `/os-quota-sets/${my.demo.project}?usage=true`)).json().forbidden.code).toBe(403);
+    expect((await my.demo.call('GET', '/os-quota-class-sets/default')).statusCode).toBe(403);
+    expect(
+      (await my.admin.call('PUT', '/os-quota-class-sets/gold', { quota_class_set: { volumes: 5 } })).statusCode,
+    ).toBe(404);
+    expect((await my.admin.call('GET', `/os-quota-sets/${my.demo.project}`)).json().quota_set.volumes).not.toBe('many');
+    expect((await my.admin.call('PUT', '/os-services/reboot', { host: 'x' })).json().itemNotFound.code).toBe(404);
+    expect((await my.admin.call('PUT', '/os-services/disable', {})).json().badRequest.code).toBe(400);
+    expect((await my.demo.call('PUT', '/os-services/disable', { host: 'x' })).json().forbidden.code).toBe(403);
   });
 
   it('hosts, pools and capabilities', async () => {
-    expect((await demo.call('GET', '/scheduler-stats/get_pools')).json().forbidden.code).toBe(403);
-    expect((await demo.call('GET', '/capabilities/anything')).statusCode).toBe(403);
-    expect((await admin.call('GET', '/capabilities/nowhere@none')).statusCode).toBe(404);
-    expect((await admin.call('GET', '/scheduler-stats/get_pools?detail=maybe')).statusCode).toBe(400);
+    expect((await my.demo.call('GET', '/scheduler-stats/get_pools')).json().forbidden.code).toBe(403);
+    expect((await my.demo.call('GET', '/capabilities/anything')).statusCode).toBe(403);
+    expect((await my.admin.call('GET', '/capabilities/nowhere@none')).statusCode).toBe(404);
+    expect((await my.admin.call('GET', '/scheduler-stats/get_pools?detail=maybe')).statusCode).toBe(400);
   });
 
   it('limits and availability zones answer for the token project only', async () => {
-    const cross = await t.call({ method: 'GET', url: `/volume/v3/${demo.project}/limits`, as: 'alt_demo' });
+    const cross = await my.t.call({ method: 'GET', url: `/volume/v3/${my.demo.project}/limits`, as: 'alt_demo' });
     expect(cross.json().badRequest.message).toBe('Malformed request url');
-    const az = await t.call({ method: 'GET', url: `/volume/v3/${demo.project}/os-availability-zone`, as: 'alt_demo' });
+    const az = await my.t.call({
+      method: 'GET',
+      url: `/volume/v3/${my.demo.project}/os-availability-zone`,
+      as: 'alt_demo',
+    });
     expect(az.statusCode).toBe(400);
-    expect((await alt.call('GET', '/limits')).json().limits.absolute.totalVolumesUsed).toBe(0);
+    expect((await my.alt.call('GET', '/limits')).json().limits.absolute.totalVolumesUsed).toBe(0);
   });
 });
