@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { volumeClient, volumeSuite } from './helpers.js';
+import { volumeSuite } from './helpers.js';
 
 const SERVER = '1f2e3d4c-5b6a-4978-8695-a4b3c2d1e0f9';
 const v327 = { 'openstack-api-version': 'volume 3.44' };
@@ -121,7 +121,6 @@ describe('volume: attachments API and attach actions', () => {
     await my.t.cloud.tasks.idle();
     expect((await my.demo.show('volumes', v.id)).size).toBe(3);
     expect((await act({ 'os-reset_status': { status: 'error' } })).statusCode).toBe(403);
-    const _admin = await volumeClient(my.t, 'admin');
     expect((await act({ 'os-reset_status': { status: 'bogus' } }, my.admin)).statusCode).toBe(400);
     expect((await act({ 'os-reset_status': { status: 'error' } }, my.admin)).statusCode).toBe(202);
     expect((await my.demo.show('volumes', v.id)).status).toBe('error');

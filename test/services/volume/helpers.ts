@@ -53,6 +53,9 @@ export async function volumeClient(t: TestCloud, user = 'admin', projectName?: s
   return c;
 }
 
+/** Test cloud overrides for the real file driver (sparse raw files through qemu-img). */
+export const FILE_DRIVER = { drivers: { compute: 'fake', network: 'fake', volume: 'file' } } as const;
+
 /** The cloud and the volume clients of a describe block. */
 export interface VolumeSuite {
   t: TestCloud;

@@ -93,7 +93,6 @@ describe('volume: snapshots', () => {
   });
 
   it('force deletes a snapshot stuck in deleting (my.admin)', async () => {
-    const _admin = await volumeClient(my.t, 'admin');
     const v = await my.admin.volume();
     const s = await my.admin.snapshot(v.id);
     expect(
@@ -107,11 +106,11 @@ describe('volume: snapshots', () => {
   });
 
   it('counts snapshots against the snapshots quota', async () => {
-    const _admin = await volumeClient(my.t, 'admin', 'alt_demo');
-    await my.admin.call('PUT', `/os-quota-sets/${my.admin.project}`, { quota_set: { snapshots: 1 } });
-    const v = await my.admin.volume();
-    await my.admin.snapshot(v.id);
-    const res = await my.admin.call('POST', '/snapshots', { snapshot: { volume_id: v.id } });
+    const admin = await volumeClient(my.t, 'admin', 'alt_demo');
+    await admin.call('PUT', `/os-quota-sets/${admin.project}`, { quota_set: { snapshots: 1 } });
+    const v = await admin.volume();
+    await admin.snapshot(v.id);
+    const res = await admin.call('POST', '/snapshots', { snapshot: { volume_id: v.id } });
     expect(res.statusCode).toBe(413);
     expect(res.json().overLimit.message).toBe('Maximum number of snapshots allowed (1) exceeded');
   });
