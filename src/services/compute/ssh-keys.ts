@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { BadRequest } from '../../server/errors.js';
 
 // Key pair material as Nova makes and checks it: generated keys are RSA
@@ -85,4 +85,67 @@ export function x509Fingerprint(pem: string): string {
   } catch {
     throw new BadRequest(INVALID);
   }
+}
+
+// A minimal DER writer, enough for one self-signed certificate.
+function der(tag: number, body: Buffer): Buffer {
+  const len = body.length;
+  const head =
+    len < 0x80
+      ? Buffer.from([tag, len])
+      : len < 0x100
+        ? Buffer.from([tag, 0x81, len])
+        : Buffer.from([tag, 0x82, len >> 8, len & 255]);
+  return Buffer.concat([head, body]);
+}
+const seq = (...parts: Buffer[]) => der(0x30, Buffer.concat(parts));
+const oid = (dotted: string) => {
+  const [a, b, ...rest] = dotted.split('.').map(Number);
+  const bytes = [40 * a + b];
+  for (const n of rest) {
+    const chunk = [n & 127];
+    for (let v = n >> 7; v > 0; v >>= 7) chunk.unshift((v & 127) | 128);
+    bytes.push(...chunk);
+  }
+  return der(0x06, Buffer.from(bytes));
+};
+const utcTime = (d: Date) => der(0x17, Buffer.from(`${d.toISOString().slice(2, 19).replace(/[-T:]/g, '')}Z`, 'ascii'));
+const name = (cn: string) => seq(der(0x31, seq(oid('2.5.4.3'), der(0x0c, Buffer.from(cn, 'utf8')))));
+
+/**
+ * Nova's generated x509 key pair: an RSA 2048 key and a self-signed
+ * certificate (CN = the user), valid for ten years; the fingerprint is the
+ * certificate's SHA-1.
+ */
+export function generateX509KeyPair(commonName: string): {
+  publicKey: string;
+  privateKey: string;
+  fingerprint: string;
+} {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const sha256WithRsa = seq(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
+  const now = new Date();
+  const until = new Date(now.getTime() + 10 * 365 * 86_400_000);
+  const serial = randomBytes(8);
+  serial[0] &= 0x7f;
+  const tbs = seq(
+    der(0xa0, der(0x02, Buffer.from([2]))),
+    der(0x02, serial),
+    sha256WithRsa,
+    name(commonName),
+    seq(utcTime(now), utcTime(until)),
+    name(commonName),
+    publicKey.export({ type: 'spki', format: 'der' }),
+  );
+  const signature = sign('sha256', tbs, privateKey);
+  const cert = seq(tbs, sha256WithRsa, der(0x03, Buffer.concat([Buffer.from([0]), signature])));
+  const pem = `-----BEGIN CERTIFICATE-----\n${cert
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trim()}\n-----END CERTIFICATE-----\n`;
+  return {
+    publicKey: pem,
+    privateKey: privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
+    fingerprint: colonHex(createHash('sha1').update(cert).digest()),
+  };
 }

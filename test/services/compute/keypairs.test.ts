@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -104,5 +105,49 @@ describe('compute: key pairs', () => {
     });
     expect(res.statusCode).toBe(204);
     expect((await t.call({ method: 'GET', url, as: 'demo' })).json().keypairs).toEqual([]);
+  });
+});
+
+describe('compute: x509 key pairs (2.2)', () => {
+  let t: TestCloud;
+  beforeAll(async () => {
+    t = await testCloud();
+  });
+  afterAll(() => t.close());
+
+  it('generates a self-signed certificate whose fingerprint is its SHA-1, and imports it back', async () => {
+    const headers = { 'openstack-api-version': 'compute 2.2' };
+    const res = await t.call({
+      method: 'POST',
+      url,
+      as: 'demo',
+      headers,
+      payload: { keypair: { name: 'cert', type: 'x509' } },
+    });
+    expect(res.statusCode).toBe(201);
+    const kp = res.json().keypair;
+    expect(kp.type).toBe('x509');
+    expect(kp.private_key).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+    const cert = new X509Certificate(kp.public_key);
+    expect(cert.fingerprint).toBe(kp.fingerprint.toUpperCase());
+    expect(cert.verify(cert.publicKey)).toBe(true);
+    expect(cert.checkPrivateKey(createPrivateKey(kp.private_key))).toBe(true);
+    expect(cert.subject).toBe(`CN=${kp.user_id}`);
+    const imported = await t.call({
+      method: 'POST',
+      url,
+      as: 'demo',
+      headers,
+      payload: { keypair: { name: 'cert2', type: 'x509', public_key: kp.public_key } },
+    });
+    expect(imported.json().keypair.fingerprint).toBe(kp.fingerprint);
+    const bad = await t.call({
+      method: 'POST',
+      url,
+      as: 'demo',
+      headers,
+      payload: { keypair: { name: 'cert3', type: 'x509', public_key: 'not a certificate' } },
+    });
+    expect(bad.statusCode).toBe(400);
   });
 });

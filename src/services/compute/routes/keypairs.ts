@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
-import { BadRequest, Conflict, NotFound, NotImplemented } from '../../../server/errors.js';
+import { BadRequest, Conflict, NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone, now } from '../../../server/time.js';
 import { nextLink, pagination, policyDenied, qparam } from '../api.js';
 import { checkKeypairQuota } from '../quotas.js';
-import { generateSshKeyPair, sshFingerprint, x509Fingerprint } from '../ssh-keys.js';
+import { generateSshKeyPair, generateX509KeyPair, sshFingerprint, x509Fingerprint } from '../ssh-keys.js';
 import { cdb, type KeypairRow } from '../store.js';
 import { type Schema, types, validateBody } from '../validation.js';
 
@@ -86,9 +86,8 @@ export async function keypairRoutes(app: FastifyInstance, cloud: Cloud) {
       publicKey = body.public_key;
       fingerprint = type === 'x509' ? x509Fingerprint(publicKey) : sshFingerprint(publicKey);
     } else if (type === 'x509') {
-      throw new NotImplemented(
-        'pocketstack does not generate x509 key pairs yet; import a certificate with public_key.',
-      );
+      // Nova's WinRM certificate: CN = the user the key pair belongs to.
+      ({ publicKey, privateKey, fingerprint } = generateX509KeyPair(userId));
     } else {
       const generated = generateSshKeyPair(`Generated-by-Nova`);
       ({ publicKey, privateKey, fingerprint } = generated);

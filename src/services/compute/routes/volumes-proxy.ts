@@ -109,7 +109,7 @@ function proxyOnly(req: FastifyRequest): void {
 
 /** `GET /os-volumes/` is a show with an empty id to Nova, not the list. */
 function emptyId(req: FastifyRequest, what: string): void {
-  if (req.url.split('?')[0].endsWith('/')) throw new NotFound(`${what}  could not be found.`);
+  if (req.originalUrl.split('?')[0].endsWith('/')) throw new NotFound(`${what}  could not be found.`);
 }
 
 function paged<T>(req: FastifyRequest, list: T[]): T[] {
