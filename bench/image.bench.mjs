@@ -25,6 +25,16 @@ function rssOf(pid) {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far; clock ticks are 1/100 s on Linux. */
+function cpuOf(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** Samples a process's RSS every 20 ms until stopped; resolves with the peak. */
 function sampleRss(pid) {
   let peak = rssOf(pid);
@@ -114,11 +124,13 @@ async function roundTrip(imageUrl, token, file, pid) {
   });
   const before = pid ? rssOf(pid) : 0;
   const stop = pid ? sampleRss(pid) : () => 0;
+  const cpu0 = pid ? cpuOf(pid) : 0;
   const up = await put(`${imageUrl}/v2/images/${image.id}/file`, token, file);
+  const cpu = pid ? cpuOf(pid) - cpu0 : 0;
   const peak = stop();
   const down = await get(`${imageUrl}/v2/images/${image.id}/file`, token);
   await json(`${imageUrl}/v2/images/${image.id}`, token, 'DELETE');
-  return { up, down, before, peak };
+  return { up, down, before, peak, cpu };
 }
 
 export default async function main() {
@@ -130,7 +142,7 @@ export default async function main() {
     const peer = await answers('http://127.0.0.1:9292/');
     const peerToken = peer ? await issueToken('http://127.0.0.1:35357/v3', { project: 'demo' }) : undefined;
     let dd = Infinity;
-    let r = { up: Infinity, down: Infinity, before: 0, peak: 0 };
+    let r = { up: Infinity, down: Infinity, before: 0, peak: 0, cpu: Infinity };
     let g = { up: Infinity, down: Infinity };
     for (let i = 0; i < ROUNDS; i++) {
       dd = Math.min(dd, ddSeconds(ps.dataDir));
@@ -140,6 +152,7 @@ export default async function main() {
         down: Math.min(r.down, x.down),
         before: x.before,
         peak: Math.max(r.peak, x.peak),
+        cpu: Math.min(r.cpu, x.cpu),
       };
       if (peerToken) {
         const y = await roundTrip('http://127.0.0.1:9292', peerToken, file);
@@ -154,6 +167,7 @@ export default async function main() {
         'ratio to dd': 1,
         'rss before MiB': '',
         'rss peak MiB': '',
+        'server CPU s': '',
       },
       {
         case: 'pocketstack upload',
@@ -161,6 +175,7 @@ export default async function main() {
         'ratio to dd': dd / r.up,
         'rss before MiB': r.before / MiB,
         'rss peak MiB': r.peak / MiB,
+        'server CPU s': r.cpu,
       },
       {
         case: 'pocketstack download',

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Cloud } from '../cloud.js';
 import type { Service } from '../services/service.js';
 import { AuthRequired, authHook } from './auth.js';
@@ -18,8 +18,17 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     logger: false,
     bodyLimit: 32 * 1024 * 1024,
     genReqId: () => requestId(),
-    // OpenStack clients call /v3/ and /v3 alike.
-    routerOptions: { ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 1000 },
+    // OpenStack clients call /v3/ and /v3 alike. One trailing slash is dropped
+    // before routing rather than every route being registered twice
+    // (find-my-way's ignoreTrailingSlash): start-up time is route count.
+    // Services that 404 on it, as Glance and Cinder do, read req.originalUrl.
+    rewriteUrl: (req) => withoutTrailingSlash(req.url ?? '/'),
+    routerOptions: { caseSensitive: true, maxParamLength: 1000 },
+    // HEAD is answered only where the real service answers it (Service.headLikeGet).
+    exposeHeadRoutes: false,
+    // No route declares a Fastify schema (services validate bodies in their
+    // own error words), so Ajv and fast-json-stringify are never loaded.
+    schemaController: { compilersFactory: { buildValidator: noCompiler, buildSerializer: noCompiler } },
   });
   app.decorateRequest('auth', null as any);
   app.decorateRequest('requestId', '');
@@ -58,12 +67,33 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
           sendError(req, reply, new NotFound('The resource could not be found.'), svc, cloud),
         );
         scope.addHook('onRequest', authHook(cloud));
+        if (svc.headLikeGet) scope.addHook('onRoute', addHeadRoute);
         await svc.register(scope, cloud);
       },
       { prefix: svc.path },
     );
   }
   return app;
+}
+
+/** "/identity/v3/?x=1" → "/identity/v3?x=1"; "/" stays. */
+export function withoutTrailingSlash(url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  if (path.length < 2 || !path.endsWith('/')) return url;
+  return path.slice(0, -1) + (q < 0 ? '' : url.slice(q));
+}
+
+function noCompiler(): never {
+  throw new Error('Fastify route schemas are not used: services validate their own bodies');
+}
+
+/** A HEAD twin for each GET route that does not declare its own (Flask's behaviour). */
+function addHeadRoute(this: FastifyInstance, route: RouteOptions & { routePath: string }) {
+  if (route.method !== 'GET' || route.exposeHeadRoute === false) return;
+  // routePath is the path inside this scope ('' for the scope's root); path and
+  // url carry the prefix, which route() adds again.
+  this.route({ ...route, method: 'HEAD', url: route.routePath, path: undefined } as RouteOptions);
 }
 
 function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError, svc: Service | undefined, cloud: Cloud) {

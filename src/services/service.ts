@@ -23,6 +23,8 @@ export interface Service {
   catalog: CatalogEntry[];
   /** Numbered migrations, named "<service>/NNNN_what". */
   migrations: Record<string, Migration>;
+  /** HEAD answers like GET on every GET route (Keystone's Flask does; the others answer 404/405). */
+  headLikeGet?: boolean;
   /** Renders errors in this service's body format. */
   formatError: ErrorFormat;
   /** Routes, registered in a scope prefixed with `path`, behind the shared auth hook. */

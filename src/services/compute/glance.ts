@@ -1,17 +1,18 @@
 import type { Cloud } from '../../cloud.js';
 import type { AuthContext } from '../../server/auth.js';
 import { BadRequest, NotFound } from '../../server/errors.js';
-import { deleteImage } from '../image/images.js';
 import {
+  type Change,
   createSnapshotImage,
+  deleteImage,
   failImage,
   fillImageFromFile,
   getImage,
   type ImageInfo,
   imageDataPath,
+  listImages,
+  patchImage,
 } from '../image/internal.js';
-import { listImages } from '../image/list.js';
-import { type Change, patchImage } from '../image/patch.js';
 
 // Nova's view of the image service, through its in-process API. Errors are
 // reworded here into Nova's messages.

@@ -28,6 +28,7 @@ import { versionRoutes } from './routes/versions.js';
 export const identity: Service = {
   name: 'identity',
   path: '/identity',
+  headLikeGet: true,
   catalog: [{ type: 'identity', name: 'keystone', path: '/identity' }],
   migrations,
   formatError,

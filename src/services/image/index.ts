@@ -25,7 +25,7 @@ export const image: Service = {
   async register(app, cloud) {
     // Glance's routes are exact: "/v2/images/" is not "/v2/images"
     app.addHook('onRequest', async (req) => {
-      const path = req.url.split('?')[0];
+      const path = req.originalUrl.split('?')[0];
       if (path.length > '/image/'.length && path.endsWith('/') && !/^\/image\/?$/.test(path))
         throw new NotFound('The resource could not be found.');
     });

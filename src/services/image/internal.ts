@@ -16,7 +16,17 @@ import { hasData } from './views.js';
 //   Nova boot / Cinder volume from image: getImage, imageDataPath or openImageData.
 //   Nova snapshot: createSnapshotImage (status saving), then fillImageFromFile or
 //   fillImageFromStream (→ active), or failImage (→ killed, or gone) when it fails.
+//   Nova's image proxy, Heat's image resources: the API's own calls, re-exported
+//   here, with the same policy checks and errors as over HTTP.
 
+/** POST /v2/images: an image record (no data) after policy and the image count quota. */
+export { createImage, deleteImage, type NewImage } from './images.js';
+/** POST /v2/images/{id}/import: body as the API takes it, e.g. { method: { name: 'web-download', uri } }. */
+export { importImage } from './import.js';
+/** GET /v2/images: one page (filters, sort, limit and marker as the API's query parameters). */
+export { listImages } from './list.js';
+/** PATCH /v2/images/{id}: all changes or none. */
+export { type Change, patchImage } from './patch.js';
 export type { Caller } from './policy.js';
 
 /**

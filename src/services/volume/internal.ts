@@ -17,9 +17,10 @@
 
 import type { Cloud } from '../../cloud.js';
 import { volumeDriver } from '../../drivers/volume/index.js';
+import type { AuthContext } from '../../server/auth.js';
 import { completeAttachment, removeAttachment, reserveAttachment } from './attachments.js';
 import { attachmentNotFound, volumeNotFound } from './errors.js';
-import type { Caller } from './policy.js';
+import { authorize, type Caller, callerOfToken } from './policy.js';
 import { type VolumeTrx, vdb } from './store.js';
 import { createVolume as create, loadRecord, deleteVolume as remove } from './volumes.js';
 
@@ -145,30 +146,46 @@ export async function findAttachment(cloud: Cloud, volumeId: string, serverId: s
 }
 
 /**
- * Creates a volume for a server (boot from volume: source image, snapshot,
- * volume or blank) in status `creating`, with quota checked for the
- * project; poll getVolume or waitForVolume until it is available.
+ * Who a call acts as: a user's token (Heat acts with its stack owner's), or
+ * Nova's service token acting as a member of projectId.
+ */
+export type Actor = { auth: AuthContext } | { projectId: string; userId: string };
+
+const callerOfActor = (by: Actor): Caller =>
+  'auth' in by ? callerOfToken(by.auth) : serviceCaller(by.projectId, by.userId);
+
+/**
+ * Creates a volume (boot from volume, OS::Cinder::Volume: from an image, a
+ * snapshot, a volume, a backup or blank) in status `creating`, with policy
+ * and quota checked for the actor; poll getVolume or waitForVolume until it
+ * is available.
  */
 export async function createVolume(
   cloud: Cloud,
-  opts: {
-    projectId: string;
-    userId: string;
+  opts: Actor & {
     size?: number;
     name?: string;
+    description?: string;
+    metadata?: Record<string, string>;
     imageId?: string;
     snapshotId?: string;
     sourceVolumeId?: string;
+    backupId?: string;
     volumeType?: string;
     availabilityZone?: string;
   },
 ): Promise<VolumeInfo> {
-  const rec = await create(cloud, serviceCaller(opts.projectId, opts.userId), {
+  const caller = callerOfActor(opts);
+  authorize(caller, 'member', 'volume:create');
+  const rec = await create(cloud, caller, {
     size: opts.size,
     name: opts.name ?? null,
+    description: opts.description ?? null,
+    metadata: opts.metadata,
     imageId: opts.imageId,
     snapshotId: opts.snapshotId,
     sourceVolid: opts.sourceVolumeId,
+    backupId: opts.backupId,
     volumeType: opts.volumeType,
     availabilityZone: opts.availabilityZone,
   });
@@ -187,11 +204,17 @@ export async function waitForVolume(cloud: Cloud, volumeId: string, timeoutMs = 
   }
 }
 
-/** Deletes a volume as its owner would (delete_on_termination); it must be detached first. */
-export async function deleteVolume(cloud: Cloud, volumeId: string): Promise<void> {
+/**
+ * Deletes a volume (it must be detached first): as its owner would
+ * (delete_on_termination), or as the token given (policy and visibility
+ * apply: another project's volume is a 404). A missing volume is no error.
+ */
+export async function deleteVolume(cloud: Cloud, volumeId: string, auth?: AuthContext): Promise<void> {
   const v = await info(cloud, volumeId);
   if (!v) return;
-  await remove(cloud, serviceCaller(v.projectId, 'nova'), volumeId);
+  const caller = callerOfActor(auth ? { auth } : { projectId: v.projectId, userId: 'nova' });
+  authorize(caller, 'member', 'volume:delete');
+  await remove(cloud, caller, volumeId);
 }
 
 /** Where the volume's bytes are, for a hypervisor: a raw file (or fake:// with the fake driver). */

@@ -194,4 +194,19 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'volume/0003_type_encryption': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('volume_type_encryption')
+        .addColumn('volume_type_id', text, (c) => c.primaryKey().references('volume_types.id').onDelete('cascade'))
+        .addColumn('encryption_id', text, (c) => c.notNull())
+        .addColumn('provider', text, (c) => c.notNull())
+        .addColumn('cipher', text)
+        .addColumn('key_size', 'integer')
+        .addColumn('control_location', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text)
+        .execute();
+    },
+  },
 };

@@ -22,6 +22,12 @@ export function callerOf(req: FastifyRequest): Caller {
   const urlProject = (req.params as { project_id?: string }).project_id;
   if (!auth.projectId) throw policyForbidden('volume:get_all');
   if (urlProject !== undefined && urlProject !== auth.projectId) throw new BadRequest('Malformed request url');
+  return callerOfToken(auth);
+}
+
+/** The caller a token makes (for services acting with a user's token: Heat's stacks). */
+export function callerOfToken(auth: AuthContext): Caller {
+  if (!auth.projectId) throw policyForbidden('volume:get_all');
   return { auth, projectId: auth.projectId, userId: auth.userId, admin: auth.isAdmin };
 }
 

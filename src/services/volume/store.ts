@@ -139,6 +139,16 @@ export interface VolumeTables {
     updated_at: string | null;
   };
   volume_transfers: TransferRow;
+  volume_type_encryption: {
+    volume_type_id: string;
+    encryption_id: string;
+    provider: string;
+    cipher: string | null;
+    key_size: number | null;
+    control_location: string;
+    created_at: string;
+    updated_at: string | null;
+  };
   volume_quotas: { project_id: string; resource: string; hard_limit: number };
   tasks: { id: number; kind: string; resource_id: string };
 }

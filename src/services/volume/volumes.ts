@@ -170,6 +170,16 @@ export async function createVolume(cloud: Cloud, caller: Caller, input: CreateVo
     }
     if (size === undefined) throw invalidInput(`Volume size 'None' must be an integer and greater than 0`);
     type ??= await defaultType(trx);
+    if (
+      await trx
+        .selectFrom('volume_type_encryption')
+        .select('volume_type_id')
+        .where('volume_type_id', '=', type.id)
+        .executeTakeFirst()
+    )
+      throw new BadRequest(
+        `Invalid volume type: volumes of the encrypted type ${type.name} cannot be made: pocketstack has no key manager.`,
+      );
     const az = input.availabilityZone ?? AVAILABILITY_ZONE;
     if (az !== AVAILABILITY_ZONE) throw new BadRequest(`Availability zone '${az}' is invalid.`);
     await checkQuota(trx, caller.projectId, { resource: 'volumes', typeName: type.name, count: 1, gigabytes: size });

@@ -173,4 +173,21 @@ describe('image: data', () => {
     expect(bad.statusCode).toBe(403);
     expect(bad.body).toContain("Not allowed to deactivate image in status 'queued'");
   });
+
+  it('keeps others from deactivating an image they do not own, and 404s a missing one', async () => {
+    const pub = await create(t, 'admin', { visibility: 'public' });
+    await upload(t, 'admin', pub.id, 'bytes');
+    const res = await t.call({ method: 'POST', url: `/image/v2/images/${pub.id}/actions/deactivate`, as: 'demo' });
+    expect(res.statusCode).toBe(403);
+    expect(res.body).toContain('You do not own this image');
+    expect((await t.call({ method: 'GET', url: `/image/v2/images/${pub.id}`, as: 'demo' })).json().status).toBe(
+      'active',
+    );
+    const missing = await t.call({
+      method: 'POST',
+      url: '/image/v2/images/00000000-0000-0000-0000-000000000000/actions/deactivate',
+      as: 'demo',
+    });
+    expect(missing.statusCode).toBe(404);
+  });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ describe('image: across a restart', () => {
     return res.headers['x-subject-token'] as string;
   }
 
-  it('keeps images and their data, puts an upload cut short by the stop back to queued, seeds the default image once', async () => {
+  it('keeps images, their metadata and data, puts an upload cut short by the stop back to queued, seeds the default image once', async () => {
     let cloud = await open();
     let tok = await token(cloud);
     const call = (c: Cloud, opts: any) => c.app.inject({ ...opts, headers: { 'x-auth-token': tok, ...opts.headers } });
@@ -43,7 +44,7 @@ describe('image: across a restart', () => {
       await call(cloud, {
         method: 'POST',
         url: '/image/v2/images',
-        payload: { disk_format: 'raw', container_format: 'bare' },
+        payload: { disk_format: 'raw', container_format: 'bare', tags: ['keep'], os_distro: 'debian' },
       })
     ).json();
     await call(cloud, {
@@ -68,6 +69,14 @@ describe('image: across a restart', () => {
     tok = await token(cloud);
     const back = await call(cloud, { method: 'GET', url: `/image/v2/images/${kept.id}/file` });
     expect(back.body).toBe('kept bytes');
+    const shown = (await call(cloud, { method: 'GET', url: `/image/v2/images/${kept.id}` })).json();
+    expect(shown).toMatchObject({
+      status: 'active',
+      size: 10,
+      checksum: createHash('md5').update('kept bytes').digest('hex'),
+      tags: ['keep'],
+      os_distro: 'debian',
+    });
     expect((await call(cloud, { method: 'GET', url: `/image/v2/images/${cut.id}` })).json().status).toBe('queued');
     expect(readdirSync(join(dataDir, 'images')).filter((f) => f.endsWith('.part'))).toEqual([]);
     // the default image is made once; deleted, it stays deleted

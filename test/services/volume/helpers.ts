@@ -1,5 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
-import type { TestCloud } from '../../helpers.js';
+import { afterAll, beforeAll } from 'vitest';
+import { type TestCloud, testCloud } from '../../helpers.js';
 
 /** The volume API of one seeded user: URLs under /volume/v3/{their project}. */
 export interface VolumeClient {
@@ -50,4 +51,31 @@ export async function volumeClient(t: TestCloud, user = 'admin', projectName?: s
     },
   };
   return c;
+}
+
+/** Test cloud overrides for the real file driver (sparse raw files through qemu-img). */
+export const FILE_DRIVER = { drivers: { compute: 'fake', network: 'fake', volume: 'file' } } as const;
+
+/** The cloud and the volume clients of a describe block. */
+export interface VolumeSuite {
+  t: TestCloud;
+  admin: VolumeClient;
+  demo: VolumeClient;
+  alt: VolumeClient;
+}
+
+/**
+ * A test cloud (fake drivers unless overridden) with the volume clients of
+ * admin, demo and alt_demo, made before the block's tests and closed after.
+ */
+export function volumeSuite(overrides: Parameters<typeof testCloud>[0] = {}): VolumeSuite {
+  const my = {} as VolumeSuite;
+  beforeAll(async () => {
+    my.t = await testCloud(overrides);
+    my.admin = await volumeClient(my.t, 'admin');
+    my.demo = await volumeClient(my.t, 'demo');
+    my.alt = await volumeClient(my.t, 'alt_demo');
+  });
+  afterAll(() => my.t.close());
+  return my;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthContext } from '../../../src/server/auth.js';
 import * as volumes from '../../../src/services/volume/internal.js';
 import { type TestCloud, testCloud } from '../../helpers.js';
 import { type VolumeClient, volumeClient } from './helpers.js';
@@ -97,6 +98,33 @@ describe('volume: internal API for compute', () => {
     await t.cloud.tasks.idle();
     expect(await volumes.getVolume(t.cloud, ready.id)).toBeUndefined();
     expect((await admin.call('GET', `/volumes/${ready.id}`)).statusCode).toBe(404);
+  });
+
+  it("acts with a user's token (Heat): its roles and project decide", async () => {
+    const as = (projectId: string, roles: string[]) =>
+      ({ projectId, userId: 'u', roles, isAdmin: false }) as unknown as AuthContext;
+    const reader = volumes.createVolume(t.cloud, { auth: as(demo.project, ['reader']), size: 1 });
+    await expect(reader).rejects.toMatchObject({ status: 403 });
+    const made = await volumes.createVolume(t.cloud, {
+      auth: as(demo.project, ['member', 'reader']),
+      size: 1,
+      description: 'from a stack',
+      metadata: { stack: 's1' },
+    });
+    const ready = await volumes.waitForVolume(t.cloud, made.id);
+    expect(await demo.show('volumes', ready.id)).toMatchObject({
+      status: 'available',
+      description: 'from a stack',
+      metadata: { stack: 's1' },
+    });
+    const alt = await volumeClient(t, 'alt_demo');
+    const other = volumes.deleteVolume(t.cloud, ready.id, as(alt.project, ['member', 'reader']));
+    await expect(other).rejects.toMatchObject({ status: 404 });
+    await volumes.deleteVolume(t.cloud, ready.id, as(demo.project, ['member', 'reader']));
+    await t.cloud.tasks.idle();
+    expect(await volumes.getVolume(t.cloud, ready.id)).toBeUndefined();
+    // a volume already gone is no error
+    await volumes.deleteVolume(t.cloud, ready.id, as(demo.project, ['member', 'reader']));
   });
 });
 

@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestCloud, testCloud } from '../../helpers.js';
-import { type VolumeClient, volumeClient } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { volumeClient, volumeSuite } from './helpers.js';
 
 describe('volume: snapshots', () => {
-  let t: TestCloud;
-  let demo: VolumeClient;
-  let alt: VolumeClient;
-  beforeAll(async () => {
-    t = await testCloud();
-    demo = await volumeClient(t, 'demo');
-    alt = await volumeClient(t, 'alt_demo');
-  });
-  afterAll(() => t.close());
+  const my = volumeSuite();
 
   it('creates, lists, shows, updates and deletes a snapshot', async () => {
-    const v = await demo.volume({ size: 2 });
-    const res = await demo.call('POST', '/snapshots', {
+    const v = await my.demo.volume({ size: 2 });
+    const res = await my.demo.call('POST', '/snapshots', {
       snapshot: { volume_id: v.id, name: 's1', metadata: { k: 'v' } },
     });
     expect(res.statusCode).toBe(202);
@@ -27,95 +18,95 @@ describe('volume: snapshots', () => {
       metadata: { k: 'v' },
     });
     expect(res.json().snapshot['os-extended-snapshot-attributes:progress']).toBeUndefined();
-    await t.cloud.tasks.idle();
-    const list = await demo.call('GET', '/snapshots');
+    await my.t.cloud.tasks.idle();
+    const list = await my.demo.call('GET', '/snapshots');
     expect(list.json().snapshots[0]).not.toHaveProperty('os-extended-snapshot-attributes:project_id');
-    const detail = await demo.call('GET', '/snapshots/detail');
-    expect(detail.json().snapshots[0]['os-extended-snapshot-attributes:project_id']).toBe(demo.project);
+    const detail = await my.demo.call('GET', '/snapshots/detail');
+    expect(detail.json().snapshots[0]['os-extended-snapshot-attributes:project_id']).toBe(my.demo.project);
     const id = res.json().snapshot.id;
-    const up = await demo.call('PUT', `/snapshots/${id}`, { snapshot: { name: 's2', description: 'd' } });
+    const up = await my.demo.call('PUT', `/snapshots/${id}`, { snapshot: { name: 's2', description: 'd' } });
     expect(up.json().snapshot).toMatchObject({ name: 's2', description: 'd' });
-    expect((await demo.call('PUT', `/snapshots/${id}`, { snapshot: { size: 3 } })).statusCode).toBe(400);
-    expect((await demo.call('GET', `/snapshots/${id}/metadata`)).json()).toEqual({ metadata: { k: 'v' } });
-    expect((await demo.call('DELETE', `/snapshots/${id}`)).statusCode).toBe(202);
-    await t.cloud.tasks.idle();
-    expect((await demo.call('GET', `/snapshots/${id}`)).statusCode).toBe(404);
+    expect((await my.demo.call('PUT', `/snapshots/${id}`, { snapshot: { size: 3 } })).statusCode).toBe(400);
+    expect((await my.demo.call('GET', `/snapshots/${id}/metadata`)).json()).toEqual({ metadata: { k: 'v' } });
+    expect((await my.demo.call('DELETE', `/snapshots/${id}`)).statusCode).toBe(202);
+    await my.t.cloud.tasks.idle();
+    expect((await my.demo.call('GET', `/snapshots/${id}`)).statusCode).toBe(404);
   });
 
   it('refuses a snapshot of an in-use volume without force, allows it with force', async () => {
-    const v = await demo.volume();
-    await demo.call('POST', `/volumes/${v.id}/action`, {
+    const v = await my.demo.volume();
+    await my.demo.call('POST', `/volumes/${v.id}/action`, {
       'os-attach': { instance_uuid: '0d1b0b4e-4b7a-4d56-9a35-3c7c1f0d9a11', mountpoint: '/dev/vdb' },
     });
-    expect((await demo.show('volumes', v.id)).status).toBe('in-use');
-    const res = await demo.call('POST', '/snapshots', { snapshot: { volume_id: v.id } });
+    expect((await my.demo.show('volumes', v.id)).status).toBe('in-use');
+    const res = await my.demo.call('POST', '/snapshots', { snapshot: { volume_id: v.id } });
     expect(res.statusCode).toBe(400);
     expect(res.json().badRequest.message).toBe(
       `Invalid volume: Volume ${v.id} status must be available, but current status is: in-use.`,
     );
-    const forced = await demo.call('POST', '/snapshots', { snapshot: { volume_id: v.id, force: true } });
+    const forced = await my.demo.call('POST', '/snapshots', { snapshot: { volume_id: v.id, force: true } });
     expect(forced.statusCode).toBe(202);
     // 3.66 allows it without force, and refuses force=false
     const v366 = { 'openstack-api-version': 'volume 3.66' };
-    expect((await demo.call('POST', '/snapshots', { snapshot: { volume_id: v.id } }, v366)).statusCode).toBe(202);
+    expect((await my.demo.call('POST', '/snapshots', { snapshot: { volume_id: v.id } }, v366)).statusCode).toBe(202);
     expect(
-      (await demo.call('POST', '/snapshots', { snapshot: { volume_id: v.id, force: false } }, v366)).statusCode,
+      (await my.demo.call('POST', '/snapshots', { snapshot: { volume_id: v.id, force: false } }, v366)).statusCode,
     ).toBe(400);
   });
 
   it('answers 400 for a malformed body, 404 for a missing volume or snapshot, 404 across projects', async () => {
-    expect((await demo.call('POST', '/snapshots', { snapshot: {} })).statusCode).toBe(400);
-    expect((await demo.call('POST', '/snapshots', { nope: {} })).statusCode).toBe(400);
-    const missing = await demo.call('POST', '/snapshots', {
+    expect((await my.demo.call('POST', '/snapshots', { snapshot: {} })).statusCode).toBe(400);
+    expect((await my.demo.call('POST', '/snapshots', { nope: {} })).statusCode).toBe(400);
+    const missing = await my.demo.call('POST', '/snapshots', {
       snapshot: { volume_id: '5f0c2a1e-8d3b-4e6f-9a7c-1b2d3e4f5a6b' },
     });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().itemNotFound.message).toBe('Volume 5f0c2a1e-8d3b-4e6f-9a7c-1b2d3e4f5a6b could not be found.');
-    const v = await demo.volume();
-    const s = await demo.snapshot(v.id);
-    expect((await alt.call('GET', `/snapshots/${s.id}`)).statusCode).toBe(404);
-    expect((await alt.call('DELETE', `/snapshots/${s.id}`)).statusCode).toBe(404);
-    expect((await alt.call('POST', '/snapshots', { snapshot: { volume_id: v.id } })).statusCode).toBe(404);
+    const v = await my.demo.volume();
+    const s = await my.demo.snapshot(v.id);
+    expect((await my.alt.call('GET', `/snapshots/${s.id}`)).statusCode).toBe(404);
+    expect((await my.alt.call('DELETE', `/snapshots/${s.id}`)).statusCode).toBe(404);
+    expect((await my.alt.call('POST', '/snapshots', { snapshot: { volume_id: v.id } })).statusCode).toBe(404);
     expect(
-      (await demo.call('GET', '/snapshots/5f0c2a1e-8d3b-4e6f-9a7c-1b2d3e4f5a6b')).json().itemNotFound.message,
+      (await my.demo.call('GET', '/snapshots/5f0c2a1e-8d3b-4e6f-9a7c-1b2d3e4f5a6b')).json().itemNotFound.message,
     ).toBe('Snapshot 5f0c2a1e-8d3b-4e6f-9a7c-1b2d3e4f5a6b could not be found.');
   });
 
   it('reverts a volume to its latest snapshot only (3.40)', async () => {
-    const v = await demo.volume();
-    const s1 = await demo.snapshot(v.id);
-    const s2 = await demo.snapshot(v.id);
+    const v = await my.demo.volume();
+    const s1 = await my.demo.snapshot(v.id);
+    const s2 = await my.demo.snapshot(v.id);
     const h = { 'openstack-api-version': 'volume 3.40' };
-    const old = await demo.call('POST', `/volumes/${v.id}/action`, { revert: { snapshot_id: s1.id } }, h);
+    const old = await my.demo.call('POST', `/volumes/${v.id}/action`, { revert: { snapshot_id: s1.id } }, h);
     expect(old.statusCode).toBe(400);
     expect(old.json().badRequest.message).toBe(`Specified snapshot ${s1.id} is not the latest one of volume ${v.id}.`);
-    expect((await demo.call('POST', `/volumes/${v.id}/action`, { revert: { snapshot_id: s2.id } })).statusCode).toBe(
+    expect((await my.demo.call('POST', `/volumes/${v.id}/action`, { revert: { snapshot_id: s2.id } })).statusCode).toBe(
       400,
     );
-    expect((await demo.call('POST', `/volumes/${v.id}/action`, { revert: { snapshot_id: s2.id } }, h)).statusCode).toBe(
-      202,
-    );
-    expect((await demo.show('volumes', v.id)).status).toBe('reverting');
-    await t.cloud.tasks.idle();
-    expect((await demo.show('volumes', v.id)).status).toBe('available');
-    expect((await demo.show('snapshots', s2.id)).status).toBe('available');
+    expect(
+      (await my.demo.call('POST', `/volumes/${v.id}/action`, { revert: { snapshot_id: s2.id } }, h)).statusCode,
+    ).toBe(202);
+    expect((await my.demo.show('volumes', v.id)).status).toBe('reverting');
+    await my.t.cloud.tasks.idle();
+    expect((await my.demo.show('volumes', v.id)).status).toBe('available');
+    expect((await my.demo.show('snapshots', s2.id)).status).toBe('available');
   });
 
-  it('force deletes a snapshot stuck in deleting (admin)', async () => {
-    const admin = await volumeClient(t, 'admin');
-    const v = await admin.volume();
-    const s = await admin.snapshot(v.id);
+  it('force deletes a snapshot stuck in deleting (my.admin)', async () => {
+    const v = await my.admin.volume();
+    const s = await my.admin.snapshot(v.id);
     expect(
-      (await admin.call('POST', `/snapshots/${s.id}/action`, { 'os-reset_status': { status: 'deleting' } })).statusCode,
+      (await my.admin.call('POST', `/snapshots/${s.id}/action`, { 'os-reset_status': { status: 'deleting' } }))
+        .statusCode,
     ).toBe(202);
-    expect((await demo.call('POST', `/snapshots/${s.id}/action`, { 'os-force_delete': {} })).statusCode).toBe(403);
-    expect((await admin.call('POST', `/snapshots/${s.id}/action`, { 'os-force_delete': {} })).statusCode).toBe(202);
-    await t.cloud.tasks.idle();
-    expect((await admin.call('GET', `/snapshots/${s.id}`)).statusCode).toBe(404);
+    expect((await my.demo.call('POST', `/snapshots/${s.id}/action`, { 'os-force_delete': {} })).statusCode).toBe(403);
+    expect((await my.admin.call('POST', `/snapshots/${s.id}/action`, { 'os-force_delete': {} })).statusCode).toBe(202);
+    await my.t.cloud.tasks.idle();
+    expect((await my.admin.call('GET', `/snapshots/${s.id}`)).statusCode).toBe(404);
   });
 
   it('counts snapshots against the snapshots quota', async () => {
-    const admin = await volumeClient(t, 'admin', 'alt_demo');
+    const admin = await volumeClient(my.t, 'admin', 'alt_demo');
     await admin.call('PUT', `/os-quota-sets/${admin.project}`, { quota_set: { snapshots: 1 } });
     const v = await admin.volume();
     await admin.snapshot(v.id);

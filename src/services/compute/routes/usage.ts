@@ -88,7 +88,7 @@ export async function usageRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get('/os-simple-tenant-usage', async (req) => {
     requireComputeAdmin(req, 'os_compute_api:os-simple-tenant-usage:list');
     // `/os-simple-tenant-usage/` is a show with an empty tenant to Nova
-    if (req.url.split('?')[0].endsWith('/')) throw new NotFound('The resource could not be found.');
+    if (req.originalUrl.split('?')[0].endsWith('/')) throw new NotFound('The resource could not be found.');
     const { start, stop, detailed } = period(req);
     return { tenant_usages: await usages(cloud, start, stop, detailed) };
   });

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { ApiError, BadRequest, NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone } from '../../../server/time.js';
@@ -108,8 +108,8 @@ function proxyOnly(req: NovaRequest): void {
 }
 
 /** `GET /os-volumes/` is a show with an empty id to Nova, not the list. */
-function emptyId(req: NovaRequest, what: string): void {
-  if (req.url.split('?')[0].endsWith('/')) throw new NotFound(`${what}  could not be found.`);
+function emptyId(req: FastifyRequest, what: string): void {
+  if (req.originalUrl.split('?')[0].endsWith('/')) throw new NotFound(`${what}  could not be found.`);
 }
 
 function paged<T>(req: NovaRequest, list: T[]): T[] {

@@ -2,9 +2,7 @@ import type { Cloud } from '../../../cloud.js';
 import { ApiError } from '../../../server/errors.js';
 import { isUuid } from '../../../server/ids.js';
 import { ResourceError } from '../../orchestration/engine/plugin.js';
-import { getImage, type ImageInfo } from '../internal.js';
-import { listImages } from '../list.js';
-import type { Caller } from '../policy.js';
+import { type Caller, getImage, type ImageInfo, listImages } from '../internal.js';
 
 // Heat's glance client plugin: an image by id, or by a name only one
 // visible image has; its errors are Heat's EntityNotFound / NoUniqueMatch.

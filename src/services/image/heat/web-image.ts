@@ -1,8 +1,6 @@
 import { ApiError } from '../../../server/errors.js';
 import { ResourceError, type ResourcePlugin } from '../../orchestration/engine/plugin.js';
-import { createImage, deleteImage } from '../images.js';
-import { importImage } from '../import.js';
-import { getImage } from '../internal.js';
+import { createImage, deleteImage, getImage, importImage } from '../internal.js';
 
 // OS::Glance::WebImage: an image Glance fetches from a URL (web-download
 // import). pocketstack fetches it itself, so a URL this host cannot reach

@@ -5,7 +5,7 @@ const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']
 
 /** Glance answers a method a path does not take with 405 and an Allow header. */
 export function rejectOtherMethods(app: FastifyInstance, path: string, allowed: HTTPMethods[]) {
-  const others = METHODS.filter((m) => !allowed.includes(m) && !(m === 'HEAD' && allowed.includes('GET')));
+  const others = METHODS.filter((m) => !allowed.includes(m));
   app.route({
     method: others,
     url: path,

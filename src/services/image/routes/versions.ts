@@ -21,7 +21,7 @@ export async function versionRoutes(app: FastifyInstance) {
   app.get('/', { config: { public: true } }, async (req, reply) => reply.code(300).send(versionsDoc(req)));
   app.get('/versions', { config: { public: true } }, async (req) => versionsDoc(req));
   app.get('/v2', async (req, reply) => {
-    if (req.url.split('?')[0].endsWith('/')) throw new NotFound('The resource could not be found.');
+    if (req.originalUrl.split('?')[0].endsWith('/')) throw new NotFound('The resource could not be found.');
     return reply
       .code(302)
       .header('Location', `${requestBaseUrl(req)}/image/v2/`)

@@ -1,11 +1,6 @@
 import { NovaError, nova } from '../../compute/heat/nova.js';
-import {
-  type Props,
-  type ResourceContext,
-  ResourceError,
-  type ResourcePlugin,
-} from '../../orchestration/engine/plugin.js';
-import { getVolume } from '../internal.js';
+import type { Props, ResourceContext, ResourcePlugin } from '../../orchestration/engine/plugin.js';
+import { pollVolume } from './volume.js';
 
 // OS::Cinder::VolumeAttachment: a volume attached to a server, through
 // Nova's os-volume_attachments (as Heat does it), waited for until Cinder
@@ -25,27 +20,19 @@ async function attach(r: ResourceContext, p: Props): Promise<void> {
   );
   await r.setPhysicalId(volumeAttachment.id);
   await r.setData({ server: p.instance_uuid, volume: p.volume_id });
-  for (;;) {
-    const v = await getVolume(r.cloud, p.volume_id);
-    if (v?.status === 'in-use' && v.attachments.some((a) => a.serverId === p.instance_uuid && a.status === 'attached'))
-      return;
-    if (!v || v.status.startsWith('error'))
-      throw new ResourceError('ResourceInError', `Went to status ${v?.status ?? 'deleted'} due to "Unknown"`);
-    await r.sleep(50);
-  }
+  await pollVolume(
+    r,
+    p.volume_id,
+    (v) =>
+      v?.status === 'in-use' && v.attachments.some((a) => a.serverId === p.instance_uuid && a.status === 'attached'),
+  );
 }
 
 async function detach(r: ResourceContext, server: string, volume: string): Promise<void> {
   await nova(r.cloud, r.caller, 'DELETE', `/servers/${server}/os-volume_attachments/${volume}`).catch((e) => {
     if (!(e instanceof NovaError && e.status === 404)) throw e;
   });
-  for (;;) {
-    const v = await getVolume(r.cloud, volume);
-    if (!v?.attachments.some((a) => a.serverId === server)) return;
-    if (v.status === 'error_detaching')
-      throw new ResourceError('ResourceInError', 'Went to status error_detaching due to "Unknown"');
-    await r.sleep(50);
-  }
+  await pollVolume(r, volume, (v) => !v?.attachments.some((a) => a.serverId === server));
 }
 
 export const volumeAttachment: ResourcePlugin = {

@@ -3,16 +3,10 @@ import type { AuthContext } from '../../../server/auth.js';
 import { ApiError } from '../../../server/errors.js';
 import { findImage } from '../../image/heat/find.js';
 import { type ResourceContext, ResourceError, type ResourcePlugin } from '../../orchestration/engine/plugin.js';
-import { getVolume, waitForVolume } from '../internal.js';
-import type { Caller } from '../policy.js';
-import { createVolume, deleteVolume } from '../volumes.js';
+import { createVolume, deleteVolume, getVolume, type VolumeInfo } from '../internal.js';
 
 // OS::Cinder::Volume: a volume (blank, or from an image, a snapshot or
 // another volume), waited for until available; deleted and waited for.
-
-export function volumeCaller(ctx: AuthContext): Caller {
-  return { auth: ctx, projectId: ctx.projectId!, userId: ctx.userId, admin: ctx.isAdmin };
-}
 
 /** Errors as cinderclient names them, with Cinder's message. */
 function cinderError(e: unknown) {
@@ -27,13 +21,22 @@ export async function volumeConstraint(value: unknown, ctx: { cloud: Cloud; call
   return v ? undefined : `The Volume (${value}) could not be found.`;
 }
 
-async function waitGone(r: ResourceContext, id: string) {
+/**
+ * Polls a volume until `done` holds; a volume gone or in an error status
+ * (error, error_deleting, error_detaching...) before that fails the
+ * resource as Heat reports it.
+ */
+export async function pollVolume(
+  r: ResourceContext,
+  id: string,
+  done: (v: VolumeInfo | undefined) => boolean,
+): Promise<void> {
   for (;;) {
     const v = await getVolume(r.cloud, id);
-    if (!v) return;
-    if (v.status === 'error_deleting')
-      throw new ResourceError('ResourceInError', 'Went to status error_deleting due to "Unknown"');
-    await r.sleep(100);
+    if (done(v)) return;
+    if (!v || v.status.startsWith('error'))
+      throw new ResourceError('ResourceInError', `Went to status ${v?.status ?? 'deleted'} due to "Unknown"`);
+    await r.sleep(50);
   }
 }
 
@@ -82,36 +85,31 @@ export const volume: ResourcePlugin = {
     const p = r.props;
     const imageId = p.image ? (await findImage(r.cloud, r.caller, p.image)).id : undefined;
     try {
-      const rec = await createVolume(r.cloud, volumeCaller(r.caller), {
+      const v = await createVolume(r.cloud, {
+        auth: r.caller,
         size: p.size ?? undefined,
         name: p.name ?? r.physicalName(),
-        description: p.description ?? null,
+        description: p.description ?? undefined,
         volumeType: p.volume_type ?? undefined,
-        availabilityZone: p.availability_zone ?? null,
+        availabilityZone: p.availability_zone ?? undefined,
         metadata: p.metadata ?? {},
         snapshotId: p.snapshot_id ?? undefined,
-        sourceVolid: p.source_volid ?? undefined,
+        sourceVolumeId: p.source_volid ?? undefined,
         imageId,
         backupId: p.backup_id ?? undefined,
       });
-      await r.setPhysicalId(rec.row.id);
+      await r.setPhysicalId(v.id);
     } catch (e) {
       throw cinderError(e);
     }
-    for (;;) {
-      const v = await waitForVolume(r.cloud, r.physicalId!, 200);
-      if (v.status === 'available') return;
-      if (v.status === 'error' || v.status.startsWith('error'))
-        throw new ResourceError('ResourceInError', `Went to status ${v.status} due to "Unknown"`);
-      await r.sleep(50);
-    }
+    await pollVolume(r, r.physicalId!, (v) => v?.status === 'available');
   },
   async delete(r) {
-    if (!r.physicalId || !(await getVolume(r.cloud, r.physicalId))) return;
-    await deleteVolume(r.cloud, volumeCaller(r.caller), r.physicalId).catch((e) => {
+    if (!r.physicalId) return;
+    await deleteVolume(r.cloud, r.physicalId, r.caller).catch((e) => {
       if (!(e instanceof ApiError && e.status === 404)) throw cinderError(e);
     });
-    await waitGone(r, r.physicalId);
+    await pollVolume(r, r.physicalId, (v) => !v);
   },
   async check(r) {
     if (!r.physicalId || !(await getVolume(r.cloud, r.physicalId)))

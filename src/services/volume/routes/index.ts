@@ -5,6 +5,7 @@ import { volumeMicroversion } from '../microversion.js';
 import { attachmentRoutes } from './attachments.js';
 import { backendRoutes } from './backend.js';
 import { backupRoutes } from './backups.js';
+import { encryptionRoutes } from './encryption.js';
 import { metadataRoutes } from './metadata.js';
 import { miscRoutes } from './misc.js';
 import { qosRoutes } from './qos.js';
@@ -26,6 +27,7 @@ const API = [
   metadataRoutes,
   snapshotRoutes,
   typeRoutes,
+  encryptionRoutes,
   transferRoutes,
   qosRoutes,
   quotaRoutes,
@@ -46,7 +48,7 @@ export async function volumeApi(app: FastifyInstance, cloud: Cloud) {
       // Cinder's router has no route for a collection with a trailing slash
       // (GET /volumes/ is a missing volume, not the list)
       v3.addHook('onRequest', async (req) => {
-        const path = req.url.split('?')[0];
+        const path = req.originalUrl.split('?')[0];
         if (path.endsWith('/') && !/\/v3\/?$/.test(path)) throw new NotFound('The resource could not be found.');
       });
       await v3RootRoute(v3);

@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Cloud } from '../../../cloud.js';
-import { NotFound, NotImplemented } from '../../../server/errors.js';
+import { NotImplemented } from '../../../server/errors.js';
 import { callerOf } from '../policy.js';
-import { vdb } from '../store.js';
 
 // Cinder APIs pocketstack does not serve: each answers 501 saying so (and
 // README.md lists them), rather than a 404 that would read as "no such thing".
@@ -23,7 +21,7 @@ const UNSERVED: Array<[string, string]> = [
   ['default-types', 'per-project default volume types (3.62)'],
 ];
 
-export async function unservedRoutes(app: FastifyInstance, cloud: Cloud) {
+export async function unservedRoutes(app: FastifyInstance) {
   for (const [path, what] of UNSERVED) {
     const handler = async (req: FastifyRequest) => {
       callerOf(req);
@@ -32,13 +30,4 @@ export async function unservedRoutes(app: FastifyInstance, cloud: Cloud) {
     app.all(`/${path}`, handler);
     app.all(`/${path}/*`, handler);
   }
-  const encryption = async (req: FastifyRequest) => {
-    callerOf(req);
-    const typeId = (req.params as { type_id: string }).type_id;
-    if (!(await vdb(cloud).selectFrom('volume_types').select('id').where('id', '=', typeId).executeTakeFirst()))
-      throw new NotFound(`Volume type ${typeId} could not be found.`);
-    throw new NotImplemented('pocketstack does not serve volume encryption types: its volumes are not encrypted.');
-  };
-  app.all('/types/:type_id/encryption', encryption);
-  app.all('/types/:type_id/encryption/*', encryption);
 }
