@@ -1,5 +1,6 @@
-// Bundles src/ and its dependencies into one ESM file, so `pocketstack start`
-// reads one file instead of resolving hundreds of modules (start-up time);
+// Bundles src/ and its dependencies into one CommonJS file, so `pocketstack
+// start` reads one file instead of resolving hundreds of modules, and
+// bin/pocketstack.js can keep V8's code cache for it (start-up time);
 // better-sqlite3 stays external (native). Type checking is `npm run lint`.
 // `node scripts/build.mjs` builds; bin/pocketstack.js calls buildIfStale() in
 // a source checkout, so `npm start` after an edit runs the edit.
@@ -8,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist/pocketstack.js');
+const out = join(root, 'dist/pocketstack.cjs');
 
 function newest(path) {
   const st = statSync(path);
@@ -32,13 +33,9 @@ export async function build() {
     outfile: out,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
     external: ['better-sqlite3'],
-    // CommonJS dependencies inside an ESM bundle still call require() for Node's built-ins.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
     sourcemap: 'linked',
     logLevel: 'warning',
   });

@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# Neutron: the guide's networking sections with the real CLI, then Tempest's
-# network API tests. Tempest's subnet client sleeps 10 s before every subnet
-# delete, so the whole suite takes far longer than this part's budget: CI runs
-# the IPv4 variants without the two classes that delete most subnets
-# (RoutersTest, PortsTestJSON); the full suite's results are in
-# src/services/network/README.md.
+# Neutron: the guide's networking sections with the real CLI, then all of
+# Tempest's network API tests. Tempest's subnet client sleeps 10 s before
+# every subnet delete, so the suite's time is mostly waiting, not CPU: six
+# workers bring the whole suite to about 8 minutes of test time (measured:
+# 248 passed, 0 failed, 2 skipped; see src/services/network/README.md).
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 "$HERE/guide-check.sh" secgroup network topology || status=1
 TEMPEST_WS=${TEMPEST_WS:-/tmp/pocketstack-tempest-network} "$HERE/tempest-floor.sh" \
-  '^tempest\.api\.network\.(?!.*(IpV6|IPv6))(?!test_routers\.RoutersTest\.|test_ports\.PortsTestJSON\.)' \
-  115 95 --concurrency 2 || status=1
+  '^tempest\.api\.network' 240 95 --concurrency 6 || status=1
 exit $status

@@ -9,5 +9,5 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 "$HERE/guide-check.sh" compute volume || status=1
 TEMPEST_WS=${TEMPEST_WS_VOLUME:-/tmp/pocketstack-tempest-volume} \
-  "$HERE/tempest-floor.sh" '^tempest\.api\.volume' 182 95 --concurrency 2 || status=1
+  "$HERE/tempest-floor.sh" '^tempest\.api\.volume' 182 90 --concurrency 2 || status=1
 exit $status

@@ -54,4 +54,7 @@ program
   .option('-y, --yes', 'do not ask')
   .action(reset);
 
-await program.parseAsync();
+program.parseAsync().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -404,6 +404,18 @@ export async function createResource(
   return r.show(readOp(cloud, ctx), id);
 }
 
+/** GET /v2.0/<type>s as the caller: what it may see, filtered on single values (`{status: 'ACTIVE'}`). */
+export async function listResources(
+  cloud: Cloud,
+  ctx: AuthContext,
+  type: ResourceType,
+  filters: Record<string, string> = {},
+): Promise<View[]> {
+  const views = await resource(type).list(readOp(cloud, ctx), {});
+  const keys = Object.keys(filters);
+  return views.filter((v) => keys.every((k) => String(v[k]) === filters[k]));
+}
+
 export async function showResource(cloud: Cloud, ctx: AuthContext, type: ResourceType, id: string) {
   return resource(type).show(readOp(cloud, ctx), id);
 }

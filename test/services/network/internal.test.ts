@@ -107,4 +107,17 @@ describe('network: internal API for compute and orchestration', () => {
       'renamed',
     );
   });
+
+  it('lists a resource type as the caller sees it, filtered on values', async () => {
+    const demo = await ctx('demo');
+    const names = (await network.listResources(t.cloud, demo, 'network')).map((n) => n.name).sort();
+    expect(names).toEqual(['private', 'public']);
+    const external = await network.listResources(t.cloud, demo, 'network', { 'router:external': 'true' });
+    expect(external.map((n) => n.name)).toEqual(['public']);
+    // alt_demo's heat-net (renamed above) is not demo's to see
+    expect(names).not.toContain('renamed');
+    const altNames = (await network.listResources(t.cloud, await ctx('alt_demo'), 'network')).map((n) => n.name);
+    expect(altNames).toContain('renamed');
+    await expect(network.listResources(t.cloud, demo, 'bogus' as never)).rejects.toMatchObject({ status: 400 });
+  });
 });
