@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { createStack, heatBase, hot } from './helpers.js';
+import { createStack, heatBase, hot, updateStack } from './helpers.js';
 
 // Provider templates: a resource whose type is a template from the files
 // map (directly, or through a resource_registry entry) becomes a nested
@@ -56,15 +56,7 @@ describe('orchestration: provider templates', () => {
     expect(events.some((e: any) => e.resource_name === 'inner' && e.resource_status === 'CREATE_COMPLETE')).toBe(true);
 
     // an update of a property updates the nested stack in place
-    const put = await t.call({
-      method: 'PUT',
-      url: `${base}/stacks/prov/${id}`,
-      as: 'admin',
-      payload: { template: tpl('z'), ...extra },
-    });
-    expect(put.statusCode).toBe(202);
-    await t.cloud.tasks.idle();
-    const after = (await get(`/stacks/prov/${id}`)).stack;
+    const after = await updateStack(t, base, 'prov', id, { template: tpl('z'), ...extra });
     expect(after.stack_status, after.stack_status_reason).toBe('UPDATE_COMPLETE');
     expect(output(after, 'a')).toBe('z-1');
     const physical = (await get(`/stacks/prov/${id}/resources`)).resources.find((r: any) => r.resource_name === 'a');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { createStack, heatBase, hot } from './helpers.js';
+import { createStack, heatBase, hot, updateStack } from './helpers.js';
 
 // ResourceGroup's update_policy: batch_create makes the members a batch at a
 // time, rolling_update rolls a new definition out a batch at a time. Each
@@ -57,17 +57,7 @@ describe('orchestration: ResourceGroup update_policy', () => {
   it('rolling_update: a new resource_def rolled out in batches, min_in_service narrowing them', async () => {
     const policy = { rolling_update: { max_batch_size: 2, min_in_service: 0, pause_time: 0 } };
     const { id } = await createStack(t, 'rolling', group(4, 'v1-%index%', policy));
-    const update = async (tpl: unknown) => {
-      const put = await t.call({
-        method: 'PUT',
-        url: `${base}/stacks/rolling/${id}`,
-        as: 'admin',
-        payload: { template: tpl },
-      });
-      expect(put.statusCode).toBe(202);
-      await t.cloud.tasks.idle();
-      return (await t.call({ method: 'GET', url: `${base}/stacks/rolling/${id}`, as: 'admin' })).json().stack;
-    };
+    const update = (tpl: unknown) => updateStack(t, base, 'rolling', id, { template: tpl });
     let s = await update(group(4, 'v2-%index%', policy));
     expect(s.stack_status, s.stack_status_reason).toBe('UPDATE_COMPLETE');
     let events = await memberEvents('rolling', id, 'UPDATE');
