@@ -2,8 +2,9 @@
 # Heat with the real openstack CLI (heatclient): the guide's orchestration
 # section (../shared/e2e/two-tier.yaml: networks, router, ports, servers,
 # floating IP, volume and attachment), then what the guide does not show:
-# nested resources (ResourceGroup), a wait condition signalled with curl from
-# the host, update --wait, a failure with its cause, delete --wait.
+# nested resources (ResourceGroup, provider templates through -e and by file
+# name), a wait condition signalled with curl from the host, update --wait, a
+# failure with its cause, delete --wait.
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 "$HERE/guide-check.sh" orchestration || guide_failed=1
@@ -60,6 +61,23 @@ check "stack update --wait" openstack stack update --existing --parameter size=3
 check "output after update" openstack stack output show "$S" members -f value -c output_value
 expect "three members" "m-2"
 check "stack delete --wait" openstack stack delete -y --wait "$S"
+cat >"$W/member.yaml" <<'YAML'
+heat_template_version: rocky
+parameters:
+  label: {type: string}
+resources:
+  inner: {type: OS::Heat::TestResource, properties: {value: {get_param: label}}}
+outputs:
+  value: {value: {get_attr: [inner, output]}}
+YAML
+printf 'resource_registry:\n  My::Member: member.yaml\n' >"$W/env.yaml"
+printf 'heat_template_version: rocky\nresources:\n  a: {type: My::Member, properties: {label: via-registry}}\n  b: {type: member.yaml, properties: {label: direct}}\noutputs:\n  a: {value: {get_attr: [a, value]}}\n' >"$W/prov.yaml"
+check "provider templates: stack create --wait" openstack stack create --wait -t "$W/prov.yaml" -e "$W/env.yaml" "${S}_p"
+check "provider template output" openstack stack output show "${S}_p" a -f value -c output_value
+expect "the nested stack's output is the attribute" '^via-registry$'
+check "provider template nested resources" openstack stack resource list "${S}_p" --nested-depth 1 -f value -c resource_name
+expect "the nested template's resources" 'inner'
+check "provider templates: stack delete --wait" openstack stack delete -y --wait "${S}_p"
 check "stack create that fails" bash -c "! openstack stack create --wait -t <(printf 'heat_template_version: rocky\nresources:\n  x: {type: OS::Heat::TestResource, properties: {fail: true}}\n') ${S}_f"
 check "failure reason" openstack stack show "${S}_f" -f value -c stack_status_reason
 expect "the cause is named" 'Test Resource failed x'

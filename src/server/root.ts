@@ -11,7 +11,7 @@ export function sendVersions(cloud: Cloud, req: FastifyRequest, reply: FastifyRe
 }
 
 /** The base URL as the client reached us (Host header), for links in version documents. */
-export function requestBaseUrl(req: FastifyRequest): string {
+export function requestBaseUrl(req: Pick<FastifyRequest, 'headers' | 'protocol'>): string {
   const host = req.headers.host ?? 'localhost';
   return `${req.protocol}://${host}`;
 }

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../cloud.js';
 import { negotiateMicroversion } from '../../server/microversion.js';
-import { isMember } from '../../server/policy.js';
 import type { Service } from '../service.js';
-import { MICROVERSIONS, policyDenied } from './api.js';
+import { checkMemberWrites, MICROVERSIONS } from './api.js';
 import { formatError } from './errors.js';
 import { seedFlavors } from './flavors.js';
 import { seedServices } from './host.js';
@@ -44,15 +43,7 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   });
   app.addHook('preHandler', async (req, reply) => {
     negotiateMicroversion(req, reply, MICROVERSIONS);
-    // Nova's default policies: readers read, members change (key pairs are the user's own)
-    if (
-      !['GET', 'HEAD'].includes(req.method) &&
-      !isMember(req.auth) &&
-      !req.url.startsWith('/compute/v2.1/os-keypairs')
-    ) {
-      const resource = req.url.split('?')[0].split('/')[3] ?? '';
-      throw policyDenied(`os_compute_api:${resource}:${req.method === 'DELETE' ? 'delete' : 'create'}`);
-    }
+    checkMemberWrites(req.auth, req.method, req.url);
   });
   await flavorRoutes(app, cloud);
   await flavorExtraRoutes(app, cloud);

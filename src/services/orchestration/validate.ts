@@ -5,8 +5,9 @@ import { checkPluginProperties } from './engine/properties.js';
 import { resourceType } from './engine/registry.js';
 import { constraintContext } from './engine/run.js';
 import { HeatError, validationFailed } from './errors.js';
+import { providerProperties } from './resources/template-resource.js';
 import { StackDefinition, type StackIdentity } from './template/definition.js';
-import type { Environment } from './template/environment.js';
+import { type Environment, isTemplateType } from './template/environment.js';
 import { functionName, resolve } from './template/functions.js';
 import { references } from './template/references.js';
 import { isMap, TemplateError } from './template/scope.js';
@@ -58,11 +59,12 @@ async function checkResourceProperties(
   if (!isMap(snippet) || functionName(snippet, scope)) snippet = resolve(snippet, scope, `${name}.Properties`);
   if (!isMap(snippet))
     throw validationFailed(`Property error: resources.${name}.properties: "${snippet}" is not a map`);
-  if (plugin.openProperties) return;
+  const known = isTemplateType(d.type) ? providerProperties(def.files, d.type) : Object.keys(plugin.properties);
+  if (plugin.openProperties && !isTemplateType(d.type)) return;
   for (const k of Object.keys(snippet))
-    if (!(k in plugin.properties))
+    if (!known.includes(k))
       throw validationFailed(`Property error: resources.${name}.properties: Unknown Property ${k}`);
-  if (!strict) return;
+  if (!strict || plugin.openProperties) return;
   const values: Record<string, unknown> = {};
   const waiting = new Set<string>();
   for (const [k, v] of Object.entries(snippet)) {

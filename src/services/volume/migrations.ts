@@ -209,4 +209,22 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'volume/0004_messages': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('volume_messages')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull())
+        .addColumn('request_id', text, (c) => c.notNull())
+        .addColumn('resource_type', text, (c) => c.notNull())
+        .addColumn('resource_uuid', text)
+        .addColumn('event_id', text, (c) => c.notNull())
+        .addColumn('message_level', text, (c) => c.notNull())
+        .addColumn('user_message', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('expires_at', text, (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('volume_messages_project').on('volume_messages').column('project_id').execute();
+    },
+  },
 };

@@ -149,8 +149,23 @@ export interface VolumeTables {
     created_at: string;
     updated_at: string | null;
   };
+  volume_messages: MessageRow;
   volume_quotas: { project_id: string; resource: string; hard_limit: number };
   tasks: { id: number; kind: string; resource_id: string };
+}
+
+/** A user message (messages.ts). */
+export interface MessageRow {
+  id: string;
+  project_id: string;
+  request_id: string;
+  resource_type: string;
+  resource_uuid: string | null;
+  event_id: string;
+  message_level: string;
+  user_message: string;
+  created_at: string;
+  expires_at: string;
 }
 
 export type VolumeDb = Kysely<VolumeTables>;

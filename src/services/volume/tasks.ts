@@ -2,6 +2,7 @@ import type { Cloud } from '../../cloud.js';
 import { type DiskRef, volumeDriver } from '../../drivers/volume/index.js';
 import { now } from '../../server/time.js';
 import { imageFile } from './image-source.js';
+import { ACTION, DETAIL, recordMessage } from './messages.js';
 import { vdb } from './store.js';
 import { putDict, type VolumeSource } from './volumes.js';
 
@@ -82,14 +83,22 @@ export function registerVolumeTasks(cloud: Cloud): void {
         await putDict(trx, 'volume_image_metadata', v.id, payload.imageMetadata);
       });
     },
-    async failed({ resourceId }, err) {
-      await db
+    async failed({ resourceId, payload }, err) {
+      const res = await db
         .updateTable('volumes')
         .set({ status: 'error', fault: err.message, updated_at: now() })
         .where('id', '=', resourceId)
         .where('status', 'in', CREATING)
-        .execute();
+        .executeTakeFirst();
       await driver.remove(vol(resourceId)).catch(() => {});
+      if (Number(res.numUpdatedRows) === 0) return;
+      // Cinder maps only a few exceptions to details (message_field.py); an
+      // image whose virtual size does not fit (ImageUnacceptable) is not one
+      await recordMessage(db, {
+        volumeId: resourceId,
+        action: payload.source.type === 'image' ? ACTION.copyImageToVolume : ACTION.scheduleAllocateVolume,
+        detail: DETAIL.unknownError,
+      });
     },
   });
 
@@ -183,6 +192,11 @@ export function registerVolumeTasks(cloud: Cloud): void {
     },
     async failed({ resourceId }, err) {
       await setStatus('volumes', resourceId, 'extending', 'error_extending', err.message);
+      await recordMessage(db, {
+        volumeId: resourceId,
+        action: ACTION.extendVolume,
+        detail: DETAIL.driverFailedExtend,
+      });
     },
   });
 }

@@ -8,6 +8,7 @@ import { BadRequest } from '../../server/errors.js';
 import { now } from '../../server/time.js';
 import { createSnapshotImage, failImage, fillImageFromFile } from '../image/internal.js';
 import { invalidVolume } from './errors.js';
+import { ACTION, DETAIL, recordMessage } from './messages.js';
 import type { Caller } from './policy.js';
 import { vdb } from './store.js';
 import { visibleVolume } from './volumes.js';
@@ -143,6 +144,11 @@ export function registerUploadTask(cloud: Cloud): void {
     async failed({ resourceId, payload }) {
       await failImage(cloud, payload.imageId, 'killed').catch(() => {});
       await back(resourceId);
+      await recordMessage(db, {
+        volumeId: resourceId,
+        action: ACTION.copyVolumeToImage,
+        detail: DETAIL.failedToUploadVolume,
+      });
     },
   });
 }

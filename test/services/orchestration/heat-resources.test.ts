@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { createStack, heatBase, hot } from './helpers.js';
+import { createStack, heatBase, hot, updateStack } from './helpers.js';
 
 // Heat's own resource types: ResourceGroup (nested stack, index, scaling,
 // removal policies), wait conditions signalled with the handle's token,
@@ -64,11 +64,7 @@ describe('orchestration: OS::Heat resources', () => {
 
   it('ResourceGroup: scales up and down, skipping removed members', async () => {
     const { id } = await createStack(t, 'scale', group(2));
-    const update = async (tpl: unknown) => {
-      await t.call({ method: 'PUT', url: `${base}/stacks/scale/${id}`, as: 'admin', payload: { template: tpl } });
-      await t.cloud.tasks.idle();
-      return (await t.call({ method: 'GET', url: `${base}/stacks/scale/${id}`, as: 'admin' })).json().stack;
-    };
+    const update = (tpl: unknown) => updateStack(t, base, 'scale', id, { template: tpl });
     let s = await update(group(4));
     expect(s.stack_status).toBe('UPDATE_COMPLETE');
     expect(output(s, 'values')).toHaveLength(4);

@@ -40,6 +40,21 @@ export async function createStack(
   return { id, base, stack: show.json().stack };
 }
 
+/** Updates a stack (PUT, as `as`), waits for the engine and returns its show body. */
+export async function updateStack(
+  t: TestCloud,
+  base: string,
+  name: string,
+  id: string,
+  payload: Record<string, unknown>,
+  as = 'admin',
+) {
+  const put = await t.call({ method: 'PUT', url: `${base}/stacks/${name}/${id}`, as, payload });
+  expect(put.statusCode, put.body).toBe(202);
+  await t.cloud.tasks.idle();
+  return (await t.call({ method: 'GET', url: `${base}/stacks/${name}/${id}`, as })).json().stack;
+}
+
 export const hot = (resources: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   heat_template_version: '2018-08-31',
   resources,

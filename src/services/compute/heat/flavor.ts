@@ -1,5 +1,6 @@
 import type { ResourcePlugin } from '../../orchestration/engine/plugin.js';
-import { NovaError, nova } from './nova.js';
+import * as internal from '../internal.js';
+import { isGone, novaCall } from './nova.js';
 
 // OS::Nova::Flavor: a flavor (admins only, as in Nova), with extra specs and
 // the projects a private one is shared with.
@@ -47,31 +48,28 @@ export const flavor: ResourcePlugin = {
     };
     if (p.flavorid) body.id = p.flavorid;
     if (p.description) body.description = p.description;
-    const { flavor: f } = await nova(r.cloud, r.caller, 'POST', '/flavors', { flavor: body });
+    const f = await novaCall(internal.createFlavor(r.cloud, r.caller, body));
     await r.setPhysicalId(f.id);
     await applyExtras(r, {});
   },
   async update(r, before) {
     await applyExtras(r, before);
     if (r.props.description !== before.description)
-      await nova(r.cloud, r.caller, 'PUT', `/flavors/${r.physicalId}`, {
-        flavor: { description: r.props.description },
-      });
+      await novaCall(internal.updateFlavor(r.cloud, r.caller, r.physicalId!, r.props.description));
   },
   async delete(r) {
     if (!r.physicalId) return;
-    await nova(r.cloud, r.caller, 'DELETE', `/flavors/${r.physicalId}`).catch((e) => {
-      if (!(e instanceof NovaError && e.status === 404)) throw e;
+    await novaCall(internal.deleteFlavor(r.cloud, r.caller, r.physicalId)).catch((e) => {
+      if (!isGone(e)) throw e;
     });
   },
   async attribute(r, name) {
     if (!r.physicalId) return null;
-    const f = (await nova(r.cloud, r.caller, 'GET', `/flavors/${r.physicalId}`).catch(() => null))?.flavor;
+    const f = await internal.getFlavor(r.cloud, r.caller, r.physicalId).catch(() => null);
     if (!f) return null;
     if (name === 'show') return f;
     if (name === 'is_public') return f['os-flavor-access:is_public'];
-    if (name === 'extra_specs')
-      return (await nova(r.cloud, r.caller, 'GET', `/flavors/${r.physicalId}/os-extra_specs`)).extra_specs;
+    if (name === 'extra_specs') return novaCall(internal.flavorExtraSpecs(r.cloud, r.caller, r.physicalId));
     return undefined;
   },
 };
@@ -80,17 +78,20 @@ async function applyExtras(r: Parameters<ResourcePlugin['create']>[0], before: R
   const id = r.physicalId!;
   const specs = (r.props.extra_specs ?? {}) as Record<string, string>;
   for (const k of Object.keys(before.extra_specs ?? {}))
-    if (!(k in specs))
-      await nova(r.cloud, r.caller, 'DELETE', `/flavors/${id}/os-extra_specs/${encodeURIComponent(k)}`);
+    if (!(k in specs)) await novaCall(internal.deleteFlavorExtraSpec(r.cloud, r.caller, id, k));
   if (Object.keys(specs).length)
-    await nova(r.cloud, r.caller, 'POST', `/flavors/${id}/os-extra_specs`, {
-      extra_specs: Object.fromEntries(Object.entries(specs).map(([k, v]) => [k, String(v)])),
-    });
+    await novaCall(
+      internal.setFlavorExtraSpecs(
+        r.cloud,
+        r.caller,
+        id,
+        Object.fromEntries(Object.entries(specs).map(([k, v]) => [k, String(v)])),
+      ),
+    );
   const was = new Set<string>(before.tenants ?? []);
   const now = new Set<string>(r.props.tenants ?? []);
   for (const t of now)
-    if (!was.has(t)) await nova(r.cloud, r.caller, 'POST', `/flavors/${id}/action`, { addTenantAccess: { tenant: t } });
+    if (!was.has(t)) await novaCall(internal.flavorAccess(r.cloud, r.caller, id, 'addTenantAccess', t));
   for (const t of was)
-    if (!now.has(t))
-      await nova(r.cloud, r.caller, 'POST', `/flavors/${id}/action`, { removeTenantAccess: { tenant: t } });
+    if (!now.has(t)) await novaCall(internal.flavorAccess(r.cloud, r.caller, id, 'removeTenantAccess', t));
 }

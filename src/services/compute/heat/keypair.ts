@@ -1,5 +1,6 @@
 import type { ResourcePlugin } from '../../orchestration/engine/plugin.js';
-import { NovaError, nova } from './nova.js';
+import * as internal from '../internal.js';
+import { isGone, novaCall } from './nova.js';
 
 // OS::Nova::KeyPair: an imported or generated key pair; the physical id is
 // its name. A generated private key is kept only when save_private_key says so.
@@ -41,7 +42,7 @@ export const keypair: ResourcePlugin = {
     if (r.props.public_key) body.public_key = r.props.public_key;
     if (r.props.type) body.type = r.props.type;
     if (r.props.user) body.user_id = r.props.user;
-    const { keypair: kp } = await nova(r.cloud, r.caller, 'POST', '/os-keypairs', { keypair: body });
+    const kp = await novaCall(internal.createKeypair(r.cloud, r.caller, body));
     await r.setData({
       public_key: kp.public_key,
       private_key: r.props.save_private_key ? (kp.private_key ?? null) : null,
@@ -50,21 +51,18 @@ export const keypair: ResourcePlugin = {
   },
   async delete(r) {
     if (!r.physicalId) return;
-    await nova(r.cloud, r.caller, 'DELETE', `/os-keypairs/${encodeURIComponent(r.physicalId)}`).catch((e) => {
-      if (!(e instanceof NovaError && e.status === 404)) throw e;
+    await novaCall(internal.deleteKeypair(r.cloud, r.caller, r.physicalId)).catch((e) => {
+      if (!isGone(e)) throw e;
     });
   },
   async check(r) {
-    await nova(r.cloud, r.caller, 'GET', `/os-keypairs/${encodeURIComponent(r.physicalId!)}`);
+    await novaCall(internal.getKeypair(r.cloud, r.caller, r.physicalId!));
   },
   async attribute(r, name) {
     if (name === 'public_key') return r.data.public_key ?? null;
     if (name === 'private_key') return r.data.private_key ?? '';
     if (name === 'show' && r.physicalId)
-      return (
-        (await nova(r.cloud, r.caller, 'GET', `/os-keypairs/${encodeURIComponent(r.physicalId)}`).catch(() => null))
-          ?.keypair ?? null
-      );
+      return (await internal.getKeypair(r.cloud, r.caller, r.physicalId).catch(() => null)) ?? null;
     return undefined;
   },
 };

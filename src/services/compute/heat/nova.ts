@@ -1,13 +1,14 @@
 import type { Cloud } from '../../../cloud.js';
 import type { AuthContext } from '../../../server/auth.js';
+import { ApiError } from '../../../server/errors.js';
+import { requestId } from '../../../server/ids.js';
 import { issueToken } from '../../identity/tokens.js';
 import { ResourceError } from '../../orchestration/engine/plugin.js';
+import * as internal from '../internal.js';
 
-// How Heat's resource types reach Nova. Compute has no internal.ts for Heat
-// (its logic lives in its routes), so this asks Nova's own API in-process —
-// the app's router, no socket — with a token of the stack's owner, as Heat
-// itself calls Nova with a trust-scoped token. Errors come back as
-// novaclient raises them: "<message> (HTTP <code>) (Request-ID: <id>)".
+// How Heat's resource types reach Nova: compute's internal.ts, as the stack's
+// owner (Heat itself calls Nova with a trust-scoped token). Errors come back
+// as novaclient raises them: "<message> (HTTP <code>) (Request-ID: <id>)".
 
 const NOVACLIENT: Record<number, string> = {
   400: 'BadRequest',
@@ -48,7 +49,27 @@ export class NovaError extends ResourceError {
   }
 }
 
-/** One Nova API call as the caller; the parsed body, or a NovaError. */
+/** An in-process Nova call; an API error becomes the NovaError novaclient would raise. */
+export async function novaCall<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (e) {
+    if (e instanceof ApiError)
+      throw new NovaError(e.status, `${e.message} (HTTP ${e.status}) (Request-ID: ${requestId()})`);
+    throw e;
+  }
+}
+
+/** True for Nova's 404: the thing is gone already. */
+export function isGone(e: unknown): boolean {
+  return e instanceof NovaError && e.status === 404;
+}
+
+/**
+ * One Nova API call over the app's router with a minted token. Only
+ * OS::Cinder::VolumeAttachment (src/services/volume/heat) still uses it;
+ * internal.attachVolume / detachVolume replace it.
+ */
 export async function nova(
   cloud: Cloud,
   caller: AuthContext,
@@ -80,21 +101,9 @@ export async function nova(
   return parsed;
 }
 
-/** A flavor by id or name, as Heat's nova plugin finds it; undefined when there is none. */
-export async function findFlavor(
-  cloud: Cloud,
-  caller: AuthContext,
-  nameOrId: string,
-): Promise<{ id: string; name: string } | undefined> {
-  const byId = await nova(cloud, caller, 'GET', `/flavors/${encodeURIComponent(nameOrId)}`).catch(() => undefined);
-  if (byId) return byId.flavor;
-  const { flavors } = await nova(cloud, caller, 'GET', '/flavors?is_public=None');
-  return flavors.find((f: { name: string }) => f.name === nameOrId);
-}
-
 /** nova.flavor */
 export async function flavorConstraint(value: unknown, ctx: { cloud: Cloud; caller: AuthContext }) {
-  return (await findFlavor(ctx.cloud, ctx.caller, String(value)))
+  return (await novaCall(internal.findFlavor(ctx.cloud, ctx.caller, String(value))))
     ? undefined
     : `The Flavor (${value}) could not be found.`;
 }
@@ -102,8 +111,6 @@ export async function flavorConstraint(value: unknown, ctx: { cloud: Cloud; call
 /** nova.keypair */
 export async function keypairConstraint(value: unknown, ctx: { cloud: Cloud; caller: AuthContext }) {
   if (value === '' || value === null) return undefined;
-  const found = await nova(ctx.cloud, ctx.caller, 'GET', `/os-keypairs/${encodeURIComponent(String(value))}`).catch(
-    () => undefined,
-  );
+  const found = await internal.getKeypair(ctx.cloud, ctx.caller, String(value)).catch(() => undefined);
   return found ? undefined : `The Key (${value}) could not be found.`;
 }

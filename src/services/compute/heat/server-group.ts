@@ -1,5 +1,6 @@
 import type { ResourcePlugin } from '../../orchestration/engine/plugin.js';
-import { NovaError, nova } from './nova.js';
+import * as internal from '../internal.js';
+import { isGone, novaCall } from './nova.js';
 
 // OS::Nova::ServerGroup: a server group with its placement policy.
 export const serverGroup: ResourcePlugin = {
@@ -23,27 +24,17 @@ export const serverGroup: ResourcePlugin = {
   async create(r) {
     const group: Record<string, unknown> = { name: r.props.name ?? r.physicalName(), policy: r.props.policies[0] };
     if (r.props.rules) group.rules = r.props.rules;
-    const { server_group } = await nova(
-      r.cloud,
-      r.caller,
-      'POST',
-      '/os-server-groups',
-      { server_group: group },
-      '2.64',
-    );
-    await r.setPhysicalId(server_group.id);
+    const created = await novaCall(internal.createServerGroup(r.cloud, r.caller, group, '2.64'));
+    await r.setPhysicalId(created.id as string);
   },
   async delete(r) {
     if (!r.physicalId) return;
-    await nova(r.cloud, r.caller, 'DELETE', `/os-server-groups/${r.physicalId}`).catch((e) => {
-      if (!(e instanceof NovaError && e.status === 404)) throw e;
+    await novaCall(internal.deleteServerGroup(r.cloud, r.caller, r.physicalId)).catch((e) => {
+      if (!isGone(e)) throw e;
     });
   },
   async attribute(r, name) {
     if (name !== 'show' || !r.physicalId) return undefined;
-    return (
-      (await nova(r.cloud, r.caller, 'GET', `/os-server-groups/${r.physicalId}`).catch(() => null))?.server_group ??
-      null
-    );
+    return (await internal.getServerGroup(r.cloud, r.caller, r.physicalId).catch(() => null)) ?? null;
   },
 };

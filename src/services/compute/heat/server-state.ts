@@ -1,17 +1,18 @@
 import * as neutron from '../../network/internal.js';
 import { type ResourceContext, ResourceError } from '../../orchestration/engine/plugin.js';
-import { NovaError, nova } from './nova.js';
+import * as internal from '../internal.js';
+import { isGone, novaCall } from './nova.js';
 
 // Waiting on a server's status, and what Heat shows of a server as attributes.
 
 /** Waits until the server reaches one of `wanted`; ERROR fails with Nova's fault, as Heat reports it. */
-export async function waitFor(r: ResourceContext, wanted: string[]): Promise<Record<string, any>> {
-  // back off: many servers waiting at once must not keep Nova's API busy
+export async function waitFor(r: ResourceContext, wanted: string[]): Promise<void> {
+  // back off: many servers waiting at once must not keep Nova busy
   for (let delay = 10; ; delay = Math.min(Math.ceil(delay * 1.5), 500)) {
-    const s = (await nova(r.cloud, r.caller, 'GET', `/servers/${r.physicalId}`)).server;
-    if (wanted.includes(s.status)) return s;
+    const s = await novaCall(internal.serverState(r.cloud, r.caller, r.physicalId!));
+    if (wanted.includes(s.status)) return;
     if (s.status === 'ERROR') {
-      const fault = s.fault ?? {};
+      const fault: { message?: string; code?: number } = s.fault ?? {};
       throw new ResourceError(
         'ResourceInError',
         `Went to status ERROR due to "Message: ${fault.message ?? 'Unknown'}, Code: ${fault.code ?? 'Unknown'}"`,
@@ -25,12 +26,15 @@ export async function waitFor(r: ResourceContext, wanted: string[]): Promise<Rec
 export async function waitGone(r: ResourceContext): Promise<void> {
   for (let delay = 10; ; delay = Math.min(Math.ceil(delay * 1.5), 500)) {
     try {
-      const s = (await nova(r.cloud, r.caller, 'GET', `/servers/${r.physicalId}`)).server;
+      const s = await novaCall(internal.serverState(r.cloud, r.caller, r.physicalId!));
       if (s.status === 'DELETED' || s.status === 'SOFT_DELETED') return;
-      if (s.status === 'ERROR' && !s['OS-EXT-STS:task_state'])
-        throw new ResourceError('ResourceInError', `Went to status ERROR due to "Server ${s.id} failed to delete"`);
+      if (s.status === 'ERROR' && !s.taskState)
+        throw new ResourceError(
+          'ResourceInError',
+          `Went to status ERROR due to "Server ${r.physicalId} failed to delete"`,
+        );
     } catch (e) {
-      if (e instanceof NovaError && e.status === 404) return;
+      if (isGone(e)) return;
       throw e;
     }
     await r.sleep(delay);
@@ -41,8 +45,8 @@ type Address = { addr: string; version: number; 'OS-EXT-IPS:type'?: string };
 
 export async function serverAttribute(r: ResourceContext, name: string): Promise<unknown> {
   if (!r.physicalId) return null;
-  const s = await nova(r.cloud, r.caller, 'GET', `/servers/${r.physicalId}`)
-    .then((b) => b.server)
+  const s: Record<string, any> | undefined = await internal
+    .getServer(r.cloud, r.caller, r.physicalId)
     .catch(() => undefined);
   if (!s) return null;
   const addresses = (s.addresses ?? {}) as Record<string, Address[]>;
@@ -74,10 +78,8 @@ export async function serverAttribute(r: ResourceContext, name: string): Promise
     case 'tags':
       return s.tags ?? [];
     case 'console_urls': {
-      const c = await nova(r.cloud, r.caller, 'POST', `/servers/${r.physicalId}/remote-consoles`, {
-        remote_console: { protocol: 'vnc', type: 'novnc' },
-      }).catch(() => undefined);
-      return c ? { novnc: c.remote_console.url } : {};
+      const c = await internal.remoteConsole(r.cloud, r.caller, r.physicalId, 'vnc', 'novnc').catch(() => undefined);
+      return c ? { novnc: c.url } : {};
     }
     case 'os_collect_config':
       return {};

@@ -10,7 +10,8 @@ import {
 } from '../../orchestration/engine/plugin.js';
 import { configText } from '../../orchestration/software-configs.js';
 import { pyDumps } from '../../orchestration/template/pyjson.js';
-import { findFlavor, NovaError, nova } from './nova.js';
+import * as internal from '../internal.js';
+import { isGone, novaCall } from './nova.js';
 import { serverAttributes, serverProperties } from './server-schema.js';
 import { serverAttribute, waitFor, waitGone } from './server-state.js';
 
@@ -19,7 +20,7 @@ import { serverAttribute, waitFor, waitGone } from './server-state.js';
 // (resize) or image (rebuild) change it in place; other changes replace it.
 
 async function flavorId(r: ResourceContext, nameOrId: string): Promise<string> {
-  const f = await findFlavor(r.cloud, r.caller, nameOrId);
+  const f = await novaCall(internal.findFlavor(r.cloud, r.caller, nameOrId));
   if (!f) throw new ResourceError('NotFound', `The Flavor (${nameOrId}) could not be found.`);
   return f.id;
 }
@@ -114,9 +115,8 @@ export const server: ResourcePlugin = {
     if (p.diskConfig) body['OS-DCF:diskConfig'] = p.diskConfig;
     if (p.admin_pass) body.adminPass = p.admin_pass;
     if (p.tags?.length) body.tags = p.tags;
-    const hints = p.scheduler_hints ? { 'os:scheduler_hints': p.scheduler_hints } : {};
-    const created = await nova(r.cloud, r.caller, 'POST', '/servers', { server: body, ...hints });
-    await r.setPhysicalId(created.server.id);
+    const created = await novaCall(internal.createServer(r.cloud, r.caller, body, p.scheduler_hints ?? undefined));
+    await r.setPhysicalId(created.id);
     await waitFor(r, ['ACTIVE']);
     for (const n of (p.networks ?? []) as Props[]) {
       if (!n.floating_ip) continue;
@@ -134,47 +134,46 @@ export const server: ResourcePlugin = {
   async update(r, _before, changed) {
     const id = r.physicalId!;
     if (changed.includes('name'))
-      await nova(r.cloud, r.caller, 'PUT', `/servers/${id}`, { server: { name: r.props.name ?? r.physicalName() } });
+      await novaCall(internal.updateServer(r.cloud, r.caller, id, { name: r.props.name ?? r.physicalName() }));
     if (changed.includes('metadata'))
-      await nova(r.cloud, r.caller, 'PUT', `/servers/${id}/metadata`, { metadata: metadata(r.props.metadata) });
+      await novaCall(internal.setServerMetadata(r.cloud, r.caller, id, metadata(r.props.metadata)));
     if (changed.includes('flavor')) {
-      await nova(r.cloud, r.caller, 'POST', `/servers/${id}/action`, {
-        resize: { flavorRef: await flavorId(r, r.props.flavor) },
-      });
+      const flavorRef = await flavorId(r, r.props.flavor);
+      await novaCall(internal.serverAction(r.cloud, r.caller, id, { resize: { flavorRef } }));
       await waitFor(r, ['VERIFY_RESIZE']);
-      await nova(r.cloud, r.caller, 'POST', `/servers/${id}/action`, { confirmResize: null });
+      await novaCall(internal.serverAction(r.cloud, r.caller, id, { confirmResize: null }));
       await waitFor(r, ['ACTIVE']);
     }
     if (changed.includes('image')) {
       const imageRef = (await findImage(r.cloud, r.caller, r.props.image)).id;
-      await nova(r.cloud, r.caller, 'POST', `/servers/${id}/action`, { rebuild: { imageRef } });
+      await novaCall(internal.serverAction(r.cloud, r.caller, id, { rebuild: { imageRef } }));
       await waitFor(r, ['ACTIVE']);
     }
   },
   async delete(r) {
     if (!r.physicalId) return;
-    await nova(r.cloud, r.caller, 'DELETE', `/servers/${r.physicalId}`).catch((e) => {
-      if (!(e instanceof NovaError && e.status === 404)) throw e;
+    await novaCall(internal.deleteServer(r.cloud, r.caller, r.physicalId)).catch((e) => {
+      if (!isGone(e)) throw e;
     });
     await waitGone(r);
   },
   async suspend(r) {
-    await nova(r.cloud, r.caller, 'POST', `/servers/${r.physicalId}/action`, { suspend: null });
+    await novaCall(internal.serverAction(r.cloud, r.caller, r.physicalId!, { suspend: null }));
     await waitFor(r, ['SUSPENDED']);
   },
   async resume(r) {
-    await nova(r.cloud, r.caller, 'POST', `/servers/${r.physicalId}/action`, { resume: null });
+    await novaCall(internal.serverAction(r.cloud, r.caller, r.physicalId!, { resume: null }));
     await waitFor(r, ['ACTIVE']);
   },
   async check(r) {
-    const s = (await nova(r.cloud, r.caller, 'GET', `/servers/${r.physicalId}`)).server;
+    const s = await novaCall(internal.serverState(r.cloud, r.caller, r.physicalId!));
     if (s.status !== 'ACTIVE') throw new ResourceError('Error', `'status': expected '['ACTIVE']', got '${s.status}'`);
   },
   async snapshotDelete(r) {
     if (!r.physicalId) return;
-    await nova(r.cloud, r.caller, 'POST', `/servers/${r.physicalId}/action`, {
-      createImage: { name: `${r.physicalName()}-snapshot` },
-    });
+    await novaCall(
+      internal.serverAction(r.cloud, r.caller, r.physicalId, { createImage: { name: `${r.physicalName()}-snapshot` } }),
+    );
   },
   attribute: serverAttribute,
 };

@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Conflict, NotFound } from '../../../server/errors.js';
 import { uuid } from '../../../server/ids.js';
 import { isoMicrosNoZone, now } from '../../../server/time.js';
 import { fromJson, toJson } from '../../../store/json.js';
-import { requireComputeAdmin } from '../api.js';
+import { type NovaRequest, requireComputeAdmin } from '../api.js';
 import { INTERNAL_AZ, zoneOfHost } from '../host.js';
 import { type AggregateRow, type ComputeDb, cdb } from '../store.js';
 import { type Schema, strictObject, types, validateBody, wrapped } from '../validation.js';
@@ -40,7 +40,7 @@ function checkZone(az: unknown): void {
 export async function aggregateRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = cdb(cloud);
 
-  async function view(req: FastifyRequest, a: AggregateRow, brief = false) {
+  async function view(req: NovaRequest, a: AggregateRow, brief = false) {
     const meta = fromJson<Record<string, string>>(a.metadata, {});
     const hosts = (
       await db

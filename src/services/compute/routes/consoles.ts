@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Conflict, NotFound } from '../../../server/errors.js';
 import { randomToken } from '../../../server/ids.js';
-import { computeBase, requireComputeAdmin } from '../api.js';
+import { computeBase, type NovaHandler, type NovaRequest, requireComputeAdmin } from '../api.js';
 import { computeDriver } from '../driver.js';
 import { getServer, type Instance, parseInstance } from '../servers/model.js';
 import { serverStatus } from '../servers/view.js';
@@ -27,7 +27,7 @@ const KNOWN: Record<string, string[]> = {
   mks: ['webmks'],
 };
 
-async function issue(cloud: Cloud, req: FastifyRequest, i: Instance, type: string) {
+async function issue(cloud: Cloud, req: NovaRequest, i: Instance, type: string) {
   if (!SERVED[type]) throw new BadRequest(`Unavailable console type ${type}.`);
   if (!i.host) throw new Conflict(`Instance ${i.uuid} is not ready`);
   const endpoint = await computeDriver(cloud).console(i.uuid, SERVED[type] as 'vnc' | 'serial');
@@ -61,7 +61,7 @@ const LEGACY: Record<string, string> = {
 export function consoleAction(name: string) {
   const protocol = LEGACY[name];
   if (!protocol) return undefined;
-  return async (cloud: Cloud, req: FastifyRequest, i: Instance, body: Record<string, any>) => {
+  return async (cloud: Cloud, req: NovaRequest, i: Instance, body: Record<string, any>) => {
     const type = body[name]?.type;
     if (typeof type !== 'string' || !KNOWN[protocol].includes(type))
       throw new BadRequest(
@@ -90,21 +90,24 @@ async function lookup(cloud: Cloud, token: string | undefined) {
     .executeTakeFirst();
 }
 
+/** POST /servers/{id}/remote-consoles (2.6) */
+export const createRemoteConsole: NovaHandler = async (cloud, req) => {
+  if (!req.microversion.atLeast('2.6')) throw new NotFound('The resource could not be found.');
+  const rc = (req.body as { remote_console?: { protocol?: string; type?: string } } | undefined)?.remote_console;
+  const protocols = req.microversion.atLeast('2.8') ? Object.keys(KNOWN) : ['vnc', 'spice', 'rdp', 'serial'];
+  if (!rc || typeof rc.protocol !== 'string' || !protocols.includes(rc.protocol))
+    throw new BadRequest(
+      `Invalid input for field/attribute protocol. Value: ${rc?.protocol}. '${rc?.protocol}' is not one of ${JSON.stringify(protocols)}`,
+    );
+  if (typeof rc.type !== 'string' || !KNOWN[rc.protocol].includes(rc.type))
+    throw new BadRequest(`Invalid input for field/attribute type. Value: ${rc.type}.`);
+  const i = await getServer(cloud, req);
+  return { remote_console: await issue(cloud, req, i, rc.type) };
+};
+
 /** /servers/{id}/remote-consoles (2.6) and os-console-auth-tokens. */
 export async function consoleRoutes(app: FastifyInstance, cloud: Cloud) {
-  app.post('/servers/:id/remote-consoles', async (req) => {
-    if (!req.microversion.atLeast('2.6')) throw new NotFound('The resource could not be found.');
-    const rc = (req.body as { remote_console?: { protocol?: string; type?: string } } | undefined)?.remote_console;
-    const protocols = req.microversion.atLeast('2.8') ? Object.keys(KNOWN) : ['vnc', 'spice', 'rdp', 'serial'];
-    if (!rc || typeof rc.protocol !== 'string' || !protocols.includes(rc.protocol))
-      throw new BadRequest(
-        `Invalid input for field/attribute protocol. Value: ${rc?.protocol}. '${rc?.protocol}' is not one of ${JSON.stringify(protocols)}`,
-      );
-    if (typeof rc.type !== 'string' || !KNOWN[rc.protocol].includes(rc.type))
-      throw new BadRequest(`Invalid input for field/attribute type. Value: ${rc.type}.`);
-    const i = await getServer(cloud, req);
-    return { remote_console: await issue(cloud, req, i, rc.type) };
-  });
+  app.post('/servers/:id/remote-consoles', (req, reply) => createRemoteConsole(cloud, req, reply));
 
   app.get('/os-console-auth-tokens/:token', async (req) => {
     requireComputeAdmin(req, 'os_compute_api:os-console-auth-tokens');
@@ -118,7 +121,7 @@ export async function consoleRoutes(app: FastifyInstance, cloud: Cloud) {
 export async function consolePageRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = cdb(cloud);
 
-  const show = async (req: FastifyRequest) => {
+  const show = async (req: NovaRequest) => {
     const q = req.query as { token?: string; path?: string };
     const token = q.token ?? new URLSearchParams((q.path ?? '').replace(/^\?/, '')).get('token') ?? undefined;
     const row = await lookup(cloud, token);

@@ -1,10 +1,18 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Conflict, NotFound } from '../../../server/errors.js';
 import { uuid } from '../../../server/ids.js';
 import { now } from '../../../server/time.js';
 import { fromJson, toJson } from '../../../store/json.js';
-import { links, nextLink, pagination, qparam, requireComputeAdmin } from '../api.js';
+import {
+  links,
+  type NovaHandler,
+  type NovaRequest,
+  nextLink,
+  pagination,
+  qparam,
+  requireComputeAdmin,
+} from '../api.js';
 import { getFlavor } from '../flavors.js';
 import { cdb, type FlavorRow } from '../store.js';
 import { type Schema, toBool, types, validateBody } from '../validation.js';
@@ -60,7 +68,7 @@ const updateSchema: Schema = {
   additionalProperties: false,
 };
 
-export function flavorView(req: FastifyRequest, f: FlavorRow) {
+export function flavorView(req: NovaRequest, f: FlavorRow) {
   const mv = req.microversion;
   return {
     id: f.flavorid,
@@ -79,7 +87,7 @@ export function flavorView(req: FastifyRequest, f: FlavorRow) {
   };
 }
 
-function briefView(req: FastifyRequest, f: FlavorRow) {
+function briefView(req: NovaRequest, f: FlavorRow) {
   return {
     id: f.flavorid,
     name: f.name,
@@ -105,14 +113,14 @@ const SORT_KEYS: Record<string, keyof FlavorRow> = {
   vcpus: 'vcpus',
 };
 
-function intFilter(req: FastifyRequest, name: string): number | undefined {
+function intFilter(req: NovaRequest, name: string): number | undefined {
   const v = qparam(req, name);
   if (v === undefined) return undefined;
   if (!/^-?\d+$/.test(v)) throw new BadRequest(`Invalid ${name} filter [${v}]`);
   return Number(v);
 }
 
-async function listFlavors(cloud: Cloud, req: FastifyRequest): Promise<FlavorRow[]> {
+async function listFlavors(cloud: Cloud, req: NovaRequest): Promise<FlavorRow[]> {
   const db = cdb(cloud);
   const sortKey = SORT_KEYS[qparam(req, 'sort_key') || 'flavorid'];
   if (!sortKey) throw new BadRequest(`Invalid input for query parameters sort_key. Value: ${qparam(req, 'sort_key')}.`);
@@ -157,82 +165,98 @@ async function listFlavors(cloud: Cloud, req: FastifyRequest): Promise<FlavorRow
   return rows.slice(0, limit);
 }
 
+/** POST /flavors */
+export const createFlavor: NovaHandler = async (cloud, req) => {
+  const db = cdb(cloud);
+  requireComputeAdmin(req, 'os_compute_api:os-flavor-manage:create');
+  const body = validateBody(createSchema(req.microversion.atLeast('2.55')), req.body).flavor;
+  const name = String(body.name).trim();
+  const flavorid = body.id === undefined || body.id === null ? uuid() : String(body.id);
+  const row: FlavorRow = {
+    flavorid,
+    name,
+    memory_mb: Number(body.ram),
+    vcpus: Number(body.vcpus),
+    root_gb: Number(body.disk),
+    ephemeral_gb: Number(body['OS-FLV-EXT-DATA:ephemeral'] ?? 0),
+    swap: Number(body.swap ?? 0),
+    rxtx_factor: Number(body.rxtx_factor ?? 1),
+    is_public: body['os-flavor-access:is_public'] === undefined || toBool(body['os-flavor-access:is_public']) ? 1 : 0,
+    disabled: 0,
+    description: body.description ?? null,
+    extra_specs: '{}',
+    created_at: now(),
+    updated_at: null,
+  };
+  await db.transaction().execute(async (trx) => {
+    const clash = await trx
+      .selectFrom('nova_flavors')
+      .select(['flavorid', 'name'])
+      .where((eb) => eb.or([eb('flavorid', '=', flavorid), eb('name', '=', name)]))
+      .executeTakeFirst();
+    if (clash?.name === name) throw new Conflict(`Flavor with name ${name} already exists.`);
+    if (clash) throw new Conflict(`Flavor with ID ${flavorid} already exists.`);
+    await trx.insertInto('nova_flavors').values(row).execute();
+  });
+  return { flavor: flavorView(req, row) };
+};
+
+/** PUT /flavors/{id} (2.55) */
+export const updateFlavor: NovaHandler = async (cloud, req) => {
+  const db = cdb(cloud);
+  if (!req.microversion.atLeast('2.55')) throw new NotFound('The resource could not be found.');
+  requireComputeAdmin(req, 'os_compute_api:os-flavor-manage:update');
+  const { id } = req.params as { id: string };
+  const body = validateBody(updateSchema, req.body).flavor;
+  const res = await db
+    .updateTable('nova_flavors')
+    .set({ description: body.description, updated_at: now() })
+    .where('flavorid', '=', id)
+    .executeTakeFirst();
+  if (Number(res.numUpdatedRows) === 0) throw new NotFound(`Flavor ${id} could not be found.`);
+  return { flavor: flavorView(req, await getFlavor(cloud, req.auth, id)) };
+};
+
+/** DELETE /flavors/{id} */
+export const deleteFlavor: NovaHandler = async (cloud, req, reply) => {
+  const db = cdb(cloud);
+  requireComputeAdmin(req, 'os_compute_api:os-flavor-manage:delete');
+  const { id } = req.params as { id: string };
+  const res = await db.deleteFrom('nova_flavors').where('flavorid', '=', id).executeTakeFirst();
+  if (Number(res.numDeletedRows) === 0) throw new NotFound(`Flavor ${id} could not be found.`);
+  return reply.code(202).send();
+};
+
+/** GET /flavors/{id} */
+export const showFlavor: NovaHandler = async (cloud, req) => {
+  const { id } = req.params as { id: string };
+  return { flavor: flavorView(req, await getFlavor(cloud, req.auth, id)) };
+};
+
+/** GET /flavors/detail */
+export const listFlavorDetails: NovaHandler = async (cloud, req) => {
+  const rows = await listFlavors(cloud, req);
+  const next = nextLink(req, 'flavors/detail', rows, pagination(req).limit, (f: FlavorRow) => f.flavorid);
+  return { flavors: rows.map((f) => flavorView(req, f)), ...(next ? { flavors_links: next } : {}) };
+};
+
 /** /flavors: list, show, create, update (2.55), delete. */
 export async function flavorRoutes(app: FastifyInstance, cloud: Cloud) {
-  const db = cdb(cloud);
-
   app.get('/flavors', async (req) => {
     const rows = await listFlavors(cloud, req);
     const next = nextLink(req, 'flavors', rows, pagination(req).limit, (f: FlavorRow) => f.flavorid);
     return { flavors: rows.map((f) => briefView(req, f)), ...(next ? { flavors_links: next } : {}) };
   });
 
-  app.get('/flavors/detail', async (req) => {
-    const rows = await listFlavors(cloud, req);
-    const next = nextLink(req, 'flavors/detail', rows, pagination(req).limit, (f: FlavorRow) => f.flavorid);
-    return { flavors: rows.map((f) => flavorView(req, f)), ...(next ? { flavors_links: next } : {}) };
-  });
+  app.get('/flavors/detail', (req, reply) => listFlavorDetails(cloud, req, reply));
 
-  app.get('/flavors/:id', async (req) => {
-    const { id } = req.params as { id: string };
-    return { flavor: flavorView(req, await getFlavor(cloud, req.auth, id)) };
-  });
+  app.get('/flavors/:id', (req, reply) => showFlavor(cloud, req, reply));
 
-  app.post('/flavors', async (req) => {
-    requireComputeAdmin(req, 'os_compute_api:os-flavor-manage:create');
-    const body = validateBody(createSchema(req.microversion.atLeast('2.55')), req.body).flavor;
-    const name = String(body.name).trim();
-    const flavorid = body.id === undefined || body.id === null ? uuid() : String(body.id);
-    const row: FlavorRow = {
-      flavorid,
-      name,
-      memory_mb: Number(body.ram),
-      vcpus: Number(body.vcpus),
-      root_gb: Number(body.disk),
-      ephemeral_gb: Number(body['OS-FLV-EXT-DATA:ephemeral'] ?? 0),
-      swap: Number(body.swap ?? 0),
-      rxtx_factor: Number(body.rxtx_factor ?? 1),
-      is_public: body['os-flavor-access:is_public'] === undefined || toBool(body['os-flavor-access:is_public']) ? 1 : 0,
-      disabled: 0,
-      description: body.description ?? null,
-      extra_specs: '{}',
-      created_at: now(),
-      updated_at: null,
-    };
-    await db.transaction().execute(async (trx) => {
-      const clash = await trx
-        .selectFrom('nova_flavors')
-        .select(['flavorid', 'name'])
-        .where((eb) => eb.or([eb('flavorid', '=', flavorid), eb('name', '=', name)]))
-        .executeTakeFirst();
-      if (clash?.name === name) throw new Conflict(`Flavor with name ${name} already exists.`);
-      if (clash) throw new Conflict(`Flavor with ID ${flavorid} already exists.`);
-      await trx.insertInto('nova_flavors').values(row).execute();
-    });
-    return { flavor: flavorView(req, row) };
-  });
+  app.post('/flavors', (req, reply) => createFlavor(cloud, req, reply));
 
-  app.put('/flavors/:id', async (req) => {
-    if (!req.microversion.atLeast('2.55')) throw new NotFound('The resource could not be found.');
-    requireComputeAdmin(req, 'os_compute_api:os-flavor-manage:update');
-    const { id } = req.params as { id: string };
-    const body = validateBody(updateSchema, req.body).flavor;
-    const res = await db
-      .updateTable('nova_flavors')
-      .set({ description: body.description, updated_at: now() })
-      .where('flavorid', '=', id)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) throw new NotFound(`Flavor ${id} could not be found.`);
-    return { flavor: flavorView(req, await getFlavor(cloud, req.auth, id)) };
-  });
+  app.put('/flavors/:id', (req, reply) => updateFlavor(cloud, req, reply));
 
-  app.delete('/flavors/:id', async (req, reply) => {
-    requireComputeAdmin(req, 'os_compute_api:os-flavor-manage:delete');
-    const { id } = req.params as { id: string };
-    const res = await db.deleteFrom('nova_flavors').where('flavorid', '=', id).executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) throw new NotFound(`Flavor ${id} could not be found.`);
-    return reply.code(202).send();
-  });
+  app.delete('/flavors/:id', (req, reply) => deleteFlavor(cloud, req, reply));
 }
 
 /** Re-reads a flavor's extra specs inside a transaction and writes them back changed. */

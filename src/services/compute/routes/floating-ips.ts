@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound } from '../../../server/errors.js';
 import { isUuid } from '../../../server/ids.js';
+import type { NovaRequest } from '../api.js';
 import {
   allocateFloatingIp,
   listFloatingIps,
@@ -13,7 +14,7 @@ import {
 // The os-floating-ips proxy of Nova 2.1–2.35: Neutron's floating IPs of the
 // project in Nova's shape. (addFloatingIp/removeFloatingIp are server actions.)
 
-function proxyOnly(req: FastifyRequest): void {
+function proxyOnly(req: NovaRequest): void {
   if (req.microversion.atLeast('2.36')) throw new NotFound('The resource could not be found.');
 }
 

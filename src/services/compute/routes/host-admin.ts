@@ -1,10 +1,10 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound, NotImplemented } from '../../../server/errors.js';
 import { isUuid } from '../../../server/ids.js';
 import { isoMicrosNoZone, now } from '../../../server/time.js';
 import { fromJson } from '../../../store/json.js';
-import { qparam, requireComputeAdmin } from '../api.js';
+import { type NovaRequest, qparam, requireComputeAdmin } from '../api.js';
 import { computeDriver } from '../driver.js';
 import type { EmbeddedFlavor } from '../flavors.js';
 import { cdb } from '../store.js';
@@ -20,7 +20,7 @@ const SERVICE: Record<string, string> = {
 };
 
 const EVENTS = ['network-changed', 'network-vif-plugged', 'network-vif-unplugged', 'network-vif-deleted'];
-function eventNames(req: FastifyRequest): string[] {
+function eventNames(req: NovaRequest): string[] {
   const names = [...EVENTS];
   if (req.microversion.atLeast('2.51')) names.push('volume-extended');
   if (req.microversion.atLeast('2.76')) names.push('power-update');
@@ -29,7 +29,7 @@ function eventNames(req: FastifyRequest): string[] {
 
 export async function hostAdminRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = cdb(cloud);
-  const legacyHosts = (req: FastifyRequest) => {
+  const legacyHosts = (req: NovaRequest) => {
     if (req.microversion.atLeast('2.43')) throw new NotFound('The resource could not be found.');
   };
   const computeHost = async (host: string) => {

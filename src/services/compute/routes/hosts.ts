@@ -1,16 +1,16 @@
 import { uptime } from 'node:os';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Conflict, NotFound } from '../../../server/errors.js';
 import { isUuid } from '../../../server/ids.js';
 import { isoMicrosNoZone, now } from '../../../server/time.js';
-import { qparam, requireComputeAdmin } from '../api.js';
+import { type NovaRequest, qparam, requireComputeAdmin } from '../api.js';
 import { computeDriver } from '../driver.js';
 import { DEFAULT_AZ, hostZones, INTERNAL_AZ, nodeUuid, serviceIsUp } from '../host.js';
 import { cdb, type ServiceRow } from '../store.js';
 import { type Schema, toBool, types, validateBody } from '../validation.js';
 
-function serviceView(req: FastifyRequest, s: ServiceRow) {
+function serviceView(req: NovaRequest, s: ServiceRow) {
   const uuids = req.microversion.atLeast('2.53');
   return {
     id: uuids ? s.uuid : s.id,
@@ -100,7 +100,7 @@ export async function hostRoutes(app: FastifyInstance, cloud: Cloud) {
   });
 
   // --- hypervisors: one per nova-compute service
-  async function hypervisors(req: FastifyRequest, detail: boolean, withServers = false) {
+  async function hypervisors(req: NovaRequest, detail: boolean, withServers = false) {
     const computes = (await services()).filter((s) => s.binary === 'nova-compute');
     const info = computeDriver(cloud).hostInfo();
     const usage = await db
@@ -165,12 +165,12 @@ export async function hostRoutes(app: FastifyInstance, cloud: Cloud) {
     return out;
   }
 
-  const withServersParam = (req: FastifyRequest) =>
+  const withServersParam = (req: NovaRequest) =>
     req.microversion.atLeast('2.53') &&
     qparam(req, 'with_servers') !== undefined &&
     toBool(qparam(req, 'with_servers'));
 
-  async function matching(req: FastifyRequest, detail: boolean, pattern: string | undefined, withServers = false) {
+  async function matching(req: NovaRequest, detail: boolean, pattern: string | undefined, withServers = false) {
     let list = await hypervisors(req, detail, withServers);
     if (pattern !== undefined) {
       list = list.filter((h) => String(h.hypervisor_hostname).includes(pattern));
@@ -211,7 +211,7 @@ export async function hostRoutes(app: FastifyInstance, cloud: Cloud) {
     return { hypervisor_statistics: { count: all.length, ...Object.fromEntries(keys.map((k) => [k, sum(k)])) } };
   });
 
-  async function one(req: FastifyRequest, id: string, withServers = false) {
+  async function one(req: NovaRequest, id: string, withServers = false) {
     if (req.microversion.atLeast('2.53') && !isUuid(id)) throw new BadRequest(`Invalid uuid ${id}`);
     const found = (await hypervisors(req, true, withServers)).find((h) => String(h.id) === id);
     if (!found) throw new NotFound(`Hypervisor with ID '${id}' could not be found.`);
@@ -300,7 +300,7 @@ export async function hostRoutes(app: FastifyInstance, cloud: Cloud) {
     };
   });
 
-  async function updateByUuid(req: FastifyRequest, id: string) {
+  async function updateByUuid(req: NovaRequest, id: string) {
     if (!isUuid(id)) throw new BadRequest(`Invalid uuid ${id}`);
     const body = validateBody(updateSchema, req.body ?? {});
     const s = (await services()).find((x) => x.uuid === id);

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { ApiError, BadRequest, Forbidden, NotFound } from '../../../server/errors.js';
 import { isoSeconds } from '../../../server/time.js';
-import { computeBase, links, nextLink, pagination, qparam } from '../api.js';
+import { computeBase, links, type NovaRequest, nextLink, pagination, qparam } from '../api.js';
 import {
   deleteImageAs,
   getImageAs,
@@ -28,7 +28,7 @@ const STATUS: Record<string, string> = {
 };
 const PROGRESS: Record<string, number> = { active: 100, saving: 50, queued: 25 };
 
-function imageLinks(req: FastifyRequest, id: string) {
+function imageLinks(req: NovaRequest, id: string) {
   const glance = `${computeBase(req).replace(/\/compute$/, '')}/image`;
   return [
     ...links(req, 'images', id),
@@ -36,7 +36,7 @@ function imageLinks(req: FastifyRequest, id: string) {
   ];
 }
 
-function detailView(req: FastifyRequest, i: ImageInfo) {
+function detailView(req: NovaRequest, i: ImageInfo) {
   const props = Object.fromEntries(Object.entries(i.properties).map(([k, v]) => [k, String(v)]));
   const out: Record<string, unknown> = {
     id: i.id,
@@ -71,7 +71,7 @@ function notFound(e: unknown): unknown {
   return e;
 }
 
-function proxyOnly(req: FastifyRequest, until = '2.36'): void {
+function proxyOnly(req: NovaRequest, until = '2.36'): void {
   if (req.microversion.atLeast(until)) throw new NotFound('The resource could not be found.');
 }
 
@@ -83,12 +83,12 @@ const metadataBody = (key: 'metadata' | 'meta'): Schema => ({
 });
 
 export async function imageProxyRoutes(app: FastifyInstance, cloud: Cloud) {
-  const get = (req: FastifyRequest) =>
+  const get = (req: NovaRequest) =>
     getImageAs(cloud, req.auth, (req.params as { id: string }).id).catch((e) => {
       throw notFound(e);
     });
 
-  async function list(req: FastifyRequest): Promise<{ page: ImageInfo[]; limit: number }> {
+  async function list(req: NovaRequest): Promise<{ page: ImageInfo[]; limit: number }> {
     let images = await listImagesFor(cloud, req.auth);
     const name = qparam(req, 'name');
     if (name !== undefined) images = images.filter((i) => i.name === name);
@@ -160,11 +160,11 @@ export async function imageProxyRoutes(app: FastifyInstance, cloud: Cloud) {
 
   // --- /images/{id}/metadata (until 2.39)
   const props = (i: ImageInfo) => Object.fromEntries(Object.entries(i.properties).map(([k, v]) => [k, String(v)]));
-  const checkQuota = async (req: FastifyRequest, count: number) => {
+  const checkQuota = async (req: NovaRequest, count: number) => {
     const limit = (await limitsFor(cdb(cloud), req.auth.projectId ?? '')).metadata_items;
     if (limit >= 0 && count > limit) throw new Forbidden('Image metadata limit exceeded');
   };
-  const change = async (req: FastifyRequest, next: Record<string, string>, replace: boolean) =>
+  const change = async (req: NovaRequest, next: Record<string, string>, replace: boolean) =>
     setImageProperties(cloud, req.auth, (req.params as { id: string }).id, next, replace).catch((e) => {
       throw notFound(e);
     });

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound } from '../../../server/errors.js';
+import type { NovaRequest } from '../api.js';
 import { computeDriver } from '../driver.js';
 import { attachPort, detachPort, instancePorts } from '../neutron.js';
 import { serviceContext } from '../servers/guest.js';
@@ -14,7 +15,7 @@ import { type Schema, validateBody } from '../validation.js';
 // /servers/{id}/os-interface: the server's ports, and attaching and
 // detaching them while it runs (through the network service and the driver).
 
-function createSchema(req: FastifyRequest): Schema {
+function createSchema(req: NovaRequest): Schema {
   return {
     type: 'object',
     properties: {
@@ -56,7 +57,7 @@ export async function interfaceRoutes(app: FastifyInstance, cloud: Cloud) {
       ).map((r) => [r.port_id, r.tag]),
     );
   const view = (
-    req: FastifyRequest,
+    req: NovaRequest,
     p: Awaited<ReturnType<typeof instancePorts>>[number],
     t: Map<string, string | null>,
   ) => ({

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { NotFound } from '../../../server/errors.js';
+import type { NovaRequest } from '../api.js';
 import { visibleNetworks } from '../neutron.js';
 
 // The os-networks proxy of Nova 2.1–2.35: Neutron's networks by id and
@@ -31,14 +32,14 @@ const ADMIN_FIELDS = [
   'share_address',
 ];
 
-function view(req: FastifyRequest, n: { id: string; name: string }) {
+function view(req: NovaRequest, n: { id: string; name: string }) {
   const out: Record<string, unknown> = { id: n.id, label: n.name };
   for (const f of [...FIELDS, ...(req.auth.isAdmin ? ADMIN_FIELDS : [])]) out[f] = null;
   return out;
 }
 
 export async function networkProxyRoutes(app: FastifyInstance, cloud: Cloud) {
-  const proxyOnly = (req: FastifyRequest) => {
+  const proxyOnly = (req: NovaRequest) => {
     if (req.microversion.atLeast('2.36')) throw new NotFound('The resource could not be found.');
   };
   app.get('/os-networks', async (req) => {

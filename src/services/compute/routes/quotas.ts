@@ -1,15 +1,15 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest } from '../../../server/errors.js';
 import { getProject } from '../../identity/store.js';
-import { policyDenied, qparam, requireComputeAdmin } from '../api.js';
+import { type NovaRequest, policyDenied, qparam, requireComputeAdmin } from '../api.js';
 import { defaultLimits, limitsFor, QUOTA_DEFAULTS, quotaResources, usageOf } from '../quotas.js';
 import { cdb } from '../store.js';
 import { type Schema, toBool, types, validateBody } from '../validation.js';
 
 const limitValue: Schema = { type: ['integer', 'string'], pattern: '^-?[0-9]+$', minimum: -1, maximum: 2147483647 };
 
-function updateSchema(req: FastifyRequest, wrapper: string, withForce: boolean): Schema {
+function updateSchema(req: NovaRequest, wrapper: string, withForce: boolean): Schema {
   const props: Record<string, Schema> = Object.fromEntries(
     quotaResources(req.microversion).map((r) => [r, limitValue]),
   );
@@ -22,14 +22,14 @@ function updateSchema(req: FastifyRequest, wrapper: string, withForce: boolean):
   };
 }
 
-function pick(req: FastifyRequest, values: Record<string, unknown>, id?: string) {
+function pick(req: NovaRequest, values: Record<string, unknown>, id?: string) {
   const out: Record<string, unknown> = id === undefined ? {} : { id };
   for (const r of quotaResources(req.microversion)) out[r] = values[r];
   return out;
 }
 
 /** Nova lets a member read their own project's quotas; everything else is admin's. */
-function mayRead(req: FastifyRequest, projectId: string, rule: string): void {
+function mayRead(req: NovaRequest, projectId: string, rule: string): void {
   if (!req.auth.isAdmin && req.auth.projectId !== projectId) throw policyDenied(`os_compute_api:os-quota-sets:${rule}`);
 }
 

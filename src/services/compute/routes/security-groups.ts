@@ -1,11 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { ApiError, BadRequest, Forbidden, NotFound } from '../../../server/errors.js';
 import { isUuid } from '../../../server/ids.js';
 import { readOp } from '../../network/common.js';
 import { createResource, deleteResource, showResource, updateResource } from '../../network/internal.js';
 import { securityGroups } from '../../network/security-groups.js';
-import { pagination, qparam } from '../api.js';
+import { type NovaRequest, pagination, qparam } from '../api.js';
 import { serverGroupsOf } from '../neutron.js';
 import { getServer } from '../servers/model.js';
 import { type Schema, validateBody } from '../validation.js';
@@ -46,7 +46,7 @@ const ruleBody: Schema = {
   required: ['security_group_rule'],
 };
 
-function proxyOnly(req: FastifyRequest): void {
+function proxyOnly(req: NovaRequest): void {
   if (req.microversion.atLeast('2.36')) throw new NotFound('The resource could not be found.');
 }
 
@@ -154,11 +154,11 @@ function ingressRule(b: View): View | undefined {
 }
 
 export async function securityGroupProxyRoutes(app: FastifyInstance, cloud: Cloud) {
-  const list = async (req: FastifyRequest, all: boolean) => {
+  const list = async (req: NovaRequest, all: boolean) => {
     const groups = (await securityGroups.list(readOp(cloud, req.auth), {})) as View[];
     return all ? groups : groups.filter((g) => g.project_id === req.auth.projectId);
   };
-  const show = async (req: FastifyRequest, id: string) =>
+  const show = async (req: NovaRequest, id: string) =>
     (await showResource(cloud, req.auth, 'security_group', validId(id)).catch((e) => {
       throw reword(e);
     })) as View;

@@ -1,7 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Conflict, NotFound, NotImplemented } from '../../../server/errors.js';
-import { links, policyDenied, requireComputeAdmin } from '../api.js';
+import {
+  links,
+  type NovaHandler,
+  type NovaReply,
+  type NovaRequest,
+  policyDenied,
+  requireComputeAdmin,
+} from '../api.js';
 import { computeDriver } from '../driver.js';
 import { embedFlavor, getFlavor } from '../flavors.js';
 import { bootImage, startSnapshot } from '../glance.js';
@@ -29,7 +36,7 @@ const nameOnly = (action: string): Schema => wrapped(action, strictObject({ name
  */
 async function startOperation(
   cloud: Cloud,
-  req: FastifyRequest,
+  req: NovaRequest,
   i: Instance,
   o: { rule: Rule; apiName: string; action: string; task: string; op: string; args?: OperationArgs },
 ): Promise<void> {
@@ -56,7 +63,7 @@ async function startOperation(
 /** A synchronous action that only changes the record (lock, confirmResize...). */
 async function recordOnly(
   cloud: Cloud,
-  req: FastifyRequest,
+  req: NovaRequest,
   i: Instance,
   action: string,
   change: Parameters<typeof updateInstance>[2],
@@ -69,7 +76,7 @@ async function recordOnly(
     });
 }
 
-type Handler = (cloud: Cloud, req: FastifyRequest, reply: FastifyReply, i: Instance, body: any) => Promise<unknown>;
+type Handler = (cloud: Cloud, req: NovaRequest, reply: NovaReply, i: Instance, body: any) => Promise<unknown>;
 
 const simple =
   (rule: Rule, task: string, op: string, action = op): Handler =>
@@ -468,20 +475,22 @@ const HANDLERS: Record<string, Handler> = {
 };
 
 /** POST /servers/{id}/action: one action named by the body's single key. */
+export const serverAction: NovaHandler = async (cloud, req, reply) => {
+  const body = req.body as Record<string, unknown> | undefined;
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('Malformed request body');
+  const name = Object.keys(body)[0];
+  const i = await getServer(cloud, req);
+  const console = consoleAction(name);
+  if (console) return console(cloud, req, i, body);
+  const handler = HANDLERS[name];
+  if (!handler) {
+    if (name === 'evacuate') throw new NotImplemented(`pocketstack does not support the '${name}' server action yet.`);
+    throw new BadRequest(`There is no such action: ${name}`);
+  }
+  return handler(cloud, req, reply, i, body);
+};
+
+/** POST /servers/{id}/action: one action named by the body's single key. */
 export async function serverActionRoutes(app: FastifyInstance, cloud: Cloud) {
-  app.post('/servers/:id/action', async (req, reply) => {
-    const body = req.body as Record<string, unknown> | undefined;
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('Malformed request body');
-    const name = Object.keys(body)[0];
-    const i = await getServer(cloud, req);
-    const console = consoleAction(name);
-    if (console) return console(cloud, req, i, body);
-    const handler = HANDLERS[name];
-    if (!handler) {
-      if (name === 'evacuate')
-        throw new NotImplemented(`pocketstack does not support the '${name}' server action yet.`);
-      throw new BadRequest(`There is no such action: ${name}`);
-    }
-    return handler(cloud, req, reply, i, body);
-  });
+  app.post('/servers/:id/action', (req, reply) => serverAction(cloud, req, reply));
 }

@@ -1,7 +1,7 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Conflict, NotFound } from '../../../server/errors.js';
-import { computeBase } from '../api.js';
+import { computeBase, type NovaHandler, type NovaRequest } from '../api.js';
 import { checkMetadataQuota } from '../quotas.js';
 import { getServer, type Instance, updateInstance } from '../servers/model.js';
 import { tag as tagSchema } from '../servers/schemas.js';
@@ -22,7 +22,7 @@ const metadataBody = (key: 'metadata' | 'meta'): Schema => ({
 /** Metadata changes need the server idle and in a running-ish state, as Nova's update_instance_metadata. */
 async function changeMetadata(
   cloud: Cloud,
-  req: FastifyRequest,
+  req: NovaRequest,
   i: Instance,
   next: Record<string, string>,
 ): Promise<Record<string, string>> {
@@ -43,9 +43,16 @@ function checkTaggable(i: Instance, action: string): void {
     throw new Conflict(`Cannot '${action}' instance ${i.uuid} while it is in vm_state ${i.vm_state}`);
 }
 
-function requireTags(req: FastifyRequest): void {
+function requireTags(req: NovaRequest): void {
   if (!req.microversion.atLeast('2.26')) throw new NotFound('The resource could not be found.');
 }
+
+/** PUT /servers/{id}/metadata */
+export const replaceMetadata: NovaHandler = async (cloud, req) => {
+  const i = await getServer(cloud, req);
+  const { metadata } = validateBody(metadataBody('metadata'), req.body);
+  return { metadata: await changeMetadata(cloud, req, i, metadata) };
+};
 
 export async function serverDataRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = cdb(cloud);
@@ -58,11 +65,7 @@ export async function serverDataRoutes(app: FastifyInstance, cloud: Cloud) {
     return { metadata: await changeMetadata(cloud, req, i, { ...i.meta, ...metadata }) };
   });
 
-  app.put('/servers/:id/metadata', async (req) => {
-    const i = await getServer(cloud, req);
-    const { metadata } = validateBody(metadataBody('metadata'), req.body);
-    return { metadata: await changeMetadata(cloud, req, i, metadata) };
-  });
+  app.put('/servers/:id/metadata', (req, reply) => replaceMetadata(cloud, req, reply));
 
   app.get('/servers/:id/metadata/:key', async (req) => {
     const { key } = req.params as { key: string };

@@ -1,9 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone } from '../../../server/time.js';
 import { fromJson } from '../../../store/json.js';
-import { nextLink, pagination, qparam, requireComputeAdmin } from '../api.js';
+import { type NovaRequest, nextLink, pagination, qparam, requireComputeAdmin } from '../api.js';
 import { networkViews } from '../neutron.js';
 import type { ActionEvent } from '../servers/journal.js';
 import { getServer, hostId, notFound, updateInstance } from '../servers/model.js';
@@ -13,7 +13,7 @@ import { cdb, type InstanceActionRow } from '../store.js';
 // Read-mostly views of one server: instance actions, ips, password, diagnostics.
 
 /** The instance for os-instance-actions: from 2.21 deleted ones too. */
-async function actionInstance(cloud: Cloud, req: FastifyRequest) {
+async function actionInstance(cloud: Cloud, req: NovaRequest) {
   const { id } = req.params as { id: string };
   let q = cdb(cloud).selectFrom('nova_instances').select(['uuid', 'project_id', 'deleted']).where('uuid', '=', id);
   if (!req.microversion.atLeast('2.21')) q = q.where('deleted', '=', 0);
@@ -22,7 +22,7 @@ async function actionInstance(cloud: Cloud, req: FastifyRequest) {
   return i;
 }
 
-function actionView(req: FastifyRequest, a: InstanceActionRow) {
+function actionView(req: NovaRequest, a: InstanceActionRow) {
   return {
     action: a.action,
     instance_uuid: a.instance_uuid,
@@ -35,7 +35,7 @@ function actionView(req: FastifyRequest, a: InstanceActionRow) {
   };
 }
 
-function eventView(req: FastifyRequest, e: ActionEvent, projectId: string) {
+function eventView(req: NovaRequest, e: ActionEvent, projectId: string) {
   const out: Record<string, unknown> = {
     event: e.event,
     start_time: isoMicrosNoZone(e.start_time),

@@ -1,8 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone } from '../../../server/time.js';
-import { policyDenied, qparam, requireComputeAdmin } from '../api.js';
+import { type NovaRequest, policyDenied, qparam, requireComputeAdmin } from '../api.js';
 import { parseInstance } from '../servers/model.js';
 import { cdb } from '../store.js';
 
@@ -20,7 +20,7 @@ function parseTime(raw: string | undefined, fallback: Date): Date {
   return d;
 }
 
-function period(req: FastifyRequest): { start: Date; stop: Date; detailed: boolean } {
+function period(req: NovaRequest): { start: Date; stop: Date; detailed: boolean } {
   const now = new Date();
   const start = parseTime(qparam(req, 'start'), now);
   let stop = parseTime(qparam(req, 'end'), now);

@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound, NotImplemented } from '../../../server/errors.js';
 import { uuid } from '../../../server/ids.js';
 import { now } from '../../../server/time.js';
+import type { NovaHandler, NovaRequest } from '../api.js';
 import { novaVolume, release, reserve } from '../cinder.js';
 import { nextDevice } from '../servers/block-devices.js';
 import { askerOf, recordAction } from '../servers/journal.js';
@@ -17,7 +18,7 @@ import { type Schema, toBool, types, validateBody } from '../validation.js';
 // its device at once (Nova answers with the device); the attach itself
 // (the driver, then Cinder's attachment complete) is a queued operation.
 
-function createSchema(req: FastifyRequest): Schema {
+function createSchema(req: NovaRequest): Schema {
   return {
     type: 'object',
     properties: {
@@ -38,7 +39,7 @@ function createSchema(req: FastifyRequest): Schema {
   };
 }
 
-function view(req: FastifyRequest, b: BdmRow) {
+function view(req: NovaRequest, b: BdmRow) {
   const out: Record<string, unknown> = { id: b.volume_id, volumeId: b.volume_id, serverId: b.instance_uuid };
   if (b.device_name) out.device = b.device_name;
   if (req.microversion.atLeast('2.70')) out.tag = b.tag;
@@ -46,19 +47,99 @@ function view(req: FastifyRequest, b: BdmRow) {
   return out;
 }
 
+async function mappingOf(cloud: Cloud, i: Instance, volumeId: string) {
+  const b = await cdb(cloud)
+    .selectFrom('nova_bdms')
+    .selectAll()
+    .where('instance_uuid', '=', i.uuid)
+    .where('volume_id', '=', volumeId)
+    .executeTakeFirst();
+  if (!b) throw new NotFound(`Instance ${i.uuid} is not attached to volume ${volumeId}`);
+  return b;
+}
+
+/** POST /servers/{id}/os-volume_attachments */
+export const attachVolume: NovaHandler = async (cloud, req) => {
+  const db = cdb(cloud);
+  const i = await getServer(cloud, req);
+  const body = validateBody(createSchema(req), req.body).volumeAttachment;
+  checkAction(i, 'attach_volume', req.auth.isAdmin);
+  const volume = await novaVolume(cloud, body.volumeId, req.auth.isAdmin ? undefined : req.auth.projectId);
+  const already = await db
+    .selectFrom('nova_bdms')
+    .select('id')
+    .where('instance_uuid', '=', i.uuid)
+    .where('volume_id', '=', volume.id)
+    .executeTakeFirst();
+  if (already) throw new BadRequest(`Invalid volume: volume ${volume.id} already attached`);
+  const attachmentId = await reserve(cloud, volume.id, i.uuid);
+  const deleteOnTermination = body.delete_on_termination !== undefined && toBool(body.delete_on_termination);
+  let row: BdmRow;
+  try {
+    row = await db.transaction().execute(async (trx) => {
+      const device = await nextDevice(trx, i.uuid);
+      const values = {
+        uuid: uuid(),
+        instance_uuid: i.uuid,
+        source_type: 'volume',
+        destination_type: 'volume',
+        volume_id: volume.id,
+        image_id: null,
+        snapshot_id: null,
+        device_name: device,
+        boot_index: null,
+        volume_size: volume.size,
+        volume_type: null,
+        delete_on_termination: deleteOnTermination ? 1 : 0,
+        tag: body.tag ?? null,
+        attachment_id: attachmentId,
+        created_at: now(),
+      };
+      const res = await trx.insertInto('nova_bdms').values(values).executeTakeFirstOrThrow();
+      const bdm = { ...values, id: Number(res.insertId) } as BdmRow;
+      const actionId = await recordAction(trx, i.uuid, 'attach_volume', askerOf(req));
+      await cloud.tasks.enqueue(
+        'compute.action',
+        i.uuid,
+        { op: 'attachVolume', actionId, args: { bdmId: bdm.id } },
+        trx,
+      );
+      return bdm;
+    });
+  } catch (e) {
+    await release(cloud, attachmentId);
+    throw e;
+  }
+  return {
+    volumeAttachment: {
+      id: volume.id,
+      serverId: i.uuid,
+      volumeId: volume.id,
+      device: row.device_name,
+      ...(req.microversion.atLeast('2.70') ? { tag: row.tag } : {}),
+      ...(req.microversion.atLeast('2.79') ? { delete_on_termination: deleteOnTermination } : {}),
+    },
+  };
+};
+
+/** DELETE /servers/{id}/os-volume_attachments/{volumeId} */
+export const detachVolume: NovaHandler = async (cloud, req, reply) => {
+  const db = cdb(cloud);
+  const i = await getServer(cloud, req);
+  const { volumeId } = req.params as { volumeId: string };
+  await novaVolume(cloud, volumeId);
+  const b = await mappingOf(cloud, i, volumeId);
+  if (b.boot_index === 0) throw new BadRequest('Cannot detach a root device volume');
+  checkAction(i, 'detach_volume', req.auth.isAdmin);
+  await db.transaction().execute(async (trx) => {
+    const actionId = await recordAction(trx, i.uuid, 'detach_volume', askerOf(req));
+    await cloud.tasks.enqueue('compute.action', i.uuid, { op: 'detachVolume', actionId, args: { bdmId: b.id } }, trx);
+  });
+  return reply.code(202).send();
+};
+
 export async function volumeAttachmentRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = cdb(cloud);
-
-  const mappingOf = async (i: Instance, volumeId: string) => {
-    const b = await db
-      .selectFrom('nova_bdms')
-      .selectAll()
-      .where('instance_uuid', '=', i.uuid)
-      .where('volume_id', '=', volumeId)
-      .executeTakeFirst();
-    if (!b) throw new NotFound(`Instance ${i.uuid} is not attached to volume ${volumeId}`);
-    return b;
-  };
 
   app.get('/servers/:id/os-volume_attachments', async (req) => {
     const i = await getServer(cloud, req);
@@ -74,74 +155,14 @@ export async function volumeAttachmentRoutes(app: FastifyInstance, cloud: Cloud)
 
   app.get('/servers/:id/os-volume_attachments/:volumeId', async (req) => {
     const i = await getServer(cloud, req);
-    return { volumeAttachment: view(req, await mappingOf(i, (req.params as { volumeId: string }).volumeId)) };
+    return { volumeAttachment: view(req, await mappingOf(cloud, i, (req.params as { volumeId: string }).volumeId)) };
   });
 
-  app.post('/servers/:id/os-volume_attachments', async (req) => {
-    const i = await getServer(cloud, req);
-    const body = validateBody(createSchema(req), req.body).volumeAttachment;
-    checkAction(i, 'attach_volume', req.auth.isAdmin);
-    const volume = await novaVolume(cloud, body.volumeId, req.auth.isAdmin ? undefined : req.auth.projectId);
-    const already = await db
-      .selectFrom('nova_bdms')
-      .select('id')
-      .where('instance_uuid', '=', i.uuid)
-      .where('volume_id', '=', volume.id)
-      .executeTakeFirst();
-    if (already) throw new BadRequest(`Invalid volume: volume ${volume.id} already attached`);
-    const attachmentId = await reserve(cloud, volume.id, i.uuid);
-    const deleteOnTermination = body.delete_on_termination !== undefined && toBool(body.delete_on_termination);
-    let row: BdmRow;
-    try {
-      row = await db.transaction().execute(async (trx) => {
-        const device = await nextDevice(trx, i.uuid);
-        const values = {
-          uuid: uuid(),
-          instance_uuid: i.uuid,
-          source_type: 'volume',
-          destination_type: 'volume',
-          volume_id: volume.id,
-          image_id: null,
-          snapshot_id: null,
-          device_name: device,
-          boot_index: null,
-          volume_size: volume.size,
-          volume_type: null,
-          delete_on_termination: deleteOnTermination ? 1 : 0,
-          tag: body.tag ?? null,
-          attachment_id: attachmentId,
-          created_at: now(),
-        };
-        const res = await trx.insertInto('nova_bdms').values(values).executeTakeFirstOrThrow();
-        const bdm = { ...values, id: Number(res.insertId) } as BdmRow;
-        const actionId = await recordAction(trx, i.uuid, 'attach_volume', askerOf(req));
-        await cloud.tasks.enqueue(
-          'compute.action',
-          i.uuid,
-          { op: 'attachVolume', actionId, args: { bdmId: bdm.id } },
-          trx,
-        );
-        return bdm;
-      });
-    } catch (e) {
-      await release(cloud, attachmentId);
-      throw e;
-    }
-    return {
-      volumeAttachment: {
-        id: volume.id,
-        serverId: i.uuid,
-        volumeId: volume.id,
-        device: row.device_name,
-        ...(req.microversion.atLeast('2.70') ? { tag: row.tag } : {}),
-        ...(req.microversion.atLeast('2.79') ? { delete_on_termination: deleteOnTermination } : {}),
-      },
-    };
-  });
+  app.post('/servers/:id/os-volume_attachments', (req, reply) => attachVolume(cloud, req, reply));
 
   app.put('/servers/:id/os-volume_attachments/:volumeId', async (req) => {
     const i = await getServer(cloud, req);
-    await mappingOf(i, (req.params as { volumeId: string }).volumeId);
+    await mappingOf(cloud, i, (req.params as { volumeId: string }).volumeId);
     const next = (req.body as { volumeAttachment?: { volumeId?: string } } | undefined)?.volumeAttachment?.volumeId;
     if (typeof next !== 'string')
       throw new BadRequest("Invalid input for field/attribute volumeAttachment. 'volumeId' is a required property");
@@ -152,17 +173,5 @@ export async function volumeAttachmentRoutes(app: FastifyInstance, cloud: Cloud)
     throw new NotImplemented('pocketstack does not swap volumes of a server yet.');
   });
 
-  app.delete('/servers/:id/os-volume_attachments/:volumeId', async (req, reply) => {
-    const i = await getServer(cloud, req);
-    const { volumeId } = req.params as { volumeId: string };
-    await novaVolume(cloud, volumeId);
-    const b = await mappingOf(i, volumeId);
-    if (b.boot_index === 0) throw new BadRequest('Cannot detach a root device volume');
-    checkAction(i, 'detach_volume', req.auth.isAdmin);
-    await db.transaction().execute(async (trx) => {
-      const actionId = await recordAction(trx, i.uuid, 'detach_volume', askerOf(req));
-      await cloud.tasks.enqueue('compute.action', i.uuid, { op: 'detachVolume', actionId, args: { bdmId: b.id } }, trx);
-    });
-    return reply.code(202).send();
-  });
+  app.delete('/servers/:id/os-volume_attachments/:volumeId', (req, reply) => detachVolume(cloud, req, reply));
 }

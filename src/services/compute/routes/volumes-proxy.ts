@@ -3,7 +3,7 @@ import type { Cloud } from '../../../cloud.js';
 import { ApiError, BadRequest, NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone } from '../../../server/time.js';
 import type { SnapshotRow } from '../../volume/store.js';
-import { pagination } from '../api.js';
+import { type NovaRequest, pagination } from '../api.js';
 import {
   createSnapshotAs,
   createVolumeAs,
@@ -103,7 +103,7 @@ function reword(e: unknown): unknown {
   return e;
 }
 
-function proxyOnly(req: FastifyRequest): void {
+function proxyOnly(req: NovaRequest): void {
   if (req.microversion.atLeast('2.36')) throw new NotFound('The resource could not be found.');
 }
 
@@ -112,13 +112,13 @@ function emptyId(req: FastifyRequest, what: string): void {
   if (req.originalUrl.split('?')[0].endsWith('/')) throw new NotFound(`${what}  could not be found.`);
 }
 
-function paged<T>(req: FastifyRequest, list: T[]): T[] {
+function paged<T>(req: NovaRequest, list: T[]): T[] {
   const { limit, offset } = pagination(req);
   return list.slice(offset, offset + limit);
 }
 
 export async function volumeProxyRoutes(app: FastifyInstance, cloud: Cloud) {
-  const list = async (req: FastifyRequest) => paged(req, (await listVolumesAs(req.auth, cloud)).map(volumeView));
+  const list = async (req: NovaRequest) => paged(req, (await listVolumesAs(req.auth, cloud)).map(volumeView));
   app.get('/os-volumes', async (req) => {
     proxyOnly(req);
     emptyId(req, 'Volume');

@@ -1,11 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Forbidden, NotFound } from '../../../server/errors.js';
 import { isUuid, uuid } from '../../../server/ids.js';
 import { now } from '../../../server/time.js';
 import { toJson } from '../../../store/json.js';
-import { policyDenied } from '../api.js';
+import { type NovaRequest, policyDenied } from '../api.js';
 import { embedFlavor, getFlavor } from '../flavors.js';
 import { type BootImage, bootImage } from '../glance.js';
 import { DEFAULT_AZ, hostZones } from '../host.js';
@@ -59,7 +58,7 @@ function decodeUserData(data: string | undefined | null): string | null {
   return data;
 }
 
-function requestedNetworks(req: FastifyRequest, raw: unknown): RequestedNetwork[] | 'auto' | 'none' {
+function requestedNetworks(req: NovaRequest, raw: unknown): RequestedNetwork[] | 'auto' | 'none' {
   if (raw === 'auto' || raw === 'none') return raw;
   if (raw === undefined) return req.microversion.atLeast('2.37') ? 'auto' : [];
   const out: RequestedNetwork[] = [];
@@ -76,7 +75,7 @@ function requestedNetworks(req: FastifyRequest, raw: unknown): RequestedNetwork[
 }
 
 /** The availability zone asked for: one of the compute hosts' zones; "zone:host" forces the host (admins). */
-async function availabilityZone(cloud: Cloud, req: FastifyRequest, raw: string | undefined): Promise<string | null> {
+async function availabilityZone(cloud: Cloud, req: NovaRequest, raw: string | undefined): Promise<string | null> {
   if (raw === undefined) return null;
   const [zone, host, node] = raw.split(':');
   if ((host || node) && !req.auth.isAdmin) throw policyDenied('os_compute_api:servers:create:forced_host');
@@ -121,7 +120,7 @@ export interface Created {
  * and queues their builds, all in one transaction. The build itself
  * (scheduling, ports, the driver's spawn) is the task's business.
  */
-export async function createServers(cloud: Cloud, req: FastifyRequest): Promise<Created> {
+export async function createServers(cloud: Cloud, req: NovaRequest): Promise<Created> {
   const body = validateBody(createSchema(req.microversion), req.body);
   const s = body.server as Record<string, any>;
   const ctx = req.auth;

@@ -1,6 +1,6 @@
-import type { FastifyRequest } from 'fastify';
 import { now } from '../../../server/time.js';
 import { fromJson, toJson } from '../../../store/json.js';
+import type { NovaRequest } from '../api.js';
 import type { ComputeDb } from '../store.js';
 
 // Instance actions and their events (os-instance-actions): every request
@@ -24,7 +24,7 @@ export interface Asker {
   requestId: string;
 }
 
-export function askerOf(req: FastifyRequest): Asker {
+export function askerOf(req: NovaRequest): Asker {
   return { userId: req.auth.userId, projectId: req.auth.projectId ?? '', requestId: req.requestId };
 }
 

@@ -1,7 +1,6 @@
-import type { FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Forbidden } from '../../../server/errors.js';
-import { pagination, policyDenied, qparam, qparams } from '../api.js';
+import { type NovaRequest, pagination, policyDenied, qparam, qparams } from '../api.js';
 import { networkViews } from '../neutron.js';
 import { statesForStatus, VmState } from '../states.js';
 import { cdb, type InstanceRow } from '../store.js';
@@ -42,7 +41,7 @@ const SORT_KEYS: Record<string, keyof InstanceRow> = {
   instance_type_id: 'flavorid',
 };
 
-function timeParam(req: FastifyRequest, name: string): string | undefined {
+function timeParam(req: NovaRequest, name: string): string | undefined {
   const v = qparam(req, name);
   if (v === undefined) return undefined;
   // ISO 8601 only, as Nova's date-time format checker reads it
@@ -61,7 +60,7 @@ function regex(name: string, v: string): RegExp {
 }
 
 /** The instances a list shows, filtered, sorted and paged; all_tenants and deleted for admins only. */
-export async function listInstances(cloud: Cloud, req: FastifyRequest): Promise<{ page: Instance[]; limit: number }> {
+export async function listInstances(cloud: Cloud, req: NovaRequest): Promise<{ page: Instance[]; limit: number }> {
   const admin = req.auth.isAdmin;
   const mv = req.microversion;
   const { limit, marker } = pagination(req);

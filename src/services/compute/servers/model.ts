@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import type { AuthContext } from '../../../server/auth.js';
 import { NotFound } from '../../../server/errors.js';
 import { now } from '../../../server/time.js';
 import { fromJson, toJson } from '../../../store/json.js';
+import type { NovaRequest } from '../api.js';
 import type { EmbeddedFlavor } from '../flavors.js';
 import { type ComputeDb, cdb, type InstanceRow } from '../store.js';
 
@@ -101,7 +101,7 @@ export async function findInstance(
   return parseInstance(row);
 }
 
-export function getServer(cloud: Cloud, req: FastifyRequest): Promise<Instance> {
+export function getServer(cloud: Cloud, req: NovaRequest): Promise<Instance> {
   return findInstance(cloud, req.auth, (req.params as { id: string }).id);
 }
 

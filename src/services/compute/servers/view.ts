@@ -1,7 +1,6 @@
-import type { FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { isoMicrosNoZone, isoSeconds } from '../../../server/time.js';
-import { computeBase, links } from '../api.js';
+import { computeBase, links, type NovaRequest } from '../api.js';
 import { networkViews, type ServerAddress } from '../neutron.js';
 import { statusOf, VmState } from '../states.js';
 import { cdb } from '../store.js';
@@ -73,12 +72,12 @@ export function serverStatus(i: Instance): string {
 
 const PROGRESS = new Set(['ACTIVE', 'BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING']);
 
-function imageView(req: FastifyRequest, i: Instance) {
+function imageView(req: NovaRequest, i: Instance) {
   if (!i.image_ref) return '';
   return { id: i.image_ref, links: [{ rel: 'bookmark', href: `${computeBase(req)}/images/${i.image_ref}` }] };
 }
 
-function flavorView(req: FastifyRequest, i: Instance) {
+function flavorView(req: NovaRequest, i: Instance) {
   const f = i.flavorInfo;
   if (req.microversion.atLeast('2.47')) {
     return {
@@ -95,7 +94,7 @@ function flavorView(req: FastifyRequest, i: Instance) {
 }
 
 /** GET /servers: id, name, links. */
-export function briefView(req: FastifyRequest, i: Instance) {
+export function briefView(req: NovaRequest, i: Instance) {
   return { id: i.uuid, name: i.display_name, links: links(req, 'servers', i.uuid) };
 }
 
@@ -105,7 +104,7 @@ export function briefView(req: FastifyRequest, i: Instance) {
  * rebuild answer with before 2.75 (no extended attributes, plain addresses).
  */
 export function serverView(
-  req: FastifyRequest,
+  req: NovaRequest,
   i: Instance,
   x: ServerExtras,
   opts: { detail?: boolean; reply?: 'update' | 'rebuild' } = {},

@@ -50,6 +50,8 @@ export interface ResourceContext {
   props: Props;
   /** Resolved metadata. */
   metadata: Record<string, unknown>;
+  /** The resource's update_policy (ResourceGroup's batch_create, rolling_update), functions resolved. */
+  updatePolicy: Props;
   physicalId: string | null;
   /** This resource's own persisted data (Heat's resource_data). */
   data: Record<string, any>;

@@ -1,4 +1,5 @@
 import { HeatError, validationFailed } from '../errors.js';
+import { isTemplateType } from '../template/environment.js';
 import type { ResourcePlugin } from './plugin.js';
 import { propertySchemaJson } from './properties.js';
 
@@ -6,20 +7,26 @@ import { propertySchemaJson } from './properties.js';
 // themselves from their service's heat/ folder (see resources/index.ts).
 
 const plugins = new Map<string, ResourcePlugin>();
+/** The one plugin for every type that names a template file (provider templates). */
+let templateResource: ResourcePlugin | undefined;
 
 export function registerResourceType(p: ResourcePlugin): void {
   plugins.set(p.type, p);
 }
 
+export function registerTemplateResource(p: ResourcePlugin): void {
+  templateResource = p;
+}
+
 /** The plugin for a type, or Heat's "could not be found" when it has none. */
 export function resourceType(type: string): ResourcePlugin {
-  const p = plugins.get(type);
+  const p = plugins.get(type) ?? (isTemplateType(type) ? templateResource : undefined);
   if (!p) throw validationFailed(`The Resource Type (${type}) could not be found.`);
   return p;
 }
 
 export function hasResourceType(type: string): boolean {
-  return plugins.has(type);
+  return plugins.has(type) || (!!templateResource && isTemplateType(type));
 }
 
 export function resourceTypeNames(): string[] {

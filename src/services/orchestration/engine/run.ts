@@ -148,6 +148,7 @@ export class StackRun {
       type: row.type,
       props,
       metadata,
+      updatePolicy: this.updatePolicy(row.name),
       physicalId: row.physical_id,
       data: fromJson(row.data, {}),
       async setPhysicalId(id) {
@@ -169,6 +170,14 @@ export class StackRun {
       nested: this.nested(this, row.name),
     };
     return ctx;
+  }
+
+  /** A resource's update_policy with its functions (get_param) evaluated; none once it left the template. */
+  updatePolicy(name: string): Props {
+    const policy = this.def.resources[name]?.updatePolicy;
+    if (!isMap(policy) || Object.keys(policy).length === 0) return {};
+    const value = resolve(policy, this.def.scope(), `${name}.UpdatePolicy`);
+    return isMap(value) ? value : {};
   }
 
   /** get_resource of a resource: its reference id, or its name before it exists. */

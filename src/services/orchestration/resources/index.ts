@@ -2,11 +2,12 @@ import { computeResourceTypes, registerComputeConstraints } from '../../compute/
 import { imageResourceTypes, registerImageConstraints } from '../../image/heat/index.js';
 import { networkResourceTypes, registerNetworkConstraints } from '../../network/heat/index.js';
 import { registerVolumeConstraints, volumeResourceTypes } from '../../volume/heat/index.js';
-import { registerResourceType } from '../engine/registry.js';
+import { registerResourceType, registerTemplateResource } from '../engine/registry.js';
 import { noneResource } from './none.js';
 import { randomString } from './random-string.js';
 import { resourceGroup } from './resource-group.js';
 import { cloudConfig, multipartMime, softwareConfig } from './software-config.js';
+import { templateResource } from './template-resource.js';
 import { testResource } from './test-resource.js';
 import { valueResource } from './value.js';
 import { waitCondition, waitConditionHandle } from './wait-condition.js';
@@ -32,6 +33,7 @@ const TYPES = [
 
 export function registerResourceTypes(): void {
   for (const t of TYPES) registerResourceType(t);
+  registerTemplateResource(templateResource);
   registerNetworkConstraints();
   registerImageConstraints();
   registerVolumeConstraints();

@@ -1,7 +1,7 @@
 import { fromJson } from '../../../store/json.js';
 import type { Props, ResourceContext, ResourcePlugin } from '../engine/plugin.js';
 import { getStackRow } from '../store.js';
-import { selectPath } from '../template/scope.js';
+import { deepEqual, isMap, selectPath } from '../template/scope.js';
 
 // OS::Heat::ResourceGroup: `count` copies of one resource definition in a
 // nested stack whose members are named "0", "1", ...; %index% (index_var)
@@ -35,11 +35,14 @@ function memberNames(count: number, existing: string[], removed: string[]): stri
   return names.sort((a, b) => Number(a) - Number(b));
 }
 
-async function nestedTemplate(r: ResourceContext, names: string[]) {
-  const def = r.props.resource_def as { type: string; properties?: Props; metadata?: Props };
+type MemberDef = { type: string; properties?: Props; metadata?: Props };
+
+/** The nested stack's template: a member per name, each with the group's definition (or `defOf`'s). */
+async function nestedTemplate(r: ResourceContext, names: string[], defOf?: (name: string) => MemberDef | undefined) {
   const parentVersion = fromJson<Record<string, unknown>>(r.stack.template, {}).heat_template_version;
   const resources: Record<string, unknown> = {};
   for (const n of names) {
+    const def = defOf?.(n) ?? (r.props.resource_def as MemberDef);
     resources[n] = {
       type: def.type,
       ...(def.properties ? { properties: substitute(def.properties, r.props.index_var, n) } : {}),
@@ -47,6 +50,52 @@ async function nestedTemplate(r: ResourceContext, names: string[]) {
     };
   }
   return { heat_template_version: parentVersion ?? '2015-04-30', resources };
+}
+
+/** batch_create / rolling_update of the update_policy, with Heat's defaults; undefined when not set. */
+function batching(r: ResourceContext, key: 'batch_create' | 'rolling_update') {
+  const p = r.updatePolicy[key];
+  if (!isMap(p)) return undefined;
+  return {
+    size: Math.max(1, Math.trunc(Number(p.max_batch_size ?? 1)) || 1),
+    minInService: Math.max(0, Math.trunc(Number(p.min_in_service ?? 0)) || 0),
+    pause: Math.max(0, Number(p.pause_time ?? 0) || 0),
+  };
+}
+
+/**
+ * Creates the members batch by batch (batch_create): the nested stack with
+ * the first max_batch_size members, then grown by as many at each step,
+ * pause_time seconds apart.
+ */
+async function createInBatches(r: ResourceContext, names: string[], size: number, pause: number) {
+  const id = await r.nested.create(await nestedTemplate(r, names.slice(0, size)));
+  await r.setPhysicalId(id);
+  for (let n = 2 * size; n < names.length + size; n += size) {
+    await r.sleep(pause * 1000);
+    await r.nested.update(id, await nestedTemplate(r, names.slice(0, n)));
+  }
+}
+
+/**
+ * A new resource_def rolled out batch by batch (rolling_update): at each
+ * step max_batch_size more of the members that stay get the new definition
+ * (lowest index first), fewer when that would leave less than min_in_service
+ * untouched; members added by a larger count come with the first step,
+ * removed ones leave with it. pause_time seconds between steps.
+ */
+async function rollingUpdate(r: ResourceContext, before: Props, names: string[], existing: string[]) {
+  const policy = batching(r, 'rolling_update')!;
+  const kept = names.filter((n) => existing.includes(n));
+  const size = Math.max(1, Math.min(policy.size, kept.length - policy.minInService));
+  const id = r.physicalId!;
+  for (let done = 0; done === 0 || done < kept.length; ) {
+    if (done > 0) await r.sleep(policy.pause * 1000);
+    done += size;
+    const updated = new Set(kept.slice(0, done));
+    const old = (n: string) => (kept.includes(n) && !updated.has(n) ? (before.resource_def as MemberDef) : undefined);
+    await r.nested.update(id, await nestedTemplate(r, names, old));
+  }
 }
 
 async function members(r: ResourceContext) {
@@ -128,15 +177,19 @@ export const resourceGroup: ResourcePlugin = {
     await r.setData({ removed });
     const names = memberNames(r.props.count, [], removed);
     await r.setPhysicalId(null);
+    const batch = batching(r, 'batch_create');
+    if (batch && names.length > batch.size) return createInBatches(r, names, batch.size, batch.pause);
     const id = await r.nested.create(await nestedTemplate(r, names));
     await r.setPhysicalId(id);
   },
-  async update(r, _before) {
+  async update(r, before) {
     const removed = blacklist(r.props, r.data.removed ?? []);
     await r.setData({ removed });
     const existing = (await members(r)).map((m) => m.name);
     const names = memberNames(r.props.count, existing, removed);
     if (!r.physicalId) return resourceGroup.create(r);
+    if (batching(r, 'rolling_update') && !deepEqual(before.resource_def, r.props.resource_def))
+      return rollingUpdate(r, before, names, existing);
     await r.nested.update(r.physicalId, await nestedTemplate(r, names));
   },
   async delete(r) {

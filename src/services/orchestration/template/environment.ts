@@ -1,4 +1,3 @@
-import { HeatError } from '../errors.js';
 import { ParseError, parseYamlOrJson } from './parse.js';
 import { isMap } from './scope.js';
 
@@ -66,11 +65,16 @@ export function mergeEnvironments(envs: Environment[]): Environment {
   return out;
 }
 
+/** A type that names a template file rather than a plugin (Heat: ends in .yaml/.template, or a URL). */
+export function isTemplateType(type: string): boolean {
+  return /\.(ya?ml|template)$/.test(type) || type.includes('://');
+}
+
 /**
  * The type a resource really gets: the registry's aliases applied, the
- * per-resource ones (`resources: {name: {Type: Other}}`) first. Mappings to
- * template files (provider resources) are refused: pocketstack does not run
- * provider templates.
+ * per-resource ones (`resources: {name: {Type: Other}}`) first. A mapping
+ * to a template file (a provider template) gives that file's key in the
+ * files map as the type.
  */
 export function registryType(env: Environment, type: string, resourceName: string): string {
   const reg = env.resource_registry ?? {};
@@ -81,14 +85,8 @@ export function registryType(env: Environment, type: string, resourceName: strin
     const target = (perResource as Record<string, unknown>)[t] ?? matchGlob(reg, t);
     if (typeof target !== 'string' || target === t || seen.has(t)) return t;
     seen.add(t);
-    if (/\.(ya?ml|template)$/.test(target) || target.includes('://')) {
-      throw new HeatError(
-        501,
-        `The resource type ${t} maps to the template ${target}; pocketstack does not run provider templates yet.`,
-        'NotSupported',
-      );
-    }
     t = target;
+    if (isTemplateType(t)) return t;
   }
 }
 

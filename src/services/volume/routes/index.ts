@@ -6,6 +6,7 @@ import { attachmentRoutes } from './attachments.js';
 import { backendRoutes } from './backend.js';
 import { backupRoutes } from './backups.js';
 import { encryptionRoutes } from './encryption.js';
+import { messageRoutes } from './messages.js';
 import { metadataRoutes } from './metadata.js';
 import { miscRoutes } from './misc.js';
 import { qosRoutes } from './qos.js';
@@ -25,6 +26,7 @@ const API = [
   volumeRoutes,
   volumeActionRoutes,
   metadataRoutes,
+  messageRoutes,
   snapshotRoutes,
   typeRoutes,
   encryptionRoutes,

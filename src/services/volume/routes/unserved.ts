@@ -12,7 +12,6 @@ const UNSERVED: Array<[string, string]> = [
   ['consistencygroups', 'consistency groups'],
   ['cgsnapshots', 'consistency group snapshots'],
   ['clusters', 'clusters (3.7)'],
-  ['messages', 'user messages (3.3)'],
   ['manageable_volumes', 'manageable volumes (3.8)'],
   ['manageable_snapshots', 'manageable snapshots (3.8)'],
   ['os-volume-manage', 'managing existing volumes'],
