@@ -10,7 +10,7 @@ import {
   getImage,
   type ImageInfo,
   imageDataPath,
-  listImages,
+  listVisibleImages,
   patchImage,
 } from '../image/internal.js';
 
@@ -18,6 +18,7 @@ import {
 // reworded here into Nova's messages.
 
 export type { ImageInfo } from '../image/internal.js';
+export { listVisibleImages } from '../image/internal.js';
 export type BootImage = ImageInfo;
 
 /** The image to boot from, if the caller may see it; Nova's 400 otherwise. */
@@ -68,18 +69,6 @@ export async function failSnapshot(cloud: Cloud, imageId: string): Promise<void>
 // properties; the image service's internal API has no such calls yet, so
 // these use its list and patch functions, with its own policy checks.
 
-/** Every image the caller may list (Glance's visibility rules), newest first. */
-export async function listImagesFor(cloud: Cloud, ctx: AuthContext): Promise<ImageInfo[]> {
-  const out: ImageInfo[] = [];
-  let marker: string | undefined;
-  for (;;) {
-    const page = await listImages(cloud, ctx, { limit: '1000', ...(marker ? { marker } : {}) });
-    for (const i of page.images) out.push(await getImage(cloud, ctx, i.id));
-    if (!page.nextMarker) return out;
-    marker = page.nextMarker;
-  }
-}
-
 export async function deleteImageAs(cloud: Cloud, ctx: AuthContext, id: string): Promise<void> {
   await deleteImage(cloud, ctx, id);
 }
@@ -124,7 +113,7 @@ export async function rotateBackups(
   rotation: number,
 ): Promise<void> {
   const owner = { isAdmin: false, projectId: i.project_id } as AuthContext;
-  const backups = (await listImagesFor(cloud, owner))
+  const backups = (await listVisibleImages(cloud, owner))
     .filter(
       (img) =>
         img.properties.image_type === 'backup' &&

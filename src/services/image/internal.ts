@@ -4,6 +4,7 @@ import type { Cloud } from '../../cloud.js';
 import { Conflict, Forbidden } from '../../server/errors.js';
 import { imagePath, readData, removeData } from './data.js';
 import { createImage, getVisibleImage } from './images.js';
+import { listImages, MAX_LIMIT } from './list.js';
 import type { Caller } from './policy.js';
 import { type Image, type ImageRow, idb, loadImage } from './store.js';
 import { storeData, transition } from './upload.js';
@@ -52,6 +53,18 @@ function info(image: Image): ImageInfo {
  */
 export async function getImage(cloud: Cloud, caller: Caller, id: string): Promise<ImageInfo> {
   return info(await getVisibleImage(cloud, caller, id));
+}
+
+/** Every image the caller may list (Glance's visibility rules), in Glance's default order, with properties and tags. */
+export async function listVisibleImages(cloud: Cloud, caller: Caller): Promise<ImageInfo[]> {
+  const out: ImageInfo[] = [];
+  let marker: string | undefined;
+  for (;;) {
+    const page = await listImages(cloud, caller, { limit: String(MAX_LIMIT), ...(marker ? { marker } : {}) });
+    out.push(...page.images.map(info));
+    if (!page.nextMarker) return out;
+    marker = page.nextMarker;
+  }
 }
 
 /** Checks that the image's data may be read by the caller; returns the image. */

@@ -11,6 +11,7 @@ import {
   fillImageFromStream,
   getImage,
   imageDataPath,
+  listVisibleImages,
   openImageData,
 } from '../../../src/services/image/internal.js';
 import { type TestCloud, testCloud } from '../../helpers.js';
@@ -42,6 +43,19 @@ describe('image: in-process API', () => {
     expect(seen).toMatchObject({ id: img.id, owner: demo.projectId, properties: { hw_disk_bus: 'virtio' } });
     expect(await status(getImage(t.cloud, alt, img.id))).toBe(404);
     expect(await status(getImage(t.cloud, { isAdmin: true }, img.id))).toBe('ok');
+  });
+
+  it('lists every image a caller may see, with properties and tags, and none it may not', async () => {
+    const mine = await create(t, 'demo', { visibility: 'private', hw_qemu_guest_agent: 'yes', tags: ['t1'] });
+    const theirs = await create(t, 'alt_demo', { visibility: 'private' });
+    const seen = await listVisibleImages(t.cloud, demo);
+    expect(seen.find((i) => i.id === mine.id)).toMatchObject({
+      properties: { hw_qemu_guest_agent: 'yes' },
+      tags: ['t1'],
+    });
+    expect(seen.some((i) => i.id === theirs.id)).toBe(false);
+    const all = await listVisibleImages(t.cloud, { isAdmin: true });
+    expect(all.some((i) => i.id === theirs.id)).toBe(true);
   });
 
   it("gives the path and a stream of an active image's data, and refuses one without data", async () => {

@@ -33,7 +33,13 @@ describe('orchestration: provider templates', () => {
   const tpl = (label: string) =>
     hot(
       { a: { type: 'My::Server', properties: { label } }, b: { type: SERVER, properties: { label: 'b', size: 2 } } },
-      { outputs: { a: { value: { get_attr: ['a', 'value'] } }, b: { value: { get_attr: ['b', 'value'] } } } },
+      {
+        outputs: {
+          a: { value: { get_attr: ['a', 'value'] } },
+          b: { value: { get_attr: ['b', 'value'] } },
+          ref: { value: { get_resource: 'a' } },
+        },
+      },
     );
   const extra = { files: { [SERVER]: serverYaml }, environment: { resource_registry: { 'My::Server': SERVER } } };
 
@@ -45,6 +51,10 @@ describe('orchestration: provider templates', () => {
     const res = (await get(`/stacks/prov/${id}/resources?nested_depth=1`)).resources;
     expect(res.map((r: any) => r.resource_name).sort()).toEqual(['a', 'b', 'inner', 'inner']);
     const a = res.find((r: any) => r.resource_name === 'a');
+    // get_resource of a provider resource: the nested stack's ARN, as Heat
+    expect(output(stack, 'ref')).toMatch(
+      new RegExp(`^arn:openstack:heat::[0-9a-f]+:stacks/prov-a-[a-z2-7]{12}/${a.physical_resource_id}$`),
+    );
     expect(a.links.map((l: any) => l.rel)).toContain('nested');
     expect(
       res
@@ -67,6 +77,19 @@ describe('orchestration: provider templates', () => {
     await t.cloud.tasks.idle();
     const live = await t.cloud.db.selectFrom('heat_stacks').select('name').where('deleted_at', 'is', null).execute();
     expect(live.map((r) => r.name).filter((n) => n.startsWith('prov'))).toEqual([]);
+  });
+
+  it("get_resource gives the nested template's OS::stack_id output when it has one", async () => {
+    const withId = 'file:///tmp/tpl/with-id.yaml';
+    const files = { [withId]: "heat_template_version: 2018-08-31\noutputs:\n  'OS::stack_id': {value: custom-ref}\n" };
+    const { stack } = await createStack(
+      t,
+      'provref',
+      hot({ a: { type: withId } }, { outputs: { ref: { value: { get_resource: 'a' } } } }),
+      { extra: { files } },
+    );
+    expect(stack.stack_status, stack.stack_status_reason).toBe('CREATE_COMPLETE');
+    expect(output(stack, 'ref')).toBe('custom-ref');
   });
 
   it('refuses an unknown property and a template missing from files', async () => {

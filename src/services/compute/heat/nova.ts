@@ -2,7 +2,6 @@ import type { Cloud } from '../../../cloud.js';
 import type { AuthContext } from '../../../server/auth.js';
 import { ApiError } from '../../../server/errors.js';
 import { requestId } from '../../../server/ids.js';
-import { issueToken } from '../../identity/tokens.js';
 import { ResourceError } from '../../orchestration/engine/plugin.js';
 import * as internal from '../internal.js';
 
@@ -22,23 +21,6 @@ const NOVACLIENT: Record<number, string> = {
   429: 'RateLimit',
   501: 'HTTPNotImplemented',
 };
-
-const tokens = new WeakMap<Cloud, Map<string, { token: string; until: number }>>();
-
-async function tokenFor(cloud: Cloud, caller: AuthContext): Promise<string> {
-  let cache = tokens.get(cloud);
-  if (!cache) tokens.set(cloud, (cache = new Map()));
-  const key = `${caller.userId}\u0000${caller.projectId}`;
-  const hit = cache.get(key);
-  if (hit && hit.until > Date.now()) return hit.token;
-  const { token, ctx } = await issueToken(cloud, {
-    userId: caller.userId,
-    scope: { projectId: caller.projectId! },
-    methods: ['token'],
-  });
-  cache.set(key, { token, until: new Date(ctx.expiresAt).getTime() - 60_000 });
-  return token;
-}
 
 export class NovaError extends ResourceError {
   constructor(
@@ -63,42 +45,6 @@ export async function novaCall<T>(call: Promise<T>): Promise<T> {
 /** True for Nova's 404: the thing is gone already. */
 export function isGone(e: unknown): boolean {
   return e instanceof NovaError && e.status === 404;
-}
-
-/**
- * One Nova API call over the app's router with a minted token. Only
- * OS::Cinder::VolumeAttachment (src/services/volume/heat) still uses it;
- * internal.attachVolume / detachVolume replace it.
- */
-export async function nova(
-  cloud: Cloud,
-  caller: AuthContext,
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
-  path: string,
-  body?: unknown,
-  microversion = '2.79',
-): Promise<any> {
-  const res = await cloud.app.inject({
-    method,
-    url: `/compute/v2.1${path}`,
-    headers: {
-      'x-auth-token': await tokenFor(cloud, caller),
-      'openstack-api-version': `compute ${microversion}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    payload: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = res.body;
-  const parsed = text ? JSON.parse(text) : null;
-  if (res.statusCode >= 400) {
-    const inner = parsed && typeof parsed === 'object' ? (Object.values(parsed)[0] as { message?: string }) : undefined;
-    const message = inner?.message ?? text;
-    throw new NovaError(
-      res.statusCode,
-      `${message} (HTTP ${res.statusCode}) (Request-ID: ${res.headers['x-openstack-request-id']})`,
-    );
-  }
-  return parsed;
 }
 
 /** nova.flavor */

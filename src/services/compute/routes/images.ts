@@ -7,7 +7,7 @@ import {
   deleteImageAs,
   getImageAs,
   type ImageInfo,
-  listImagesFor,
+  listVisibleImages,
   removeImageProperty,
   setImageProperties,
 } from '../glance.js';
@@ -89,7 +89,7 @@ export async function imageProxyRoutes(app: FastifyInstance, cloud: Cloud) {
     });
 
   async function list(req: NovaRequest): Promise<{ page: ImageInfo[]; limit: number }> {
-    let images = await listImagesFor(cloud, req.auth);
+    let images = await listVisibleImages(cloud, req.auth);
     const name = qparam(req, 'name');
     if (name !== undefined) images = images.filter((i) => i.name === name);
     const status = qparam(req, 'status');

@@ -47,6 +47,19 @@ function parameters(r: ResourceContext): Record<string, unknown> {
   return Object.fromEntries(Object.entries(r.props).filter(([, v]) => v !== null && v !== undefined));
 }
 
+/**
+ * What get_resource gives, kept once the nested stack is made (refId must
+ * answer at once): the nested template's `OS::stack_id` output when it has
+ * one, else the nested stack's ARN, as Heat.
+ */
+async function keepRef(r: ResourceContext, tmpl: Record<string, unknown>) {
+  const id = r.physicalId!;
+  const nested = await getStackRow(r.cloud, id);
+  let ref: unknown = `arn:openstack:heat::${r.stack.project_id}:stacks/${nested?.name}/${id}`;
+  if (isMap(tmpl.outputs) && 'OS::stack_id' in tmpl.outputs) ref = await r.nested.output(id, 'OS::stack_id');
+  await r.setData({ ref });
+}
+
 export const templateResource: ResourcePlugin = {
   type: 'TemplateResource',
   className: 'TemplateResource',
@@ -58,12 +71,19 @@ export const templateResource: ResourcePlugin = {
   nestedStack: true,
   async create(r) {
     await r.setPhysicalId(null);
-    const id = await r.nested.create(await template(r), parameters(r));
+    const tmpl = await template(r);
+    const id = await r.nested.create(tmpl, parameters(r));
     await r.setPhysicalId(id);
+    await keepRef(r, tmpl);
   },
   async update(r) {
     if (!r.physicalId) return templateResource.create(r);
-    await r.nested.update(r.physicalId, await template(r), parameters(r));
+    const tmpl = await template(r);
+    await r.nested.update(r.physicalId, tmpl, parameters(r));
+    await keepRef(r, tmpl);
+  },
+  refId(r) {
+    return r.data.ref ?? r.physicalId ?? r.name;
   },
   async delete(r) {
     if (r.physicalId && (await getStackRow(r.cloud, r.physicalId))) await r.nested.delete(r.physicalId);

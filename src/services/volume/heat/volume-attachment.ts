@@ -1,4 +1,5 @@
-import { NovaError, nova } from '../../compute/heat/nova.js';
+import { isGone, novaCall } from '../../compute/heat/nova.js';
+import * as compute from '../../compute/internal.js';
 import type { Props, ResourceContext, ResourcePlugin } from '../../orchestration/engine/plugin.js';
 import { pollVolume } from './volume.js';
 
@@ -7,18 +8,13 @@ import { pollVolume } from './volume.js';
 // shows it in-use; detached and waited for until it is free again.
 
 async function attach(r: ResourceContext, p: Props): Promise<void> {
-  const body: Record<string, unknown> = { volumeId: p.volume_id };
-  if (p.mountpoint) body.device = p.mountpoint;
-  const { volumeAttachment } = await nova(
-    r.cloud,
-    r.caller,
-    'POST',
-    `/servers/${p.instance_uuid}/os-volume_attachments`,
-    {
-      volumeAttachment: body,
-    },
+  const attachment = await novaCall(
+    compute.attachVolume(r.cloud, r.caller, p.instance_uuid, {
+      volumeId: p.volume_id,
+      ...(p.mountpoint ? { device: p.mountpoint } : {}),
+    }),
   );
-  await r.setPhysicalId(volumeAttachment.id);
+  await r.setPhysicalId(attachment.id);
   await r.setData({ server: p.instance_uuid, volume: p.volume_id });
   await pollVolume(
     r,
@@ -29,8 +25,8 @@ async function attach(r: ResourceContext, p: Props): Promise<void> {
 }
 
 async function detach(r: ResourceContext, server: string, volume: string): Promise<void> {
-  await nova(r.cloud, r.caller, 'DELETE', `/servers/${server}/os-volume_attachments/${volume}`).catch((e) => {
-    if (!(e instanceof NovaError && e.status === 404)) throw e;
+  await novaCall(compute.detachVolume(r.cloud, r.caller, server, volume)).catch((e) => {
+    if (!isGone(e)) throw e;
   });
   await pollVolume(r, volume, (v) => !v?.attachments.some((a) => a.serverId === server));
 }
