@@ -82,8 +82,8 @@ const attrs: AttrMap = {
   dns_nameservers: { post: true, put: true, default: [], check: nameservers },
   host_routes: { post: true, put: true, default: [], check: listOf(hostRoute) },
   enable_dhcp: { post: true, put: true, default: true, check: boolCheck },
-  ipv6_ra_mode: { post: true, put: true, default: null, check: oneOf(...V6_MODES) },
-  ipv6_address_mode: { post: true, put: true, default: null, check: oneOf(...V6_MODES) },
+  ipv6_ra_mode: { post: true, put: false, default: null, check: oneOf(...V6_MODES) },
+  ipv6_address_mode: { post: true, put: false, default: null, check: oneOf(...V6_MODES) },
   service_types: { post: true, put: true, default: [], check: listOf(str(255)) },
   segment_id: { post: true, default: null },
 };
@@ -147,6 +147,23 @@ function checkLimits(b: Record<string, unknown>, id: string): void {
     );
 }
 
+/** Neutron's rules for the IPv6 modes of a new subnet (IPv4 has none; both set must agree; they need DHCP). */
+function checkIpv6Modes(version: number, b: Record<string, unknown>): void {
+  const ra = b.ipv6_ra_mode as string | null;
+  const address = b.ipv6_address_mode as string | null;
+  if (version === 4) {
+    if (ra !== null) throw invalidInput('ipv6_ra_mode is not valid when ip_version is 4');
+    if (address !== null) throw invalidInput('ipv6_address_mode is not valid when ip_version is 4');
+    return;
+  }
+  if ((ra !== null || address !== null) && !b.enable_dhcp)
+    throw invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False');
+  if (ra !== null && address !== null && ra !== address)
+    throw invalidInput(
+      `ipv6_ra_mode set to '${ra}' with ipv6_address_mode set to '${address}' is not valid. If both attributes are set, they must be the same value`,
+    );
+}
+
 export const subnets: Resource = {
   member: 'subnet',
   collection: 'subnets',
@@ -200,8 +217,7 @@ export const subnets: Resource = {
     const cidrText = formatCidr(cidr);
     if (cidr.hostBits)
       throw invalidAttr('cidr', `'${b.cidr}' isn't a recognized IP subnet cidr, '${cidrText}' is recommended`);
-    if (version === 4 && (b.ipv6_ra_mode !== null || b.ipv6_address_mode !== null))
-      throw invalidInput('ipv6_ra_mode or ipv6_address_mode cannot be set when enable_dhcp is set to False.');
+    checkIpv6Modes(version, b);
     checkLimits(b, 'subnet');
     for (const other of await op.db
       .selectFrom('neutron_subnets')
@@ -296,13 +312,12 @@ export const subnets: Resource = {
     if ('description' in b) set.description = b.description as string;
     if ('dns_nameservers' in b) set.dns_nameservers = toJson(b.dns_nameservers);
     if ('host_routes' in b) set.host_routes = toJson(b.host_routes);
-    if ('enable_dhcp' in b) set.enable_dhcp = bit(b.enable_dhcp as boolean);
-    if ('service_types' in b) set.service_types = toJson(b.service_types);
-    for (const k of ['ipv6_ra_mode', 'ipv6_address_mode'] as const) {
-      if (!(k in b)) continue;
-      if (s.ip_version === 4 && b[k] !== null) throw invalidInput(`${k} can only be set on IPv6 subnets.`);
-      set[k] = b[k] as string | null;
+    if ('enable_dhcp' in b) {
+      if (b.enable_dhcp === false && (s.ipv6_ra_mode !== null || s.ipv6_address_mode !== null))
+        throw invalidInput('Cannot disable enable_dhcp with ipv6 attributes set');
+      set.enable_dhcp = bit(b.enable_dhcp as boolean);
     }
+    if ('service_types' in b) set.service_types = toJson(b.service_types);
     await op.db.updateTable('neutron_subnets').set(set).where('id', '=', id).execute();
     await sync(op, 'network', s.network_id);
   },

@@ -191,6 +191,18 @@ describe('network: IPAM', () => {
       [{ cidr: '10.1.0.5/24' }, 400, 'InvalidInput'],
       [{ ip_version: 6, cidr: '10.1.0.0/24' }, 400, 'InvalidInput'],
       [{ cidr: 'banana' }, 400, 'InvalidInput'],
+      // IPv6 modes: none on IPv4, the same when both are set, only with DHCP
+      [{ cidr: '10.1.0.0/24', ipv6_address_mode: 'slaac' }, 400, 'InvalidInput'],
+      [
+        { ip_version: 6, cidr: '2001:db8:9::/64', ipv6_ra_mode: 'dhcpv6-stateless', ipv6_address_mode: 'slaac' },
+        400,
+        'InvalidInput',
+      ],
+      [
+        { ip_version: 6, cidr: '2001:db8:9::/64', ipv6_address_mode: 'dhcpv6-stateful', enable_dhcp: false },
+        400,
+        'InvalidInput',
+      ],
     ];
     const post = (body: Record<string, unknown>, network_id = n) =>
       api('POST', 'subnets', { subnet: { network_id, ip_version: 4, ...body } }, 'demo');
@@ -202,6 +214,17 @@ describe('network: IPAM', () => {
       await post({ cidr: '10.3.0.0/24' }, '6b0e5c4c-0000-4000-8000-000000000000'),
       404,
       'NetworkNotFound',
+    );
+    expect((await api('GET', `subnets?network_id=${n}`, undefined, 'demo')).body.subnets).toHaveLength(1);
+    const v6 = await subnet(n, '2001:db8:9::/64', { ipv6_ra_mode: 'slaac', ipv6_address_mode: 'slaac' });
+    const put = (body: Record<string, unknown>) => api('PUT', `subnets/${v6.id}`, { subnet: body }, 'demo');
+    const mode = await put({ ipv6_address_mode: 'dhcpv6-stateful' });
+    expect(mode.status).toBe(400);
+    expect(mode.body.NeutronError.message).toBe('Cannot update read-only attribute ipv6_address_mode');
+    const off = await put({ enable_dhcp: false });
+    expectNeutronError(off, 400, 'InvalidInput');
+    expect(off.body.NeutronError.message).toBe(
+      'Invalid input for operation: Cannot disable enable_dhcp with ipv6 attributes set',
     );
   });
 
