@@ -18,7 +18,7 @@ import {
 // reworded here into Nova's messages.
 
 export type { ImageInfo } from '../image/internal.js';
-export { listVisibleImages } from '../image/internal.js';
+export { deleteImage, listVisibleImages } from '../image/internal.js';
 export type BootImage = ImageInfo;
 
 /** The image to boot from, if the caller may see it; Nova's 400 otherwise. */
@@ -66,12 +66,8 @@ export async function failSnapshot(cloud: Cloud, imageId: string): Promise<void>
 }
 
 // The image proxy of Nova 2.1–2.35 (/images) lists, deletes and changes
-// properties; the image service's internal API has no such calls yet, so
-// these use its list and patch functions, with its own policy checks.
-
-export async function deleteImageAs(cloud: Cloud, ctx: AuthContext, id: string): Promise<void> {
-  await deleteImage(cloud, ctx, id);
-}
+// properties through the image service's internal API (listVisibleImages,
+// deleteImage, patchImage), under the image service's own policy checks.
 
 /** Sets image properties (merged, or replacing every custom property when `replace`). */
 export async function setImageProperties(

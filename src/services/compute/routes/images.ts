@@ -4,7 +4,7 @@ import { ApiError, BadRequest, Forbidden, NotFound } from '../../../server/error
 import { isoSeconds } from '../../../server/time.js';
 import { computeBase, links, type NovaRequest, nextLink, pagination, qparam } from '../api.js';
 import {
-  deleteImageAs,
+  deleteImage,
   getImageAs,
   type ImageInfo,
   listVisibleImages,
@@ -151,7 +151,7 @@ export async function imageProxyRoutes(app: FastifyInstance, cloud: Cloud) {
   app.delete('/images/:id', async (req, reply) => {
     proxyOnly(req);
     const i = await get(req);
-    await deleteImageAs(cloud, req.auth, i.id).catch((e) => {
+    await deleteImage(cloud, req.auth, i.id).catch((e) => {
       if (e instanceof ApiError && e.status === 403) throw new Forbidden('You are not allowed to delete the image.');
       throw notFound(e);
     });
