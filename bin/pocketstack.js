@@ -33,5 +33,4 @@ if (cachedData === undefined || script.cachedDataRejected) {
 }
 const mod = new Module(file);
 mod.filename = file;
-mod.paths = Module._nodeModulePaths(dirname(file));
 script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
