@@ -57,6 +57,7 @@ function makeSource(path) {
 
 function ddSeconds(dir) {
   const out = join(dir, 'dd.bench');
+  execFileSync('sync');
   const t0 = performance.now();
   execFileSync('dd', ['if=/dev/zero', `of=${out}`, 'bs=1M', `count=${SIZE / MiB}`, 'conv=fdatasync'], {
     stdio: 'ignore',
@@ -122,6 +123,7 @@ async function roundTrip(imageUrl, token, file, pid) {
     disk_format: 'raw',
     container_format: 'bare',
   });
+  execFileSync('sync'); // the previous case's dirty pages are not this one's to write
   const before = pid ? rssOf(pid) : 0;
   const stop = pid ? sampleRss(pid) : () => 0;
   const cpu0 = pid ? cpuOf(pid) : 0;

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, mkdirSync } from 'node:fs';
+import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { Cloud } from '../../cloud.js';
 import { BadRequest } from '../../server/errors.js';
+import { type BlockTask, hashHere, hashOffThread, writeHere, writeOffThread } from './block-workers.js';
 import { HEADER_BYTES } from './disk.js';
 
 // Image data lives in files under <data dir>/images/<id> (staged uploads
@@ -55,49 +54,122 @@ export async function receive(
   partSuffix = '',
 ): Promise<Received> {
   const part = `${dest}${partSuffix}.part`;
-  const md5 = createHash('md5');
-  const sha512 = createHash('sha512');
-  const head: Buffer[] = [];
-  let headLength = 0;
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      md5.update(chunk);
-      sha512.update(chunk);
-      if (headLength < HEADER_BYTES) {
-        const want = chunk.subarray(0, HEADER_BYTES - headLength);
-        head.push(Buffer.from(want));
-        headLength += want.length;
-      }
-      size += chunk.length;
-      done(null, chunk);
-    },
-  });
+  const file = await open(part, 'wx');
+  const sink = new BlockSink(file);
   try {
-    await pipeline(source, tap, createWriteStream(part, { flags: 'wx', highWaterMark: 1 << 20 }));
-    if (expectedSize !== undefined && size !== expectedSize)
-      throw new IncompleteUpload(`Expected ${expectedSize} bytes of image data, received ${size}.`);
-    await syncFile(part);
+    for await (const chunk of source) await sink.write(chunk as Buffer);
+    const got = await sink.end();
+    if (expectedSize !== undefined && got.size !== expectedSize)
+      throw new IncompleteUpload(`Expected ${expectedSize} bytes of image data, received ${got.size}.`);
+    await file.datasync();
+    await file.close();
     await rename(part, dest);
+    return got;
   } catch (err) {
+    await sink.discard();
+    await file.close().catch(() => {});
     await rm(part, { force: true });
     throw err;
   }
-  return {
-    size,
-    checksum: md5.digest('hex'),
-    os_hash_algo: 'sha512',
-    os_hash_value: sha512.digest('hex'),
-    header: Buffer.concat(head),
-  };
 }
 
-async function syncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
+const BLOCK_BYTES = 2 << 20;
+/** Blocks per upload: its whole memory, however large the image. */
+const BLOCKS = 8;
+
+/**
+ * Gathers data into blocks of shared memory. Each full block is written at
+ * its offset and hashed at the same time, off this thread (block-workers.ts),
+ * and reused once all three are done: up to BLOCKS are in flight.
+ */
+class BlockSink {
+  private readonly free: Buffer[] = [];
+  private allocated = 0;
+  private current?: Buffer;
+  private fill = 0;
+  private size = 0;
+  private header = Buffer.alloc(0);
+  private tasks?: [md5: BlockTask, sha512: BlockTask, write: BlockTask];
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure?: unknown;
+  private blockFreed?: () => void;
+
+  constructor(private readonly file: FileHandle) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    for (let at = 0; at < chunk.length; ) {
+      this.current ??= await this.takeBlock();
+      const n = chunk.copy(this.current, this.fill, at);
+      at += n;
+      this.fill += n;
+      if (this.fill === BLOCK_BYTES) this.dispatch();
+    }
+  }
+
+  async end(): Promise<Received> {
+    if (this.fill > 0) this.dispatch();
+    await Promise.all(this.inFlight);
+    if (this.failure) throw this.failure;
+    const [md5, sha512, write] = this.blockTasks();
+    const [checksum, hash] = await Promise.all([md5.finish(), sha512.finish(), write.finish()]);
+    return { size: this.size, checksum: checksum!, os_hash_algo: 'sha512', os_hash_value: hash!, header: this.header };
+  }
+
+  /** After a failure: waits for the blocks in flight and forgets the work. */
+  async discard(): Promise<void> {
+    await Promise.all(this.inFlight);
+    for (const task of this.tasks ?? []) task.discard();
+  }
+
+  /**
+   * Worker threads only once a whole block is there: less data is handled
+   * here. Two lanes balance the CPU per GiB: md5 and the write (1.45 + 0.6 s)
+   * on one, sha512 (1.3 s) on the other; a third lane for the write measured no faster.
+   */
+  private blockTasks(): [BlockTask, BlockTask, BlockTask] {
+    const whole = this.fill === BLOCK_BYTES;
+    this.tasks ??= whole
+      ? [hashOffThread('md5', 0), hashOffThread('sha512', 1), writeOffThread(this.file, 0)]
+      : [hashHere('md5'), hashHere('sha512'), writeHere(this.file)];
+    return this.tasks;
+  }
+
+  private dispatch(): void {
+    const block = this.current!;
+    const data = block.subarray(0, this.fill);
+    if (this.size === 0) this.header = Buffer.from(data.subarray(0, HEADER_BYTES));
+    const done = Promise.all(this.blockTasks().map((task) => task.update(data, this.size)))
+      .then(
+        () => {
+          this.free.push(block);
+        },
+        (err) => {
+          this.failure ??= err;
+        },
+      )
+      .finally(() => {
+        this.inFlight.delete(done);
+        this.blockFreed?.();
+      });
+    this.inFlight.add(done);
+    this.size += data.length;
+    this.current = undefined;
+    this.fill = 0;
+  }
+
+  private async takeBlock(): Promise<Buffer> {
+    for (;;) {
+      if (this.failure) throw this.failure;
+      const block = this.free.pop();
+      if (block) return block;
+      if (this.allocated < BLOCKS) {
+        this.allocated++;
+        return Buffer.from(new SharedArrayBuffer(BLOCK_BYTES));
+      }
+      await new Promise<void>((resolve) => {
+        this.blockFreed = resolve;
+      });
+    }
   }
 }
 

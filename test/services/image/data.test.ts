@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +40,20 @@ describe('image: data', () => {
     expect(back.headers['content-md5']).toBe(md5(data));
     expect(back.headers['content-type']).toBe('application/octet-stream');
     expect(back.rawPayload.equals(data)).toBe(true);
+  });
+
+  it('hashes and writes data of many blocks, in chunks that do not fall on block edges', async () => {
+    const data = randomBytes(5 * 1024 * 1024 + 12345);
+    const img = await create(t, 'demo', { disk_format: 'raw' });
+    const chunks = [];
+    for (let at = 0; at < data.length; at += 100_003) chunks.push(data.subarray(at, at + 100_003));
+    const caller = { projectId: await projectId(t, 'demo'), isAdmin: false };
+    await uploadImageData(t.cloud, caller, img.id, Readable.from(chunks), data.length);
+    const row = await t.cloud.db.selectFrom('images').selectAll().where('id', '=', img.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'active', size: data.length, virtual_size: data.length });
+    expect(row.checksum).toBe(md5(data));
+    expect(row.os_hash_value).toBe(sha512(data));
+    expect(readFileSync(join(t.cloud.config.dataDir, 'images', img.id)).equals(data)).toBe(true);
   });
 
   it('takes raw data as its own virtual size; a header that does not match its format gives none', async () => {
@@ -117,13 +131,17 @@ describe('image: data', () => {
     expect(res.body).toContain(`Not allowed to upload image data for image ${pub.id}`);
   });
 
-  it('leaves an upload that is cut off queued, with no partial file', async () => {
+  it.each([
+    ['at once', 1],
+    ['after several blocks', 40],
+  ])('leaves an upload that is cut off %s queued, with no partial file', async (_when, chunks) => {
     const img = await create(t, 'demo');
     const caller = { projectId: await projectId(t, 'demo'), isAdmin: false };
+    let sent = 0;
     const source = new Readable({
       read() {
         this.push(Buffer.alloc(256 * 1024, 7));
-        setImmediate(() => this.destroy(new Error('connection reset')));
+        if (++sent === chunks) setImmediate(() => this.destroy(new Error('connection reset')));
       },
     });
     await expect(uploadImageData(t.cloud, caller, img.id, source)).rejects.toThrow('connection reset');
