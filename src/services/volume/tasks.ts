@@ -3,7 +3,9 @@ import { type DiskRef, volumeDriver } from '../../drivers/volume/index.js';
 import { now } from '../../server/time.js';
 import { imageFile } from './image-source.js';
 import { ACTION, DETAIL, recordMessage } from './messages.js';
+import { poolCapabilities, satisfiesExtraSpecs } from './scheduler.js';
 import { vdb } from './store.js';
+import { extraSpecsOf } from './types.js';
 import { putDict, type VolumeSource } from './volumes.js';
 
 // The slow halves of volume operations. Each task re-reads its row and acts
@@ -27,6 +29,12 @@ export type BackupRestorer = (cloud: Cloud, backupId: string, dst: DiskRef, size
 let restoreBackup: BackupRestorer | undefined;
 export function setBackupRestorer(fn: BackupRestorer): void {
   restoreBackup = fn;
+}
+
+/** Whether the one backend can hold a volume of this type (Cinder's CapabilitiesFilter). */
+async function backendPasses(cloud: Cloud, typeId: string): Promise<boolean> {
+  const specs = (await extraSpecsOf(vdb(cloud), [typeId])).get(typeId) ?? {};
+  return satisfiesExtraSpecs(await poolCapabilities(cloud), specs);
 }
 
 export function registerVolumeTasks(cloud: Cloud): void {
@@ -53,6 +61,23 @@ export function registerVolumeTasks(cloud: Cloud): void {
     async run({ resourceId, payload }) {
       const v = await db.selectFrom('volumes').selectAll().where('id', '=', resourceId).executeTakeFirst();
       if (!v || !CREATING.includes(v.status)) return;
+      if (!(await backendPasses(cloud, v.volume_type_id))) {
+        // Cinder's scheduler finds no valid backend: the volume is left in
+        // error with no host, and the user is told why
+        const res = await db
+          .updateTable('volumes')
+          .set({ status: 'error', updated_at: now() })
+          .where('id', '=', v.id)
+          .where('status', 'in', CREATING)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) > 0)
+          await recordMessage(db, {
+            volumeId: v.id,
+            action: ACTION.scheduleAllocateVolume,
+            detail: DETAIL.noBackendAvailable,
+          });
+        return;
+      }
       const src = payload.source;
       await db
         .updateTable('volumes')

@@ -6,6 +6,7 @@ import { attachmentRoutes } from './attachments.js';
 import { backendRoutes } from './backend.js';
 import { backupRoutes } from './backups.js';
 import { encryptionRoutes } from './encryption.js';
+import { groupTypeRoutes } from './group-types.js';
 import { messageRoutes } from './messages.js';
 import { metadataRoutes } from './metadata.js';
 import { miscRoutes } from './misc.js';
@@ -29,6 +30,7 @@ const API = [
   messageRoutes,
   snapshotRoutes,
   typeRoutes,
+  groupTypeRoutes,
   encryptionRoutes,
   transferRoutes,
   qosRoutes,

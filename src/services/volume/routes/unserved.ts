@@ -7,7 +7,6 @@ import { callerOf } from '../policy.js';
 
 const UNSERVED: Array<[string, string]> = [
   ['groups', 'generic volume groups (3.13)'],
-  ['group_types', 'group types (3.11)'],
   ['group_snapshots', 'group snapshots (3.14)'],
   ['consistencygroups', 'consistency groups'],
   ['cgsnapshots', 'consistency group snapshots'],
