@@ -11,6 +11,7 @@ import {
   snapshotNotFound,
   volumeNotFound,
 } from './errors.js';
+import { groupForVolume } from './groups.js';
 import { findImage, type SourceImage } from './image-source.js';
 import { type Caller, canSee } from './policy.js';
 import { checkQuota } from './quotas.js';
@@ -95,6 +96,7 @@ export interface CreateVolumeInput {
   sourceVolid?: string;
   imageId?: string;
   backupId?: string;
+  groupId?: string;
 }
 
 /**
@@ -103,10 +105,22 @@ export interface CreateVolumeInput {
  * (sources, sizes, type, zone, quota) happen before anything is written.
  */
 export async function createVolume(cloud: Cloud, caller: Caller, input: CreateVolumeInput): Promise<VolumeRecord> {
-  const db = vdb(cloud);
   // the image lives in another service: look it up before the transaction
   const image = input.imageId ? await findImage(cloud, caller, input.imageId) : undefined;
-  return db.transaction().execute(async (trx) => {
+  return vdb(cloud)
+    .transaction()
+    .execute((trx) => recordVolume(cloud, trx, caller, input, image));
+}
+
+/** createVolume inside the caller's transaction (groups made from a source make many at once). */
+export async function recordVolume(
+  cloud: Cloud,
+  trx: VolumeTrx,
+  caller: Caller,
+  input: CreateVolumeInput,
+  image?: SourceImage,
+): Promise<VolumeRecord> {
+  {
     let source: VolumeSource = { type: 'empty' };
     let size = input.size;
     let type: VolumeType | undefined;
@@ -180,6 +194,7 @@ export async function createVolume(cloud: Cloud, caller: Caller, input: CreateVo
       throw new BadRequest(
         `Invalid volume type: volumes of the encrypted type ${type.name} cannot be made: pocketstack has no key manager.`,
       );
+    const group = input.groupId ? await groupForVolume(trx, caller, input.groupId, type.id) : undefined;
     const az = input.availabilityZone ?? AVAILABILITY_ZONE;
     if (az !== AVAILABILITY_ZONE) throw new BadRequest(`Availability zone '${az}' is invalid.`);
     await checkQuota(trx, caller.projectId, { resource: 'volumes', typeName: type.name, count: 1, gigabytes: size });
@@ -204,6 +219,7 @@ export async function createVolume(cloud: Cloud, caller: Caller, input: CreateVo
       host: null,
       previous_status: null,
       fault: null,
+      group_id: group?.id ?? null,
       created_at: now(),
       updated_at: null,
     };
@@ -211,7 +227,7 @@ export async function createVolume(cloud: Cloud, caller: Caller, input: CreateVo
     await putDict(trx, 'volume_metadata', row.id, input.metadata ?? {});
     await cloud.tasks.enqueue('volume.create', row.id, { source, bootable, imageMetadata }, trx);
     return loadRecord(trx, row);
-  });
+  }
 }
 
 const GiB = 1024 ** 3;
@@ -295,7 +311,7 @@ export async function deleteVolume(cloud: Cloud, caller: Caller, id: string, opt
             ? 'Volume must not be migrating, attached, belong to a group or have snapshots.'
             : 'Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.',
         );
-      if (attached || v.migration_status) throw refuse();
+      if (attached || v.migration_status || v.group_id) throw refuse();
       if (snaps.length > 0) {
         if (!opts.cascade) throw refuse();
         if (!opts.force && snaps.some((s) => !['available', 'error', 'deleting'].includes(s.status))) throw refuse();

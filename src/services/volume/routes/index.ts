@@ -7,6 +7,7 @@ import { backendRoutes } from './backend.js';
 import { backupRoutes } from './backups.js';
 import { encryptionRoutes } from './encryption.js';
 import { groupTypeRoutes } from './group-types.js';
+import { groupRoutes } from './groups.js';
 import { messageRoutes } from './messages.js';
 import { metadataRoutes } from './metadata.js';
 import { miscRoutes } from './misc.js';
@@ -31,6 +32,7 @@ const API = [
   snapshotRoutes,
   typeRoutes,
   groupTypeRoutes,
+  groupRoutes,
   encryptionRoutes,
   transferRoutes,
   qosRoutes,
