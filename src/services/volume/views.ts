@@ -164,6 +164,7 @@ export function snapshotView(
     size: s.size,
     metadata,
   };
+  if (mv.atLeast('3.14')) out.group_snapshot_id = s.group_snapshot_id ?? null;
   if (mv.atLeast('3.41')) out.user_id = s.user_id;
   if (mv.atLeast('3.65')) out.consumes_quota = true;
   if (opts.extended) {

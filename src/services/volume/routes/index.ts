@@ -6,6 +6,7 @@ import { attachmentRoutes } from './attachments.js';
 import { backendRoutes } from './backend.js';
 import { backupRoutes } from './backups.js';
 import { encryptionRoutes } from './encryption.js';
+import { groupSnapshotRoutes } from './group-snapshots.js';
 import { groupTypeRoutes } from './group-types.js';
 import { groupRoutes } from './groups.js';
 import { messageRoutes } from './messages.js';
@@ -33,6 +34,7 @@ const API = [
   typeRoutes,
   groupTypeRoutes,
   groupRoutes,
+  groupSnapshotRoutes,
   encryptionRoutes,
   transferRoutes,
   qosRoutes,
