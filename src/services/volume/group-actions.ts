@@ -5,7 +5,7 @@ import { invalidVolume, overQuota } from './errors.js';
 import { invalidGroup, visibleGroup, visibleGroupSnapshot, volumeTypesOfGroups } from './groups.js';
 import type { Caller } from './policy.js';
 import { quotaLimits, quotaUsage } from './quotas.js';
-import type { GroupRow, VolumeDb } from './store.js';
+import type { GroupRow, VolumeDb, VolumeTrx } from './store.js';
 import { recordVolume } from './volumes.js';
 
 // What groups do to their volumes (cinder/group/api.py): update's add and
@@ -167,29 +167,21 @@ export async function createGroupFromSource(cloud: Cloud, caller: Caller, src: G
       if (vols.length === 0) throw invalidGroup('Source Group is empty. No group will be created.');
       sources = vols.map((v) => ({ sourceVolid: v.id, size: v.size, typeId: v.volume_type_id }));
     }
-    const [limits, usage] = await Promise.all([quotaLimits(trx, caller.projectId), quotaUsage(trx, caller.projectId)]);
-    if (limits.groups >= 0 && usage.groups + 1 > limits.groups)
-      throw overQuota(`Maximum number of groups allowed (${limits.groups}) exceeded`);
-    const g: GroupRow = {
-      id: uuid(),
-      project_id: caller.projectId,
-      user_id: caller.userId,
-      name: src.name,
-      description: src.description,
-      status: 'creating',
-      availability_zone: origin.availability_zone,
-      group_type_id: origin.group_type_id,
-      group_snapshot_id: src.groupSnapshotId ?? null,
-      source_group_id: src.sourceGroupId ?? null,
-      created_at: now(),
-      updated_at: null,
-    };
-    await trx.insertInto('volume_groups').values(g).execute();
     const types = (await volumeTypesOfGroups(trx, [origin.id])).get(origin.id) ?? [];
-    await trx
-      .insertInto('volume_group_volume_types')
-      .values(types.map((volume_type_id) => ({ group_id: g.id, volume_type_id })))
-      .execute();
+    const g = await insertGroup(
+      trx,
+      caller,
+      {
+        name: src.name,
+        description: src.description,
+        status: 'creating',
+        availability_zone: origin.availability_zone,
+        group_type_id: origin.group_type_id,
+        group_snapshot_id: src.groupSnapshotId ?? null,
+        source_group_id: src.sourceGroupId ?? null,
+      },
+      types,
+    );
     for (const s of sources)
       await recordVolume(cloud, trx, caller, {
         size: s.size,
@@ -200,4 +192,30 @@ export async function createGroupFromSource(cloud: Cloud, caller: Caller, src: G
       });
     return g;
   });
+}
+
+/** Records a new group of the caller's project with its volume types, within the `groups` quota. */
+export async function insertGroup(
+  trx: VolumeTrx,
+  caller: Caller,
+  fields: Omit<GroupRow, 'id' | 'project_id' | 'user_id' | 'created_at' | 'updated_at'>,
+  volumeTypeIds: string[],
+): Promise<GroupRow> {
+  const [limits, usage] = await Promise.all([quotaLimits(trx, caller.projectId), quotaUsage(trx, caller.projectId)]);
+  if (limits.groups >= 0 && usage.groups + 1 > limits.groups)
+    throw overQuota(`Maximum number of groups allowed (${limits.groups}) exceeded`);
+  const g: GroupRow = {
+    id: uuid(),
+    project_id: caller.projectId,
+    user_id: caller.userId,
+    ...fields,
+    created_at: now(),
+    updated_at: null,
+  };
+  await trx.insertInto('volume_groups').values(g).execute();
+  await trx
+    .insertInto('volume_group_volume_types')
+    .values(volumeTypeIds.map((volume_type_id) => ({ group_id: g.id, volume_type_id })))
+    .execute();
+  return g;
 }

@@ -1,15 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound, NotImplemented } from '../../../server/errors.js';
-import { uuid } from '../../../server/ids.js';
 import { now } from '../../../server/time.js';
-import { overQuota } from '../errors.js';
 import { boolFilter } from '../filters.js';
-import { createGroupFromSource, deleteGroup, updateGroup } from '../group-actions.js';
+import { createGroupFromSource, deleteGroup, insertGroup, updateGroup } from '../group-actions.js';
 import { visibleGroup, visibleGroupType, volumeTypesOfGroups } from '../groups.js';
 import { one, page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
-import { quotaLimits, quotaUsage } from '../quotas.js';
 import { type GroupRow, vdb } from '../store.js';
 import { getType, typeNameNotFound } from '../types.js';
 import { invalidField, member, optString, parseBool } from '../validate.js';
@@ -148,33 +145,21 @@ export async function groupRoutes(app: FastifyInstance, cloud: Cloud) {
         });
         typeIds.push(type.id);
       }
-      const [limits, usage] = await Promise.all([
-        quotaLimits(trx, caller.projectId),
-        quotaUsage(trx, caller.projectId),
-      ]);
-      if (limits.groups >= 0 && usage.groups + 1 > limits.groups)
-        throw overQuota(`Maximum number of groups allowed (${limits.groups}) exceeded`);
-      const g: GroupRow = {
-        id: uuid(),
-        project_id: caller.projectId,
-        user_id: caller.userId,
-        name,
-        description,
-        // a generic group needs nothing from the one backend: it is ready at once
-        status: 'available',
-        availability_zone: az,
-        group_type_id: gt.id,
-        group_snapshot_id: null,
-        source_group_id: null,
-        created_at: now(),
-        updated_at: null,
-      };
-      await trx.insertInto('volume_groups').values(g).execute();
-      await trx
-        .insertInto('volume_group_volume_types')
-        .values(typeIds.map((volume_type_id) => ({ group_id: g.id, volume_type_id })))
-        .execute();
-      return g;
+      return insertGroup(
+        trx,
+        caller,
+        {
+          name,
+          description,
+          // a generic group needs nothing from the one backend: it is ready at once
+          status: 'available',
+          availability_zone: az,
+          group_type_id: gt.id,
+          group_snapshot_id: null,
+          source_group_id: null,
+        },
+        typeIds,
+      );
     });
     reply.code(202);
     return { group: { id: row.id, name: row.name } };
