@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { createBodies, parseCreate, parseUpdate } from '../attributes.js';
-import { type Op, type Resource, readOp, sqlPage } from '../common.js';
+import { type Op, type Resource, readOp, sqlPage, writeOp } from '../common.js';
 import { collectionKey, listResponse, type Query, selectFields, type View } from '../query.js';
 import { enforceRevision, revisionConstraint } from '../revision-if-match.js';
-import { inTransaction } from '../store.js';
 
 /**
  * The five calls of a Neutron collection, alike for every resource: list
@@ -31,8 +30,7 @@ export function crudRoutes(app: FastifyInstance, cloud: Cloud, r: Resource): voi
   app.post(base, async (req, reply) => {
     const { items, bulk } = createBodies(req.body, r.member, collectionKey(r.collection));
     revisionConstraint(req.headers['if-match']);
-    const ids = await inTransaction(cloud, async (trx) => {
-      const op: Op = { cloud, db: trx, ctx: req.auth };
+    const ids = await writeOp(cloud, req.auth, async (op) => {
       const out: string[] = [];
       for (const item of items) out.push(await r.create(op, parseCreate(req.auth, item, r.attrs)));
       return out;
@@ -48,20 +46,14 @@ export function crudRoutes(app: FastifyInstance, cloud: Cloud, r: Resource): voi
     const { id } = req.params as { id: string };
     const body = parseUpdate(req.auth, req.body, r.member, r.attrs);
     const wanted = revisionConstraint(req.headers['if-match']);
-    await inTransaction(cloud, (trx) => {
-      const op: Op = { cloud, db: trx, ctx: req.auth };
-      return constrained(r, op, id, wanted, () => r.update(op, id, body));
-    });
+    await writeOp(cloud, req.auth, (op) => constrained(r, op, id, wanted, () => r.update(op, id, body)));
     return { [r.member]: await r.show(readOp(cloud, req.auth), id) };
   });
 
   app.delete(`${base}/:id`, async (req, reply) => {
     const { id } = req.params as { id: string };
     const wanted = revisionConstraint(req.headers['if-match']);
-    await inTransaction(cloud, (trx) => {
-      const op: Op = { cloud, db: trx, ctx: req.auth };
-      return constrained(r, op, id, wanted, () => r.remove(op, id));
-    });
+    await writeOp(cloud, req.auth, (op) => constrained(r, op, id, wanted, () => r.remove(op, id)));
     return reply.code(204).send();
   });
 }
