@@ -1,4 +1,5 @@
 import { BadRequest, NotFound } from '../../server/errors.js';
+import { now } from '../../server/time.js';
 import { type Caller, canSee } from './policy.js';
 import type { GroupRow, GroupSnapshotRow, GroupTypeRow, VolumeDb, VolumeTrx } from './store.js';
 
@@ -54,4 +55,56 @@ export async function volumeTypesOfGroups(db: Db, ids: string[]): Promise<Map<st
   const rows = await db.selectFrom('volume_group_volume_types').selectAll().where('group_id', 'in', ids).execute();
   for (const r of rows) out.set(r.group_id, [...(out.get(r.group_id) ?? []), r.volume_type_id]);
   return out;
+}
+
+/**
+ * Moves a group on once its volumes' work is done (called by the volume
+ * tasks): a creating group whose volumes are all available becomes
+ * available (one with a failed volume, error); a deleting group with no
+ * volumes left is gone.
+ */
+export async function settleGroup(db: VolumeDb, groupId: string | null | undefined): Promise<void> {
+  if (!groupId) return;
+  await db.transaction().execute(async (trx) => {
+    const g = await trx.selectFrom('volume_groups').select('status').where('id', '=', groupId).executeTakeFirst();
+    if (!g) return;
+    const vols = await trx.selectFrom('volumes').select('status').where('group_id', '=', groupId).execute();
+    if (g.status === 'deleting' && vols.length === 0)
+      await trx.deleteFrom('volume_groups').where('id', '=', groupId).execute();
+    if (g.status !== 'creating' || vols.some((v) => v.status === 'creating' || v.status === 'downloading')) return;
+    const status = vols.every((v) => v.status === 'available') ? 'available' : 'error';
+    await trx.updateTable('volume_groups').set({ status, updated_at: now() }).where('id', '=', groupId).execute();
+  });
+}
+
+/** The same for a group snapshot and its snapshots (called by the snapshot tasks). */
+export async function settleGroupSnapshot(db: VolumeDb, id: string | null | undefined): Promise<void> {
+  if (!id) return;
+  await db.transaction().execute(async (trx) => {
+    const g = await trx.selectFrom('volume_group_snapshots').select('status').where('id', '=', id).executeTakeFirst();
+    if (!g) return;
+    const snaps = await trx
+      .selectFrom('volume_snapshots')
+      .select('status')
+      .where('group_snapshot_id', '=', id)
+      .execute();
+    if (g.status === 'deleting' && snaps.length === 0)
+      await trx.deleteFrom('volume_group_snapshots').where('id', '=', id).execute();
+    if (g.status !== 'creating' || snaps.some((s) => s.status === 'creating')) return;
+    const status = snaps.every((s) => s.status === 'available') ? 'available' : 'error';
+    await trx.updateTable('volume_group_snapshots').set({ status, updated_at: now() }).where('id', '=', id).execute();
+  });
+}
+
+/** The group a new volume joins: the caller's, creating or available, and holding the volume's type. */
+export async function groupForVolume(db: Db, caller: Caller, groupId: string, typeId: string): Promise<GroupRow> {
+  const g = await visibleGroup(db, caller, groupId);
+  if (!['available', 'creating'].includes(g.status))
+    throw invalidGroup("Originating group status must be one of 'available, creating' values");
+  const types = (await volumeTypesOfGroups(db, [g.id])).get(g.id) ?? [];
+  if (!types.includes(typeId))
+    throw new BadRequest(
+      `Invalid input received: Invalid volume_type provided: ${typeId} (requested type must be supported by this group).`,
+    );
+  return g;
 }

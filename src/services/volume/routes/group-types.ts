@@ -7,7 +7,7 @@ import { groupTypeNotFound, specsOfGroupTypes, visibleGroupType } from '../group
 import { one, page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
 import { type GroupTypeRow, vdb } from '../store.js';
-import { invalidField, member, optString, parseBool } from '../validate.js';
+import { invalidField, isPublicFilter, member, optString, parseBool } from '../validate.js';
 import { collectionLinks } from '../views.js';
 
 // Group types and their group specs (3.11; cinder/api/v3/group_types.py,
@@ -69,17 +69,7 @@ export async function groupTypeRoutes(app: FastifyInstance, cloud: Cloud) {
     const caller = ctx(req, 'reader', 'group:group_types:get');
     const q = req.query as Query;
     const pq = pageQuery(q, SORT);
-    let isPublic: boolean | null = true;
-    const raw = caller.admin ? one(q, 'is_public') : undefined;
-    if (raw !== undefined) {
-      if (raw.toLowerCase() === 'none') isPublic = null;
-      else
-        try {
-          isPublic = parseBool(raw, 'is_public');
-        } catch {
-          throw new BadRequest(`Invalid is_public filter [${raw}]`);
-        }
-    }
+    const isPublic = isPublicFilter(caller.admin ? one(q, 'is_public') : undefined);
     let query = db.selectFrom('volume_group_types').selectAll();
     if (isPublic !== null) query = query.where('is_public', '=', isPublic ? 1 : 0);
     const rows = page(await sorted(query, pq).execute(), pq, (m) => groupTypeNotFound(m));
