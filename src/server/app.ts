@@ -66,7 +66,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
         scope.setNotFoundHandler((req, reply) =>
           sendError(req, reply, new NotFound('The resource could not be found.'), svc, cloud),
         );
-        scope.addHook('onRequest', authHook(cloud));
+        scope.addHook('onRequest', authHook(cloud, svc));
         if (svc.headLikeGet) scope.addHook('onRoute', addHeadRoute);
         await svc.register(scope, cloud);
       },

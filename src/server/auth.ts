@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Cloud } from '../cloud.js';
+import { accessRulesAllow } from '../services/identity/access-rules.js';
 import { validateToken } from '../services/identity/tokens.js';
+import type { Service } from '../services/service.js';
 import { Unauthorized } from './errors.js';
 
 /**
@@ -35,6 +37,16 @@ export interface AuthContext {
   applicationCredentialId?: string;
   /** Set on trust-scoped tokens (OS-TRUST). */
   trustId?: string;
+  /** The calls an application credential token is limited to; unset when it is not limited. */
+  accessRules?: AccessRule[];
+}
+
+/** One call an application credential may make (Keystone's access rule). */
+export interface AccessRule {
+  id: string;
+  service: string;
+  path: string;
+  method: string;
 }
 
 declare module 'fastify' {
@@ -50,14 +62,32 @@ declare module 'fastify' {
 /** Marks the 401s of the auth layer, which every service answers in keystonemiddleware's format. */
 export class AuthRequired extends Unauthorized {}
 
-/** The onRequest hook every service scope runs: reads X-Auth-Token and sets request.auth. */
-export function authHook(cloud: Cloud) {
+/**
+ * The onRequest hook every service scope runs: reads X-Auth-Token, refuses a
+ * token whose access rules do not name this call, and sets request.auth.
+ */
+export function authHook(cloud: Cloud, service: Pick<Service, 'path' | 'catalog'>) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
     if (req.routeOptions.config?.public) return;
     const token = req.headers['x-auth-token'];
     if (typeof token !== 'string' || token === '') throw new AuthRequired();
     const ctx = await validateToken(cloud, token);
     if (!ctx) throw new AuthRequired();
+    if (ctx.accessRules) {
+      const types = service.catalog.map((c) => c.type);
+      if (!(await accessRulesAllow(cloud, ctx, types, req.method, pathUnder(service.path, req))))
+        throw new AuthRequired();
+    }
     req.auth = ctx;
   };
+}
+
+/** The request's path below the service's mount point, as sent (percent-decoded, no query). */
+function pathUnder(mount: string, req: FastifyRequest): string {
+  const raw = req.originalUrl.split('?', 1)[0].slice(mount.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }

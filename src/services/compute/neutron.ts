@@ -1,14 +1,10 @@
 import type { Cloud } from '../../cloud.js';
 import type { AuthContext } from '../../server/auth.js';
 import { ApiError, BadRequest, Conflict, Forbidden, NotFound } from '../../server/errors.js';
-// Listing the networks a project may use (Nova's auto-selection when no
-// network is requested) is not in the network service's internal API yet;
-// this is its generic list with its own visibility rules.
-import { readOp } from '../network/common.js';
-import { floatingIps as floatingIpResource } from '../network/floating-ips.js';
 import {
   addServerSecurityGroup,
   associateFloatingIp,
+  availableNetworks,
   bindPort,
   createResource,
   createServerPort,
@@ -16,6 +12,7 @@ import {
   findFloatingIp,
   findNetwork,
   findSecurityGroup,
+  listResources,
   releaseServerPorts,
   removeServerSecurityGroup,
   type ServerAddress,
@@ -26,7 +23,6 @@ import {
   unbindPort,
   updateResource,
 } from '../network/internal.js';
-import { networks as networkResource } from '../network/networks.js';
 import type { PortWithSubnets, SubnetInfo } from './metadata/content.js';
 import type { Instance, RequestedNetwork } from './servers/model.js';
 
@@ -60,12 +56,6 @@ function novaError(e: unknown, what: { network?: string; port?: string; group?: 
     return new BadRequest(`Security group ${what.group} not found.`);
   if (e.type === 'IpAddressAlreadyAllocated') return new BadRequest(e.message);
   return e;
-}
-
-/** The networks a project may boot on without naming one: its own and the shared ones. */
-async function availableNetworks(cloud: Cloud, ctx: AuthContext): Promise<Record<string, unknown>[]> {
-  const all = await networkResource.list(readOp(cloud, ctx), {});
-  return all.filter((n) => n.shared === true || (n.project_id === ctx.projectId && n.shared === false));
 }
 
 /**
@@ -298,7 +288,7 @@ export async function removeFloatingIp(cloud: Cloud, ctx: AuthContext, i: Instan
 
 /** The networks the caller can see, for the os-networks proxy. */
 export async function visibleNetworks(cloud: Cloud, ctx: AuthContext): Promise<{ id: string; name: string }[]> {
-  const all = await networkResource.list(readOp(cloud, ctx), {});
+  const all = await listResources(cloud, ctx, 'network');
   return all.map((n) => ({ id: n.id as string, name: n.name as string }));
 }
 
@@ -382,7 +372,7 @@ async function proxyFip(cloud: Cloud, ctx: AuthContext, f: Record<string, any>):
 }
 
 export async function listFloatingIps(cloud: Cloud, ctx: AuthContext): Promise<ProxyFloatingIp[]> {
-  const all = (await floatingIpResource.list(readOp(cloud, ctx), {})).filter((f) => f.project_id === ctx.projectId);
+  const all = await listResources(cloud, ctx, 'floatingip', { project_id: ctx.projectId ?? '' });
   return Promise.all(all.map((f) => proxyFip(cloud, ctx, f)));
 }
 
@@ -395,9 +385,7 @@ export async function showFloatingIp(cloud: Cloud, ctx: AuthContext, id: string)
 export async function allocateFloatingIp(cloud: Cloud, ctx: AuthContext, pool?: string): Promise<ProxyFloatingIp> {
   let networkId: string | undefined;
   if (pool) networkId = (await findNetwork(cloud, ctx, pool))?.id as string | undefined;
-  else
-    networkId = (await networkResource.list(readOp(cloud, ctx), {})).find((n) => n['router:external'] === true)
-      ?.id as string;
+  else networkId = (await listResources(cloud, ctx, 'network', { 'router:external': 'true' }))[0]?.id as string;
   if (!networkId) throw new NotFound(`Floating IP pool not found.`);
   const f = await createResource(cloud, ctx, 'floatingip', { floating_network_id: networkId }).catch((e) => {
     if (e instanceof ApiError && e.status === 409) throw new NotFound(`No more floating IPs in pool ${pool}.`);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Cloud } from '../../cloud.js';
-import type { AuthContext } from '../../server/auth.js';
+import type { AccessRule, AuthContext } from '../../server/auth.js';
 import { fromJson, toJson } from '../../store/json.js';
 import {
   effectiveRoleIds,
@@ -206,12 +206,16 @@ async function contextOf(cloud: Cloud, row: TokenRow): Promise<AuthContext | nul
     let delegated: { roles: string; expires_at: string | null } | undefined;
     let holder = user.id;
     if (row.application_credential_id) {
-      delegated = await idb(cloud)
+      const cred = await idb(cloud)
         .selectFrom('application_credentials')
-        .select(['roles', 'expires_at'])
+        .select(['roles', 'expires_at', 'access_rules'])
         .where('id', '=', row.application_credential_id)
         .executeTakeFirst();
-      if (!delegated) return null;
+      if (!cred) return null;
+      delegated = cred;
+      // No rules (or an empty list) leaves the token unlimited, as in Keystone.
+      const rules = fromJson<AccessRule[]>(cred.access_rules, []);
+      if (rules.length > 0) ctx.accessRules = rules;
     } else if (row.trust_id) {
       const trust = await idb(cloud).selectFrom('trusts').selectAll().where('id', '=', row.trust_id).executeTakeFirst();
       if (!trust) return null;

@@ -3,7 +3,7 @@ import type { AuthContext } from '../../server/auth.js';
 import { isoSeconds, now } from '../../server/time.js';
 import type { AttrMap } from './attributes.js';
 import { filtersOf, type PageRequest, pageOf, type Query, type View, values } from './query.js';
-import { type NetDb, ndb, type StandardRow } from './store.js';
+import { inTransaction, type NetDb, ndb, type StandardRow } from './store.js';
 
 /** What a service function works with: the cloud, the store (or the request's transaction) and the caller. */
 export interface Op {
@@ -14,6 +14,11 @@ export interface Op {
 
 export function readOp(cloud: Cloud, ctx: AuthContext): Op {
   return { cloud, db: ndb(cloud), ctx };
+}
+
+/** Runs `fn` as `ctx` inside one transaction: a write either happens whole or not at all. */
+export function writeOp<T>(cloud: Cloud, ctx: AuthContext, fn: (op: Op) => Promise<T>): Promise<T> {
+  return inTransaction(cloud, (trx) => fn({ cloud, db: trx, ctx }));
 }
 
 /** The standard attributes every Neutron resource shows (standard-attr-*), tenant_id beside project_id. */

@@ -41,6 +41,12 @@ export const EXTENSIONS: Extension[] = [
     '2016-04-11T10:00:00-00:00',
   ),
   ext(
+    'revision-if-match',
+    'If-Match constraints based on revision_number',
+    'Extension indicating that If-Match based on revision_number is supported.',
+    '2016-12-11T00:00:00-00:00',
+  ),
+  ext(
     'standard-attr-tag',
     'Tag support for resources with standard attribute: port, subnet, subnetpool, network, security_group, router, floatingip, policy, trunk, network_segment_range',
     'Enables to set tag on resources with standard attribute.',

@@ -15,6 +15,7 @@ export const ACTION = {
 
 export const DETAIL = {
   unknownError: ['001', 'An unknown error occurred.'],
+  noBackendAvailable: ['003', 'Could not find any available weighted backend.'],
   failedToUploadVolume: ['004', 'Failed to upload volume to image at backend.'],
   driverFailedExtend: ['010', 'Volume Driver failed to extend volume.'],
 } as const;

@@ -227,4 +227,63 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('volume_messages_project').on('volume_messages').column('project_id').execute();
     },
   },
+  // generic volume groups (3.11 group types, 3.13 groups, 3.14 group snapshots)
+  'volume/0005_groups': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('volume_group_types')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('name', text, (c) => c.notNull().unique())
+        .addColumn('description', text)
+        .addColumn('is_public', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text)
+        .execute();
+      await db.schema
+        .createTable('volume_group_type_specs')
+        .addColumn('group_type_id', text, (c) => c.notNull().references('volume_group_types.id').onDelete('cascade'))
+        .addColumn('key', text, (c) => c.notNull())
+        // group specs may be null (Cinder's schema allows it)
+        .addColumn('value', text)
+        .addPrimaryKeyConstraint('volume_group_type_specs_pk', ['group_type_id', 'key'])
+        .execute();
+      await db.schema
+        .createTable('volume_groups')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull())
+        .addColumn('user_id', text, (c) => c.notNull())
+        .addColumn('name', text)
+        .addColumn('description', text)
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('availability_zone', text, (c) => c.notNull())
+        .addColumn('group_type_id', text, (c) => c.notNull())
+        .addColumn('group_snapshot_id', text)
+        .addColumn('source_group_id', text)
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text)
+        .execute();
+      await db.schema
+        .createTable('volume_group_volume_types')
+        .addColumn('group_id', text, (c) => c.notNull().references('volume_groups.id').onDelete('cascade'))
+        .addColumn('volume_type_id', text, (c) => c.notNull())
+        .addPrimaryKeyConstraint('volume_group_volume_types_pk', ['group_id', 'volume_type_id'])
+        .execute();
+      await db.schema
+        .createTable('volume_group_snapshots')
+        .addColumn('id', text, (c) => c.primaryKey())
+        .addColumn('project_id', text, (c) => c.notNull())
+        .addColumn('user_id', text, (c) => c.notNull())
+        .addColumn('group_id', text, (c) => c.notNull())
+        .addColumn('group_type_id', text, (c) => c.notNull())
+        .addColumn('name', text)
+        .addColumn('description', text)
+        .addColumn('status', text, (c) => c.notNull())
+        .addColumn('created_at', text, (c) => c.notNull())
+        .addColumn('updated_at', text)
+        .execute();
+      await db.schema.alterTable('volumes').addColumn('group_id', text).execute();
+      await db.schema.alterTable('volume_snapshots').addColumn('group_snapshot_id', text).execute();
+      await db.schema.createIndex('volumes_group').on('volumes').column('group_id').execute();
+    },
+  },
 };

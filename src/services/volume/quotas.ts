@@ -64,6 +64,12 @@ export async function quotaUsage(db: Db, projectId: string): Promise<Record<stri
     groups: 0,
     per_volume_gigabytes: 0,
   };
+  const groups = await db
+    .selectFrom('volume_groups')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('project_id', '=', projectId)
+    .executeTakeFirst();
+  out.groups = Number(groups?.n ?? 0);
   const names = new Map(
     (await db.selectFrom('volume_types').select(['id', 'name']).execute()).map((t) => [t.id, t.name]),
   );

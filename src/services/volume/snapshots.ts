@@ -6,7 +6,7 @@ import { invalidSnapshot, invalidVolume } from './errors.js';
 import type { Caller } from './policy.js';
 import { checkQuota } from './quotas.js';
 import { allowedFrom } from './states.js';
-import { type SnapshotRow, vdb } from './store.js';
+import { type SnapshotRow, type VolumeTrx, vdb } from './store.js';
 import { typeNames } from './types.js';
 import { visibleSnapshot, visibleVolume } from './volumes.js';
 
@@ -24,43 +24,51 @@ export interface CreateSnapshotInput {
 export async function createSnapshot(cloud: Cloud, caller: Caller, input: CreateSnapshotInput): Promise<SnapshotRow> {
   return vdb(cloud)
     .transaction()
-    .execute(async (trx) => {
-      const v = await visibleVolume(trx, caller, input.volumeId);
-      if (v.status === 'maintenance')
-        throw invalidVolume('The snapshot cannot be created when the volume is in maintenance mode.');
-      if (v.migration_status) throw invalidVolume('Snapshot cannot be created while volume is migrating.');
-      if (v.status === 'error')
-        throw invalidVolume('The snapshot cannot be created when the volume is in error status.');
-      const allowed = allowedFrom('snapshot', v, { force: input.force || input.allowInUse });
-      if (!allowed.includes(v.status))
-        throw invalidVolume(`Volume ${v.id} status must be ${allowed.join(', ')}, but current status is: ${v.status}.`);
-      const typeName = (await typeNames(trx, [v.volume_type_id])).get(v.volume_type_id);
-      await checkQuota(trx, caller.projectId, { resource: 'snapshots', typeName, count: 1, gigabytes: v.size });
-      const row: SnapshotRow = {
-        id: uuid(),
-        project_id: caller.projectId,
-        user_id: caller.userId,
-        volume_id: v.id,
-        volume_type_id: v.volume_type_id,
-        name: input.name ?? null,
-        description: input.description ?? null,
-        size: v.size,
-        status: 'creating',
-        progress: '0%',
-        fault: null,
-        created_at: now(),
-        updated_at: null,
-      };
-      await trx.insertInto('volume_snapshots').values(row).execute();
-      const meta = Object.entries(input.metadata ?? {});
-      if (meta.length > 0)
-        await trx
-          .insertInto('volume_snapshot_metadata')
-          .values(meta.map(([key, value]) => ({ snapshot_id: row.id, key, value })))
-          .execute();
-      await cloud.tasks.enqueue('snapshot.create', row.id, {}, trx);
-      return row;
-    });
+    .execute((trx) => recordSnapshot(cloud, trx, caller, input));
+}
+
+/** createSnapshot inside the caller's transaction (a group snapshot makes one per volume). */
+export async function recordSnapshot(
+  cloud: Cloud,
+  trx: VolumeTrx,
+  caller: Caller,
+  input: CreateSnapshotInput & { groupSnapshotId?: string },
+): Promise<SnapshotRow> {
+  const v = await visibleVolume(trx, caller, input.volumeId);
+  if (v.status === 'maintenance')
+    throw invalidVolume('The snapshot cannot be created when the volume is in maintenance mode.');
+  if (v.migration_status) throw invalidVolume('Snapshot cannot be created while volume is migrating.');
+  if (v.status === 'error') throw invalidVolume('The snapshot cannot be created when the volume is in error status.');
+  const allowed = allowedFrom('snapshot', v, { force: input.force || input.allowInUse });
+  if (!allowed.includes(v.status))
+    throw invalidVolume(`Volume ${v.id} status must be ${allowed.join(', ')}, but current status is: ${v.status}.`);
+  const typeName = (await typeNames(trx, [v.volume_type_id])).get(v.volume_type_id);
+  await checkQuota(trx, caller.projectId, { resource: 'snapshots', typeName, count: 1, gigabytes: v.size });
+  const row: SnapshotRow = {
+    id: uuid(),
+    project_id: caller.projectId,
+    user_id: caller.userId,
+    volume_id: v.id,
+    volume_type_id: v.volume_type_id,
+    name: input.name ?? null,
+    description: input.description ?? null,
+    size: v.size,
+    status: 'creating',
+    progress: '0%',
+    fault: null,
+    group_snapshot_id: input.groupSnapshotId ?? null,
+    created_at: now(),
+    updated_at: null,
+  };
+  await trx.insertInto('volume_snapshots').values(row).execute();
+  const meta = Object.entries(input.metadata ?? {});
+  if (meta.length > 0)
+    await trx
+      .insertInto('volume_snapshot_metadata')
+      .values(meta.map(([key, value]) => ({ snapshot_id: row.id, key, value })))
+      .execute();
+  await cloud.tasks.enqueue('snapshot.create', row.id, {}, trx);
+  return row;
 }
 
 /** Starts deleting a snapshot; Cinder allows it from available or error (any status with force). */
@@ -69,7 +77,7 @@ export async function deleteSnapshot(cloud: Cloud, caller: Caller, id: string, f
     .transaction()
     .execute(async (trx) => {
       const s = await visibleSnapshot(trx, caller, id);
-      if (!force && s.status !== 'available' && s.status !== 'error')
+      if (!force && ((s.status !== 'available' && s.status !== 'error') || s.group_snapshot_id))
         throw invalidSnapshot('Snapshot status must be available or error and must not be part of a group.');
       // a force delete of a snapshot stuck in deleting runs the delete again
       if (s.status === 'deleting' && !force) return;

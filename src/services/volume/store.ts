@@ -21,6 +21,8 @@ export interface VolumeRow {
   host: string | null;
   previous_status: string | null;
   fault: string | null;
+  /** The generic volume group the volume belongs to (3.13). */
+  group_id?: string | null;
   created_at: string;
   updated_at: string | null;
 }
@@ -58,6 +60,8 @@ export interface SnapshotRow {
   status: string;
   progress: string;
   fault: string | null;
+  /** The group snapshot that made this snapshot (3.14). */
+  group_snapshot_id?: string | null;
   created_at: string;
   updated_at: string | null;
 }
@@ -150,8 +154,50 @@ export interface VolumeTables {
     updated_at: string | null;
   };
   volume_messages: MessageRow;
+  volume_group_types: GroupTypeRow;
+  volume_group_type_specs: KeyValueRow & { group_type_id: string };
+  volume_groups: GroupRow;
+  volume_group_volume_types: { group_id: string; volume_type_id: string };
+  volume_group_snapshots: GroupSnapshotRow;
   volume_quotas: { project_id: string; resource: string; hard_limit: number };
   tasks: { id: number; kind: string; resource_id: string };
+}
+
+export interface GroupTypeRow {
+  id: string;
+  name: string;
+  description: string | null;
+  is_public: number;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface GroupRow {
+  id: string;
+  project_id: string;
+  user_id: string;
+  name: string | null;
+  description: string | null;
+  status: string;
+  availability_zone: string;
+  group_type_id: string;
+  group_snapshot_id: string | null;
+  source_group_id: string | null;
+  created_at: string;
+  updated_at: string | null;
+}
+
+export interface GroupSnapshotRow {
+  id: string;
+  project_id: string;
+  user_id: string;
+  group_id: string;
+  group_type_id: string;
+  name: string | null;
+  description: string | null;
+  status: string;
+  created_at: string;
+  updated_at: string | null;
 }
 
 /** A user message (messages.ts). */

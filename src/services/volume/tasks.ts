@@ -1,9 +1,12 @@
 import type { Cloud } from '../../cloud.js';
 import { type DiskRef, volumeDriver } from '../../drivers/volume/index.js';
 import { now } from '../../server/time.js';
+import { settleGroup, settleGroupSnapshot } from './groups.js';
 import { imageFile } from './image-source.js';
 import { ACTION, DETAIL, recordMessage } from './messages.js';
+import { poolCapabilities, satisfiesExtraSpecs } from './scheduler.js';
 import { vdb } from './store.js';
+import { extraSpecsOf } from './types.js';
 import { putDict, type VolumeSource } from './volumes.js';
 
 // The slow halves of volume operations. Each task re-reads its row and acts
@@ -27,6 +30,12 @@ export type BackupRestorer = (cloud: Cloud, backupId: string, dst: DiskRef, size
 let restoreBackup: BackupRestorer | undefined;
 export function setBackupRestorer(fn: BackupRestorer): void {
   restoreBackup = fn;
+}
+
+/** Whether the one backend can hold a volume of this type (Cinder's CapabilitiesFilter). */
+async function backendPasses(cloud: Cloud, typeId: string): Promise<boolean> {
+  const specs = (await extraSpecsOf(vdb(cloud), [typeId])).get(typeId) ?? {};
+  return satisfiesExtraSpecs(await poolCapabilities(cloud), specs);
 }
 
 export function registerVolumeTasks(cloud: Cloud): void {
@@ -53,6 +62,23 @@ export function registerVolumeTasks(cloud: Cloud): void {
     async run({ resourceId, payload }) {
       const v = await db.selectFrom('volumes').selectAll().where('id', '=', resourceId).executeTakeFirst();
       if (!v || !CREATING.includes(v.status)) return;
+      if (!(await backendPasses(cloud, v.volume_type_id))) {
+        // Cinder's scheduler finds no valid backend: the volume is left in
+        // error with no host, and the user is told why
+        const res = await db
+          .updateTable('volumes')
+          .set({ status: 'error', updated_at: now() })
+          .where('id', '=', v.id)
+          .where('status', 'in', CREATING)
+          .executeTakeFirst();
+        if (Number(res.numUpdatedRows) > 0)
+          await recordMessage(db, {
+            volumeId: v.id,
+            action: ACTION.scheduleAllocateVolume,
+            detail: DETAIL.noBackendAvailable,
+          });
+        return;
+      }
       const src = payload.source;
       await db
         .updateTable('volumes')
@@ -82,6 +108,7 @@ export function registerVolumeTasks(cloud: Cloud): void {
           .execute();
         await putDict(trx, 'volume_image_metadata', v.id, payload.imageMetadata);
       });
+      await settleGroup(db, v.group_id);
     },
     async failed({ resourceId, payload }, err) {
       const res = await db
@@ -92,6 +119,10 @@ export function registerVolumeTasks(cloud: Cloud): void {
         .executeTakeFirst();
       await driver.remove(vol(resourceId)).catch(() => {});
       if (Number(res.numUpdatedRows) === 0) return;
+      await settleGroup(
+        db,
+        (await db.selectFrom('volumes').select('group_id').where('id', '=', resourceId).executeTakeFirst())?.group_id,
+      );
       // Cinder maps only a few exceptions to details (message_field.py); an
       // image whose virtual size does not fit (ImageUnacceptable) is not one
       await recordMessage(db, {
@@ -105,10 +136,15 @@ export function registerVolumeTasks(cloud: Cloud): void {
   cloud.tasks.register('volume.delete', {
     maxAttempts: 3,
     async run({ resourceId }) {
-      const v = await db.selectFrom('volumes').select('status').where('id', '=', resourceId).executeTakeFirst();
+      const v = await db
+        .selectFrom('volumes')
+        .select(['status', 'group_id'])
+        .where('id', '=', resourceId)
+        .executeTakeFirst();
       if (v?.status !== 'deleting') return;
       await driver.remove(vol(resourceId));
       await db.deleteFrom('volumes').where('id', '=', resourceId).where('status', '=', 'deleting').execute();
+      await settleGroup(db, v.group_id);
     },
     async failed({ resourceId }, err) {
       await setStatus('volumes', resourceId, 'deleting', 'error_deleting', err.message);
@@ -126,10 +162,17 @@ export function registerVolumeTasks(cloud: Cloud): void {
         .where('id', '=', s.id)
         .where('status', '=', 'creating')
         .execute();
+      await settleGroupSnapshot(db, s.group_snapshot_id);
     },
     async failed({ resourceId }, err) {
       await setStatus('volume_snapshots', resourceId, 'creating', 'error', err.message);
       await driver.remove(snap(resourceId)).catch(() => {});
+      const s = await db
+        .selectFrom('volume_snapshots')
+        .select('group_snapshot_id')
+        .where('id', '=', resourceId)
+        .executeTakeFirst();
+      await settleGroupSnapshot(db, s?.group_snapshot_id);
     },
   });
 
@@ -138,12 +181,13 @@ export function registerVolumeTasks(cloud: Cloud): void {
     async run({ resourceId }) {
       const s = await db
         .selectFrom('volume_snapshots')
-        .select('status')
+        .select(['status', 'group_snapshot_id'])
         .where('id', '=', resourceId)
         .executeTakeFirst();
       if (s?.status !== 'deleting') return;
       await driver.remove(snap(resourceId));
       await db.deleteFrom('volume_snapshots').where('id', '=', resourceId).where('status', '=', 'deleting').execute();
+      await settleGroupSnapshot(db, s.group_snapshot_id);
     },
     async failed({ resourceId }, err) {
       await setStatus('volume_snapshots', resourceId, 'deleting', 'error_deleting', err.message);

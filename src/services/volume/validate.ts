@@ -100,3 +100,14 @@ export function metadataDict(v: unknown, key = 'metadata'): Record<string, strin
   }
   return out;
 }
+
+/** Cinder's is_public list filter (api_utils._parse_is_public): absent → public only, "None" → all. */
+export function isPublicFilter(raw: string | undefined): boolean | null {
+  if (raw === undefined) return true;
+  if (raw.toLowerCase() === 'none') return null;
+  try {
+    return parseBool(raw, 'is_public');
+  } catch {
+    throw new BadRequest(`Invalid is_public filter [${raw}]`);
+  }
+}

@@ -117,7 +117,7 @@ export function volumeView(req: FastifyRequest, caller: Caller, rec: VolumeRecor
       })),
   };
   if (caller.admin) out.migration_status = v.migration_status;
-  if (mv.atLeast('3.13')) out.group_id = null;
+  if (mv.atLeast('3.13')) out.group_id = rec.row.group_id ?? null;
   if (caller.admin && mv.atLeast('3.21')) out.provider_id = null;
   if (mv.atLeast('3.48')) {
     out.shared_targets = false;
@@ -164,6 +164,7 @@ export function snapshotView(
     size: s.size,
     metadata,
   };
+  if (mv.atLeast('3.14')) out.group_snapshot_id = s.group_snapshot_id ?? null;
   if (mv.atLeast('3.41')) out.user_id = s.user_id;
   if (mv.atLeast('3.65')) out.consumes_quota = true;
   if (opts.extended) {

@@ -11,6 +11,7 @@ import {
   snapshotNotFound,
   volumeNotFound,
 } from './errors.js';
+import { groupForVolume } from './groups.js';
 import { findImage, type SourceImage } from './image-source.js';
 import { type Caller, canSee } from './policy.js';
 import { checkQuota } from './quotas.js';
@@ -95,6 +96,7 @@ export interface CreateVolumeInput {
   sourceVolid?: string;
   imageId?: string;
   backupId?: string;
+  groupId?: string;
 }
 
 /**
@@ -103,115 +105,127 @@ export interface CreateVolumeInput {
  * (sources, sizes, type, zone, quota) happen before anything is written.
  */
 export async function createVolume(cloud: Cloud, caller: Caller, input: CreateVolumeInput): Promise<VolumeRecord> {
-  const db = vdb(cloud);
   // the image lives in another service: look it up before the transaction
   const image = input.imageId ? await findImage(cloud, caller, input.imageId) : undefined;
-  return db.transaction().execute(async (trx) => {
-    let source: VolumeSource = { type: 'empty' };
-    let size = input.size;
-    let type: VolumeType | undefined;
-    let bootable = 0;
-    let imageMetadata: Record<string, string> = {};
-    if (input.volumeType) {
-      type = await getType(trx, input.volumeType);
-      if (!(await canUseType(trx, caller, type))) throw typeNameNotFound(input.volumeType);
-    }
-    if (input.snapshotId) {
-      const snap = await visibleSnapshot(trx, caller, input.snapshotId);
-      if (snap.status !== 'available')
-        throw invalidSnapshot("Originating snapshot status must be one of 'available' values");
-      size ??= snap.size;
-      if (size < snap.size)
-        throw invalidInput(
-          `Volume size '${size}'GB cannot be smaller than the snapshot size ${snap.size}GB. They must be >= original snapshot size.`,
-        );
-      type ??= await getType(trx, snap.volume_type_id);
-      const parent = await trx
-        .selectFrom('volumes')
-        .select('bootable')
-        .where('id', '=', snap.volume_id)
-        .executeTakeFirst();
-      bootable = parent?.bootable ?? 0;
-      imageMetadata = await imageMetadataOf(trx, snap.volume_id);
-      source = { type: 'snapshot', id: snap.id };
-    } else if (input.sourceVolid) {
-      const src = await visibleVolume(trx, caller, input.sourceVolid);
-      if (src.status !== 'available' && src.status !== 'in-use')
-        throw invalidVolume("Originating volume status must be one of 'available, in-use' values");
-      size ??= src.size;
-      if (size < src.size)
-        throw invalidInput(
-          `Volume size '${size}'GB cannot be smaller than original volume size  ${src.size}GB. They must be >= original volume size.`,
-        );
-      type ??= await getType(trx, src.volume_type_id);
-      bootable = src.bootable;
-      imageMetadata = await imageMetadataOf(trx, src.id);
-      source = { type: 'volume', id: src.id };
-    } else if (image) {
-      if (size === undefined) throw invalidInput(`Volume size 'None' must be an integer and greater than 0`);
-      checkImageFits(image, size);
-      bootable = 1;
-      imageMetadata = image.metadata;
-      source = { type: 'image', id: image.id };
-    } else if (input.backupId) {
-      const backup = await trx
-        .selectFrom('volume_backups')
-        .selectAll()
-        .where('id', '=', input.backupId)
-        .executeTakeFirst();
-      if (!backup || !canSee(caller, backup.project_id)) throw backupNotFound(input.backupId);
-      if (backup.status !== 'available') throw invalidBackup('Backup status must be available');
-      size ??= backup.size;
-      if (size < backup.size)
-        throw invalidInput(
-          `Volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB. It must be >= backup size.`,
-        );
-      source = { type: 'backup', id: backup.id };
-    }
-    if (size === undefined) throw invalidInput(`Volume size 'None' must be an integer and greater than 0`);
-    type ??= await defaultType(trx);
-    if (
-      await trx
-        .selectFrom('volume_type_encryption')
-        .select('volume_type_id')
-        .where('volume_type_id', '=', type.id)
-        .executeTakeFirst()
-    )
-      throw new BadRequest(
-        `Invalid volume type: volumes of the encrypted type ${type.name} cannot be made: pocketstack has no key manager.`,
-      );
-    const az = input.availabilityZone ?? AVAILABILITY_ZONE;
-    if (az !== AVAILABILITY_ZONE) throw new BadRequest(`Availability zone '${az}' is invalid.`);
-    await checkQuota(trx, caller.projectId, { resource: 'volumes', typeName: type.name, count: 1, gigabytes: size });
+  return vdb(cloud)
+    .transaction()
+    .execute((trx) => recordVolume(cloud, trx, caller, input, image));
+}
 
-    const row: VolumeRow = {
-      id: uuid(),
-      project_id: caller.projectId,
-      user_id: caller.userId,
-      name: input.name ?? null,
-      description: input.description ?? null,
-      size,
-      status: 'creating',
-      availability_zone: az,
-      volume_type_id: type.id,
-      snapshot_id: source.type === 'snapshot' ? source.id : null,
-      source_volid: source.type === 'volume' ? source.id : null,
-      image_id: source.type === 'image' ? source.id : null,
-      backup_id: source.type === 'backup' ? source.id : null,
-      bootable: 0,
-      multiattach: specIsTrue(type.extra_specs.multiattach) ? 1 : 0,
-      migration_status: null,
-      host: null,
-      previous_status: null,
-      fault: null,
-      created_at: now(),
-      updated_at: null,
-    };
-    await trx.insertInto('volumes').values(row).execute();
-    await putDict(trx, 'volume_metadata', row.id, input.metadata ?? {});
-    await cloud.tasks.enqueue('volume.create', row.id, { source, bootable, imageMetadata }, trx);
-    return loadRecord(trx, row);
-  });
+/** createVolume inside the caller's transaction (groups made from a source make many at once). */
+export async function recordVolume(
+  cloud: Cloud,
+  trx: VolumeTrx,
+  caller: Caller,
+  input: CreateVolumeInput,
+  image?: SourceImage,
+): Promise<VolumeRecord> {
+  let source: VolumeSource = { type: 'empty' };
+  let size = input.size;
+  let type: VolumeType | undefined;
+  let bootable = 0;
+  let imageMetadata: Record<string, string> = {};
+  if (input.volumeType) {
+    type = await getType(trx, input.volumeType);
+    if (!(await canUseType(trx, caller, type))) throw typeNameNotFound(input.volumeType);
+  }
+  if (input.snapshotId) {
+    const snap = await visibleSnapshot(trx, caller, input.snapshotId);
+    if (snap.status !== 'available')
+      throw invalidSnapshot("Originating snapshot status must be one of 'available' values");
+    size ??= snap.size;
+    if (size < snap.size)
+      throw invalidInput(
+        `Volume size '${size}'GB cannot be smaller than the snapshot size ${snap.size}GB. They must be >= original snapshot size.`,
+      );
+    type ??= await getType(trx, snap.volume_type_id);
+    const parent = await trx
+      .selectFrom('volumes')
+      .select('bootable')
+      .where('id', '=', snap.volume_id)
+      .executeTakeFirst();
+    bootable = parent?.bootable ?? 0;
+    imageMetadata = await imageMetadataOf(trx, snap.volume_id);
+    source = { type: 'snapshot', id: snap.id };
+  } else if (input.sourceVolid) {
+    const src = await visibleVolume(trx, caller, input.sourceVolid);
+    if (src.status !== 'available' && src.status !== 'in-use')
+      throw invalidVolume("Originating volume status must be one of 'available, in-use' values");
+    size ??= src.size;
+    if (size < src.size)
+      throw invalidInput(
+        `Volume size '${size}'GB cannot be smaller than original volume size  ${src.size}GB. They must be >= original volume size.`,
+      );
+    type ??= await getType(trx, src.volume_type_id);
+    bootable = src.bootable;
+    imageMetadata = await imageMetadataOf(trx, src.id);
+    source = { type: 'volume', id: src.id };
+  } else if (image) {
+    if (size === undefined) throw invalidInput(`Volume size 'None' must be an integer and greater than 0`);
+    checkImageFits(image, size);
+    bootable = 1;
+    imageMetadata = image.metadata;
+    source = { type: 'image', id: image.id };
+  } else if (input.backupId) {
+    const backup = await trx
+      .selectFrom('volume_backups')
+      .selectAll()
+      .where('id', '=', input.backupId)
+      .executeTakeFirst();
+    if (!backup || !canSee(caller, backup.project_id)) throw backupNotFound(input.backupId);
+    if (backup.status !== 'available') throw invalidBackup('Backup status must be available');
+    size ??= backup.size;
+    if (size < backup.size)
+      throw invalidInput(
+        `Volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB. It must be >= backup size.`,
+      );
+    source = { type: 'backup', id: backup.id };
+  }
+  if (size === undefined) throw invalidInput(`Volume size 'None' must be an integer and greater than 0`);
+  type ??= await defaultType(trx);
+  if (
+    await trx
+      .selectFrom('volume_type_encryption')
+      .select('volume_type_id')
+      .where('volume_type_id', '=', type.id)
+      .executeTakeFirst()
+  )
+    throw new BadRequest(
+      `Invalid volume type: volumes of the encrypted type ${type.name} cannot be made: pocketstack has no key manager.`,
+    );
+  const group = input.groupId ? await groupForVolume(trx, caller, input.groupId, type.id) : undefined;
+  const az = input.availabilityZone ?? AVAILABILITY_ZONE;
+  if (az !== AVAILABILITY_ZONE) throw new BadRequest(`Availability zone '${az}' is invalid.`);
+  await checkQuota(trx, caller.projectId, { resource: 'volumes', typeName: type.name, count: 1, gigabytes: size });
+
+  const row: VolumeRow = {
+    id: uuid(),
+    project_id: caller.projectId,
+    user_id: caller.userId,
+    name: input.name ?? null,
+    description: input.description ?? null,
+    size,
+    status: 'creating',
+    availability_zone: az,
+    volume_type_id: type.id,
+    snapshot_id: source.type === 'snapshot' ? source.id : null,
+    source_volid: source.type === 'volume' ? source.id : null,
+    image_id: source.type === 'image' ? source.id : null,
+    backup_id: source.type === 'backup' ? source.id : null,
+    bootable: 0,
+    multiattach: specIsTrue(type.extra_specs.multiattach) ? 1 : 0,
+    migration_status: null,
+    host: null,
+    previous_status: null,
+    fault: null,
+    group_id: group?.id ?? null,
+    created_at: now(),
+    updated_at: null,
+  };
+  await trx.insertInto('volumes').values(row).execute();
+  await putDict(trx, 'volume_metadata', row.id, input.metadata ?? {});
+  await cloud.tasks.enqueue('volume.create', row.id, { source, bootable, imageMetadata }, trx);
+  return loadRecord(trx, row);
 }
 
 const GiB = 1024 ** 3;
@@ -295,7 +309,7 @@ export async function deleteVolume(cloud: Cloud, caller: Caller, id: string, opt
             ? 'Volume must not be migrating, attached, belong to a group or have snapshots.'
             : 'Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.',
         );
-      if (attached || v.migration_status) throw refuse();
+      if (attached || v.migration_status || v.group_id) throw refuse();
       if (snaps.length > 0) {
         if (!opts.cascade) throw refuse();
         if (!opts.force && snaps.some((s) => !['available', 'error', 'deleting'].includes(s.status))) throw refuse();

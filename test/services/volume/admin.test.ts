@@ -105,9 +105,9 @@ describe('volume: QoS, transfers, hosts, pools, capabilities, services', () => {
   });
 
   it('answers 501 for the Cinder APIs it does not serve, and lists resource filters (3.33)', async () => {
-    const res = await my.demo.call('GET', '/groups');
+    const res = await my.demo.call('GET', '/consistencygroups');
     expect(res.statusCode).toBe(501);
-    expect(res.json().notImplemented.message).toMatch(/does not serve generic volume groups/);
+    expect(res.json().notImplemented.message).toMatch(/does not serve consistency groups/);
     const filters = await my.demo.call('GET', '/resource_filters?resource=backup', undefined, {
       'openstack-api-version': 'volume 3.33',
     });

@@ -1,6 +1,5 @@
 import { isUuid } from '../../../server/ids.js';
 import { findImage } from '../../image/heat/find.js';
-import { findId, subnetsOn } from '../../network/heat/common.js';
 import * as neutron from '../../network/internal.js';
 import {
   type Props,
@@ -37,14 +36,17 @@ async function nics(r: ResourceContext, networks: Props[] | null) {
   if (!networks?.length) return 'auto';
   return Promise.all(
     networks.map(async (n) => {
-      if (n.port) return { port: await findId(r.cloud, r.caller, 'port', n.port) };
+      if (n.port) return { port: await neutron.findId(r.cloud, r.caller, 'port', n.port) };
       const net = n.network ?? n.uuid;
       if (!net)
         throw new ResourceError(
           'StackValidationFailed',
           'One of the properties "network", "port" should be set for the specified network of server.',
         );
-      return { uuid: await findId(r.cloud, r.caller, 'network', net), ...(n.fixed_ip ? { fixed_ip: n.fixed_ip } : {}) };
+      return {
+        uuid: await neutron.findId(r.cloud, r.caller, 'network', net),
+        ...(n.fixed_ip ? { fixed_ip: n.fixed_ip } : {}),
+      };
     }),
   );
 }
@@ -93,7 +95,7 @@ export const server: ResourcePlugin = {
     const nets = ((resolve((defn.properties as Props)?.networks) as Props[] | null) ?? []).map(
       (n) => n?.network ?? n?.uuid,
     );
-    return subnetsOn(nets, others, resolve);
+    return neutron.subnetsOn(nets, others, resolve);
   },
   async create(r) {
     const p = r.props;
@@ -121,7 +123,7 @@ export const server: ResourcePlugin = {
     for (const n of (p.networks ?? []) as Props[]) {
       if (!n.floating_ip) continue;
       const ports = await neutron.serverPorts(r.cloud, r.physicalId!);
-      const port = n.port ? await findId(r.cloud, r.caller, 'port', n.port) : ports[0]?.id;
+      const port = n.port ? await neutron.findId(r.cloud, r.caller, 'port', n.port) : ports[0]?.id;
       if (port) await neutron.associateFloatingIp(r.cloud, r.caller, n.floating_ip, port);
     }
   },

@@ -2,9 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { ApiError, BadRequest, Forbidden, NotFound } from '../../../server/errors.js';
 import { isUuid } from '../../../server/ids.js';
-import { readOp } from '../../network/common.js';
-import { createResource, deleteResource, showResource, updateResource } from '../../network/internal.js';
-import { securityGroups } from '../../network/security-groups.js';
+import { createResource, deleteResource, listResources, showResource, updateResource } from '../../network/internal.js';
 import { type NovaRequest, pagination, qparam } from '../api.js';
 import { serverGroupsOf } from '../neutron.js';
 import { getServer } from '../servers/model.js';
@@ -155,7 +153,7 @@ function ingressRule(b: View): View | undefined {
 
 export async function securityGroupProxyRoutes(app: FastifyInstance, cloud: Cloud) {
   const list = async (req: NovaRequest, all: boolean) => {
-    const groups = (await securityGroups.list(readOp(cloud, req.auth), {})) as View[];
+    const groups = await listResources(cloud, req.auth, 'security_group');
     return all ? groups : groups.filter((g) => g.project_id === req.auth.projectId);
   };
   const show = async (req: NovaRequest, id: string) =>

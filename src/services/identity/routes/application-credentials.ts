@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
+import type { AccessRule } from '../../../server/auth.js';
 import { BadRequest, Conflict, Forbidden, NotFound } from '../../../server/errors.js';
 import { hexId, randomToken } from '../../../server/ids.js';
 import { fromJson, toJson } from '../../../store/json.js';
@@ -16,7 +17,6 @@ import { expiresAt, pythonIsoformat } from './expiry.js';
 // secret is shown once, at creation; the store keeps its hash.
 
 type AppCredRow = IdentityTables['application_credentials'];
-type AccessRule = { id: string; service: string; path: string; method: string };
 
 const roleRef: Schema = {
   type: 'object',

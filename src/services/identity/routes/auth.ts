@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { NotFound } from '../../../server/errors.js';
 import { requestBaseUrl } from '../../../server/root.js';
+import { callerSupportsAccessRules } from '../access-rules.js';
 import { domainIdsOfUser, projectsOfUser } from '../assignments.js';
 import { authenticate } from '../authenticate.js';
 import { catalogFor } from '../catalog.js';
@@ -40,6 +41,8 @@ export async function authRoutes(app: FastifyInstance, cloud: Cloud) {
     enforce(req, action, { target: { token: owner ? { user_id: owner } : {} } });
     const ctx = await validateToken(cloud, token);
     if (!ctx) throw new NotFound(`Could not find token: ${token}.`);
+    // A caller that would not enforce the token's access rules must not get it validated.
+    if (ctx.accessRules && !callerSupportsAccessRules(req)) throw new NotFound('Failed to validate token');
     return { token, ctx };
   };
 

@@ -2,13 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Conflict, Forbidden, NotFound } from '../../../server/errors.js';
 import { hexId } from '../../../server/ids.js';
-import { fromJson, toJson } from '../../../store/json.js';
 import { deleteDomain, write } from '../cascade.js';
-import { extraOf, splitExtra } from '../extra.js';
 import { enforce } from '../policy.js';
 import { type DomainRow, getDomain, idb } from '../store.js';
 import { description, type Schema, tags, validate } from '../validate.js';
-import { created, listBody, member, noContent, params, query, selfLink, textFilter, truthy } from './common.js';
+import { created, listBody, member, noContent, params, query, textFilter, truthy } from './common.js';
+import { newResourceColumns, resourceView, updatedResourceColumns } from './resource.js';
 
 const domainName: Schema = { type: 'string', minLength: 1, maxLength: 64, pattern: '[\\S]+' };
 const properties = { description, enabled: { type: 'boolean', enum: [true, false] }, name: domainName, tags };
@@ -17,16 +16,7 @@ const updateSchema: Schema = { type: 'object', properties, minProperties: 1 };
 const KNOWN = ['name', 'description', 'enabled', 'tags', 'options'] as const;
 
 export function domainView(req: FastifyRequest, d: DomainRow) {
-  return {
-    ...extraOf(d.extra),
-    id: d.id,
-    name: d.name,
-    description: d.description ?? '',
-    enabled: d.enabled === 1,
-    tags: fromJson<string[]>(d.tags, []),
-    options: fromJson<Record<string, unknown>>(d.options, {}),
-    links: selfLink(req, `/domains/${d.id}`),
-  };
+  return resourceView(req, d, `/domains/${d.id}`);
 }
 
 export async function requireDomain(cloud: Cloud, id: string): Promise<DomainRow> {
@@ -45,21 +35,12 @@ async function assertNameFree(cloud: Cloud, name: string, except?: string) {
 
 /** Makes a domain from a validated body (POST /v3/domains, or POST /v3/projects with is_domain). */
 export async function createDomain(cloud: Cloud, body: Record<string, unknown>): Promise<DomainRow> {
-  const name = String(body.name).trim();
-  await assertNameFree(cloud, name);
+  const columns = newResourceColumns(body, KNOWN);
+  await assertNameFree(cloud, columns.name);
   const id = typeof body.id === 'string' && body.id ? body.id : hexId();
   if (await getDomain(cloud, id))
     throw new Conflict(`Conflict occurred attempting to store domain - Duplicate ID, ${id}.`);
-  const row: DomainRow = {
-    id,
-    name,
-    description: (body.description as string | null) ?? '',
-    enabled: body.enabled === false ? 0 : 1,
-    tags: toJson(body.tags ?? []),
-    options: toJson(body.options ?? {}),
-    extra: splitExtra(body, KNOWN).extra,
-    created_at: new Date().toISOString(),
-  };
+  const row: DomainRow = { id, ...columns, created_at: new Date().toISOString() };
   await write(cloud, (trx) => trx.insertInto('domains').values(row).execute());
   return row;
 }
@@ -67,17 +48,8 @@ export async function createDomain(cloud: Cloud, body: Record<string, unknown>):
 /** Applies a validated update body to a domain (PATCH of /v3/domains or /v3/projects of a domain). */
 export async function updateDomain(cloud: Cloud, d: DomainRow, body: Record<string, unknown>): Promise<DomainRow> {
   if (body.id !== undefined && body.id !== d.id) throw new BadRequest('Cannot change Domain ID');
-  const name = body.name !== undefined ? String(body.name).trim() : d.name;
-  if (name !== d.name) await assertNameFree(cloud, name, d.id);
-  const row: DomainRow = {
-    ...d,
-    name,
-    description: body.description !== undefined ? ((body.description as string | null) ?? '') : d.description,
-    enabled: body.enabled === undefined ? d.enabled : body.enabled ? 1 : 0,
-    tags: body.tags !== undefined ? toJson(body.tags) : d.tags,
-    options: body.options !== undefined ? toJson(body.options) : d.options,
-    extra: splitExtra(body, KNOWN, d.extra).extra,
-  };
+  const row: DomainRow = { ...d, ...updatedResourceColumns(d, body, KNOWN) };
+  if (row.name !== d.name) await assertNameFree(cloud, row.name, d.id);
   await write(cloud, (trx) => trx.updateTable('domains').set(row).where('id', '=', d.id).execute());
   return row;
 }

@@ -2,9 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Conflict, Forbidden, NotFound } from '../../../server/errors.js';
 import { hexId } from '../../../server/ids.js';
-import { fromJson, toJson } from '../../../store/json.js';
+import { fromJson } from '../../../store/json.js';
 import { deleteDomain, deleteProject, deleteProjectTree, write } from '../cascade.js';
-import { extraOf, splitExtra } from '../extra.js';
 import {
   ancestorsIn,
   domainProjects,
@@ -16,8 +15,9 @@ import {
 import { allowed, enforce } from '../policy.js';
 import { type DomainRow, getDomain, getProject, idb, type ProjectRow } from '../store.js';
 import { boolean, description, nullableId, type Schema, tags, validate } from '../validate.js';
-import { created, flag, listBody, member, noContent, params, query, selfLink, textFilter, truthy } from './common.js';
+import { created, flag, listBody, member, noContent, params, query, textFilter, truthy } from './common.js';
 import { createDomain, updateDomain } from './domains.js';
+import { newResourceColumns, resourceView, updatedResourceColumns } from './resource.js';
 
 const projectName: Schema = { type: 'string', minLength: 1, maxLength: 64, pattern: '[\\S]+' };
 const properties = {
@@ -35,36 +35,16 @@ const updateSchema: Schema = { type: 'object', properties, minProperties: 1 };
 const KNOWN = ['name', 'description', 'domain_id', 'parent_id', 'enabled', 'is_domain', 'tags', 'options'] as const;
 
 export function projectView(req: FastifyRequest, p: ProjectRow) {
-  return {
-    ...extraOf(p.extra),
-    id: p.id,
-    name: p.name,
+  return resourceView(req, p, `/projects/${p.id}`, {
     domain_id: p.domain_id,
-    description: p.description ?? '',
-    enabled: p.enabled === 1,
     parent_id: p.parent_id,
     is_domain: false,
-    tags: fromJson<string[]>(p.tags, []),
-    options: fromJson<Record<string, unknown>>(p.options, {}),
-    links: selfLink(req, `/projects/${p.id}`),
-  };
+  });
 }
 
 /** A domain as the projects API shows it: a project acting as a domain. */
 function domainAsProject(req: FastifyRequest, d: DomainRow) {
-  return {
-    ...extraOf(d.extra),
-    id: d.id,
-    name: d.name,
-    domain_id: null,
-    description: d.description ?? '',
-    enabled: d.enabled === 1,
-    parent_id: null,
-    is_domain: true,
-    tags: fromJson<string[]>(d.tags, []),
-    options: fromJson<Record<string, unknown>>(d.options, {}),
-    links: selfLink(req, `/projects/${d.id}`),
-  };
+  return resourceView(req, d, `/projects/${d.id}`, { domain_id: null, parent_id: null, is_domain: true });
 }
 
 export async function requireProject(cloud: Cloud, id: string): Promise<ProjectRow> {
@@ -101,7 +81,7 @@ export async function projectRoutes(app: FastifyInstance, cloud: Cloud) {
     enforce(req, 'identity:list_projects', req.auth.domainId ? { domain_id: req.auth.domainId } : {});
     const byName = textFilter(q, 'name');
     const wantDomains = q.is_domain !== undefined && truthy(q.is_domain);
-    let out: ReturnType<typeof projectView | typeof domainAsProject>[];
+    let out: ReturnType<typeof projectView>[];
     if (wantDomains) {
       let rows = await idb(cloud).selectFrom('domains').selectAll().orderBy('name').execute();
       if (byName) rows = rows.filter((d) => byName(d.name));
@@ -154,7 +134,6 @@ export async function projectRoutes(app: FastifyInstance, cloud: Cloud) {
     const input = member(req, 'project');
     enforce(req, 'identity:create_project', { target: { project: input } });
     const body = validate(input, createSchema);
-    const name = String(body.name).trim();
     if (body.is_domain === true) return created(reply, { project: await createDomainProject(req, cloud, body) });
     const domainId = (body.domain_id as string | null) ?? defaultDomainId(req);
     const domain = await getDomain(cloud, domainId);
@@ -181,18 +160,14 @@ export async function projectRoutes(app: FastifyInstance, cloud: Cloud) {
         throw new Forbidden(`Max hierarchy depth reached for ${parent.id} branch.`);
     }
     const id = typeof body.id === 'string' && body.id ? body.id : hexId();
-    if (await getProject(cloud, id)) throw nameConflict(name, id);
-    await assertNameFree(cloud, domainId, name, id);
+    const columns = newResourceColumns(body, KNOWN);
+    if (await getProject(cloud, id)) throw nameConflict(columns.name, id);
+    await assertNameFree(cloud, domainId, columns.name, id);
     const row: ProjectRow = {
       id,
-      name,
+      ...columns,
       domain_id: domainId,
       parent_id: parentId,
-      description: (body.description as string | null) ?? '',
-      enabled: body.enabled === false ? 0 : 1,
-      tags: toJson(body.tags ?? []),
-      options: toJson(body.options ?? {}),
-      extra: splitExtra(body, KNOWN).extra,
       created_at: new Date().toISOString(),
     };
     await write(cloud, (trx) => trx.insertInto('projects').values(row).execute());
@@ -219,23 +194,14 @@ export async function projectRoutes(app: FastifyInstance, cloud: Cloud) {
     if (cascade && Object.keys(body).some((k) => k !== 'enabled' && body[k] !== (projectView(req, p) as any)[k]))
       throw new BadRequest('Cascade update is only allowed for enabled attribute.');
     const all = await domainProjects(cloud, p.domain_id);
-    const enabled = body.enabled === undefined ? p.enabled : body.enabled ? 1 : 0;
+    const row: ProjectRow = { ...p, ...updatedResourceColumns(p, body, KNOWN) };
+    const enabled = row.enabled;
     if (!p.enabled && enabled && ancestorsIn(all, p).some((a) => !a.enabled))
       throw new Forbidden(`Cannot enable project ${p.id} since it has disabled parents`);
     const subtree = subtreeIn(all, p.id);
     if (p.enabled && !enabled && !cascade && subtree.some((s) => s.enabled))
       throw new Forbidden(`Cannot disable project ${p.id} since its subtree contains enabled projects.`);
-    const name = body.name !== undefined ? String(body.name).trim() : p.name;
-    if (name !== p.name) await assertNameFree(cloud, p.domain_id, name, p.id);
-    const row: ProjectRow = {
-      ...p,
-      name,
-      description: body.description !== undefined ? ((body.description as string | null) ?? '') : p.description,
-      enabled,
-      tags: body.tags !== undefined ? toJson(body.tags) : p.tags,
-      options: body.options !== undefined ? toJson(body.options) : p.options,
-      extra: splitExtra(body, KNOWN, p.extra).extra,
-    };
+    if (row.name !== p.name) await assertNameFree(cloud, p.domain_id, row.name, p.id);
     await write(cloud, async (trx) => {
       await trx.updateTable('projects').set(row).where('id', '=', p.id).execute();
       if (cascade && subtree.length > 0)

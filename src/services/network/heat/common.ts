@@ -10,7 +10,9 @@ import {
   ResourceError,
   type ResourcePlugin,
 } from '../../orchestration/engine/plugin.js';
-import * as neutron from '../internal.js';
+// network's own modules, not internal.ts: internal.ts re-exports findId and subnetsOn
+import { createResource, deleteResource, type ResourceType, showResource, updateResource } from '../api-resources.js';
+import { findFloatingIp, findNetwork, findSecurityGroup } from '../lookups.js';
 
 // What the OS::Neutron::* types share: the Neutron API body built from the
 // properties (Heat's prepare_properties: value_specs merged in, the name
@@ -60,23 +62,23 @@ export type Kind = 'network' | 'subnet' | 'port' | 'router' | 'security_group' |
 export async function findId(cloud: Cloud, ctx: AuthContext, kind: Kind, nameOrId: string): Promise<string> {
   const missing = () => new ResourceError('NotFound', `Unable to find ${kind} with name or id '${nameOrId}'`);
   if (kind === 'network') {
-    const n = await neutron.findNetwork(cloud, ctx, nameOrId);
+    const n = await findNetwork(cloud, ctx, nameOrId);
     if (!n) throw missing();
     return n.id as string;
   }
   if (kind === 'security_group') {
-    const g = await neutron.findSecurityGroup(cloud, ctx, nameOrId);
+    const g = await findSecurityGroup(cloud, ctx, nameOrId);
     if (!g) throw missing();
     return g.id as string;
   }
   if (kind === 'floatingip') {
-    const f = await neutron.findFloatingIp(cloud, ctx, nameOrId);
+    const f = await findFloatingIp(cloud, ctx, nameOrId);
     if (!f) throw missing();
     return f.id as string;
   }
   // the internal API finds subnets, ports and routers by id only
   if (!isUuid(nameOrId)) throw missing();
-  await neutron.showResource(cloud, ctx, kind, nameOrId).catch((e) => {
+  await showResource(cloud, ctx, kind, nameOrId).catch((e) => {
     if (e instanceof ApiError && e.status === 404) throw missing();
     throw e;
   });
@@ -150,7 +152,7 @@ export interface NeutronType {
 
 /** A resource type over one Neutron resource kind: create/update/delete/show through the internal API. */
 export function neutronResource(t: NeutronType): ResourcePlugin {
-  const kind = t.kind as neutron.ResourceType;
+  const kind = t.kind as ResourceType;
   return {
     type: t.type,
     className: t.className,
@@ -161,7 +163,7 @@ export function neutronResource(t: NeutronType): ResourcePlugin {
     implicitDeps: t.implicitDeps,
     async create(r) {
       const body = await t.body(r, r.props);
-      const view = await neutronCall(() => neutron.createResource(r.cloud, r.caller, kind, body));
+      const view = await neutronCall(() => createResource(r.cloud, r.caller, kind, body));
       await r.setPhysicalId(view.id as string);
       await t.afterCreate?.(r, view);
     },
@@ -169,21 +171,21 @@ export function neutronResource(t: NeutronType): ResourcePlugin {
       ? async (r, _before, changed) => {
           const body = await t.updateBody!(r, r.props, changed);
           if (Object.keys(body).length)
-            await neutronCall(() => neutron.updateResource(r.cloud, r.caller, kind, r.physicalId!, body));
+            await neutronCall(() => updateResource(r.cloud, r.caller, kind, r.physicalId!, body));
         }
       : undefined,
     async delete(r) {
       if (!r.physicalId) return;
-      await neutronCall(() => neutron.deleteResource(r.cloud, r.caller, kind, r.physicalId!)).catch((e) => {
+      await neutronCall(() => deleteResource(r.cloud, r.caller, kind, r.physicalId!)).catch((e) => {
         if (!(e instanceof ResourceError && e.heatType.includes('NotFound'))) throw e;
       });
     },
     async check(r) {
-      await neutronCall(() => neutron.showResource(r.cloud, r.caller, kind, r.physicalId!));
+      await neutronCall(() => showResource(r.cloud, r.caller, kind, r.physicalId!));
     },
     async attribute(r, name) {
       if (!r.physicalId) return null;
-      const view = await neutron.showResource(r.cloud, r.caller, kind, r.physicalId).catch(() => undefined);
+      const view = await showResource(r.cloud, r.caller, kind, r.physicalId).catch(() => undefined);
       if (!view) return null;
       if (name === 'show') return view;
       return name in t.attributes ? (view[name] ?? null) : undefined;

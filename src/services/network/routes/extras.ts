@@ -1,32 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
-import { readOp } from '../common.js';
+import { readOp, writeOp } from '../common.js';
 import { notFound, policyRefused } from '../errors.js';
 import { poolSize } from '../ipam.js';
 import { listResponse, type Query, selectFields, type View } from '../query.js';
 import { addRouterInterface, changeExtraRoutes, removeRouterInterface } from '../router-interfaces.js';
 import { routers } from '../routers.js';
-import { inTransaction, type NetDb, type NetworkRow } from '../store.js';
+import type { NetDb, NetworkRow } from '../store.js';
 
 /** Router actions, availability zones and network IP availability. */
 export async function extraRoutes(app: FastifyInstance, cloud: Cloud) {
   for (const action of ['add_router_interface', 'remove_router_interface'] as const)
     app.put(`/v2.0/routers/:id/${action}`, async (req) => {
       const { id } = req.params as { id: string };
-      return inTransaction(cloud, (trx) => {
-        const op = { cloud, db: trx, ctx: req.auth };
-        return action === 'add_router_interface'
+      return writeOp(cloud, req.auth, (op) =>
+        action === 'add_router_interface'
           ? addRouterInterface(op, id, req.body)
-          : removeRouterInterface(op, id, req.body);
-      });
+          : removeRouterInterface(op, id, req.body),
+      );
     });
 
   for (const action of ['add_extraroutes', 'remove_extraroutes'] as const)
     app.put(`/v2.0/routers/:id/${action}`, async (req) => {
       const { id } = req.params as { id: string };
-      await inTransaction(cloud, (trx) =>
-        changeExtraRoutes({ cloud, db: trx, ctx: req.auth }, id, req.body, action === 'add_extraroutes'),
-      );
+      await writeOp(cloud, req.auth, (op) => changeExtraRoutes(op, id, req.body, action === 'add_extraroutes'));
       return { router: await routers.show(readOp(cloud, req.auth), id) };
     });
 

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound } from '../../../server/errors.js';
-import { bumpRevision, type Op, type Resource, readOp } from '../common.js';
+import { bumpRevision, type Op, type Resource, readOp, writeOp } from '../common.js';
 import { requireOwner } from '../policy.js';
-import { inTransaction } from '../store.js';
 import { addTag, removeTag, setTags, tagsOf } from '../tags.js';
 
 const MAX_TAG_LEN = 255;
@@ -42,19 +41,18 @@ export function tagRoutes(app: FastifyInstance, cloud: Cloud, r: Resource): void
     const tags = body.tags.map(checkTag);
     if (tags.length > MAX_TAGS)
       throw new BadRequest(`Invalid input for operation: more than ${MAX_TAGS} tags.`, 'InvalidInput');
-    await inTransaction(cloud, async (trx) => {
-      const op = { cloud, db: trx, ctx: req.auth };
+    await writeOp(cloud, req.auth, async (op) => {
       await target(op, id, true);
-      await setTags(trx, id, tags);
+      await setTags(op.db, id, tags);
     });
     return { tags: [...new Set(tags)] };
   });
 
   app.delete(base, async (req, reply) => {
     const { id } = req.params as { id: string };
-    await inTransaction(cloud, async (trx) => {
-      await target({ cloud, db: trx, ctx: req.auth }, id, true);
-      await setTags(trx, id, []);
+    await writeOp(cloud, req.auth, async (op) => {
+      await target(op, id, true);
+      await setTags(op.db, id, []);
     });
     return reply.code(204).send();
   });
@@ -71,18 +69,18 @@ export function tagRoutes(app: FastifyInstance, cloud: Cloud, r: Resource): void
   app.put(`${base}/:tag`, async (req, reply) => {
     const { id, tag } = req.params as { id: string; tag: string };
     checkTag(tag);
-    await inTransaction(cloud, async (trx) => {
-      await target({ cloud, db: trx, ctx: req.auth }, id, true);
-      await addTag(trx, id, tag);
+    await writeOp(cloud, req.auth, async (op) => {
+      await target(op, id, true);
+      await addTag(op.db, id, tag);
     });
     return reply.code(201).send();
   });
 
   app.delete(`${base}/:tag`, async (req, reply) => {
     const { id, tag } = req.params as { id: string; tag: string };
-    await inTransaction(cloud, async (trx) => {
-      await target({ cloud, db: trx, ctx: req.auth }, id, true);
-      if (!(await removeTag(trx, id, tag))) throw new NotFound(`Tag ${tag} could not be found.`, 'TagNotFound');
+    await writeOp(cloud, req.auth, async (op) => {
+      await target(op, id, true);
+      if (!(await removeTag(op.db, id, tag))) throw new NotFound(`Tag ${tag} could not be found.`, 'TagNotFound');
     });
     return reply.code(204).send();
   });

@@ -1,4 +1,3 @@
-import { statfs } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import type { Cloud } from '../../../cloud.js';
@@ -7,6 +6,7 @@ import { isoMicrosNoZone } from '../../../server/time.js';
 import { boolFilter } from '../filters.js';
 import { one, type Query } from '../pagination.js';
 import { authorize, callerOf } from '../policy.js';
+import { BACKEND_STATS, poolCapabilities } from '../scheduler.js';
 import { vdb } from '../store.js';
 import { VOLUME_HOST } from '../tasks.js';
 import { AVAILABILITY_ZONE } from '../volumes.js';
@@ -15,21 +15,7 @@ import { serviceList } from './misc.js';
 // What the one storage backend reports: os-hosts, scheduler-stats pools and
 // capabilities (admin APIs). Capacity is the data dir's filesystem.
 
-const BACKEND = 'lvmdriver-1';
 const BACKEND_HOST = VOLUME_HOST.split('#')[0];
-
-async function capacity(cloud: Cloud) {
-  const s = await statfs(cloud.config.dataDir);
-  const gb = (blocks: number) => Math.floor(((blocks * s.bsize) / 1024 ** 3) * 100) / 100;
-  return { total: gb(s.blocks), free: gb(s.bavail) };
-}
-
-const STATS = {
-  vendor_name: 'Open Source',
-  driver_version: '1.0.0',
-  storage_protocol: 'local',
-  volume_backend_name: BACKEND,
-};
 
 export async function backendRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = vdb(cloud);
@@ -97,28 +83,7 @@ export async function backendRoutes(app: FastifyInstance, cloud: Cloud) {
     const q = req.query as Query;
     const detail = q.detail !== undefined && boolFilter(one(q, 'detail') ?? 'true', 'detail');
     if (!detail) return { pools: [{ name: VOLUME_HOST }] };
-    const cap = await capacity(cloud);
-    const at = isoMicrosNoZone(new Date());
-    return {
-      pools: [
-        {
-          name: VOLUME_HOST,
-          capabilities: {
-            ...STATS,
-            pool_name: BACKEND,
-            total_capacity_gb: cap.total,
-            free_capacity_gb: cap.free,
-            reserved_percentage: 0,
-            QoS_support: false,
-            thin_provisioning_support: true,
-            thick_provisioning_support: false,
-            multiattach: true,
-            timestamp: at,
-            updated: at,
-          },
-        },
-      ],
-    };
+    return { pools: [{ name: VOLUME_HOST, capabilities: await poolCapabilities(cloud) }] };
   });
 
   app.get('/capabilities/:host', async (req) => {
@@ -127,7 +92,7 @@ export async function backendRoutes(app: FastifyInstance, cloud: Cloud) {
     if (host.split('#')[0] !== BACKEND_HOST) throw new NotFound(`Service ${host} could not be found.`);
     return {
       namespace: `OS::Storage::Capabilities::${BACKEND_HOST}`,
-      ...STATS,
+      ...BACKEND_STATS,
       pool_name: null,
       display_name: null,
       description: null,

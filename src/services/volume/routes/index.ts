@@ -6,6 +6,9 @@ import { attachmentRoutes } from './attachments.js';
 import { backendRoutes } from './backend.js';
 import { backupRoutes } from './backups.js';
 import { encryptionRoutes } from './encryption.js';
+import { groupSnapshotRoutes } from './group-snapshots.js';
+import { groupTypeRoutes } from './group-types.js';
+import { groupRoutes } from './groups.js';
 import { messageRoutes } from './messages.js';
 import { metadataRoutes } from './metadata.js';
 import { miscRoutes } from './misc.js';
@@ -29,6 +32,9 @@ const API = [
   messageRoutes,
   snapshotRoutes,
   typeRoutes,
+  groupTypeRoutes,
+  groupRoutes,
+  groupSnapshotRoutes,
   encryptionRoutes,
   transferRoutes,
   qosRoutes,

@@ -15,7 +15,7 @@ import {
   USER_VISIBLE_EXTRA_SPECS,
   type VolumeType,
 } from '../types.js';
-import { invalidField, member, metadataDict, optString, parseBool } from '../validate.js';
+import { invalidField, isPublicFilter, member, metadataDict, optString, parseBool } from '../validate.js';
 
 /** A type as Cinder's v3 view shows it to this caller (cinder/api/v3/views/types.py). */
 function typeView(caller: Caller, t: VolumeType, opts: { qos: boolean; access?: boolean }) {
@@ -68,17 +68,7 @@ export async function typeRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get('/types', async (req) => {
     const caller = ctx(req, 'reader', 'volume_extension:type_get_all');
     const q = req.query as Query;
-    let isPublic: boolean | null = true;
-    const raw = caller.admin ? one(q, 'is_public') : undefined;
-    if (raw !== undefined) {
-      if (raw.toLowerCase() === 'none') isPublic = null;
-      else
-        try {
-          isPublic = parseBool(raw, 'is_public');
-        } catch {
-          throw new BadRequest(`Invalid is_public filter [${raw}]`);
-        }
-    }
+    const isPublic = isPublicFilter(caller.admin ? one(q, 'is_public') : undefined);
     const rows = await db.selectFrom('volume_types').selectAll().orderBy('created_at').orderBy('name').execute();
     const access = new Set(
       (

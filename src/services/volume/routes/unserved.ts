@@ -6,9 +6,6 @@ import { callerOf } from '../policy.js';
 // README.md lists them), rather than a 404 that would read as "no such thing".
 
 const UNSERVED: Array<[string, string]> = [
-  ['groups', 'generic volume groups (3.13)'],
-  ['group_types', 'group types (3.11)'],
-  ['group_snapshots', 'group snapshots (3.14)'],
   ['consistencygroups', 'consistency groups'],
   ['cgsnapshots', 'consistency group snapshots'],
   ['clusters', 'clusters (3.7)'],

@@ -59,6 +59,7 @@ async function listVolumes(cloud: Cloud, req: FastifyRequest, caller: Caller) {
       case 'source_volid':
       case 'snapshot_id':
       case 'volume_type_id':
+      case 'group_id':
         query = like ? query.where(base, 'like', likeValue(value)) : query.where(base, '=', value);
         break;
       case 'size':
@@ -197,6 +198,7 @@ export async function volumeRoutes(app: FastifyInstance, cloud: Cloud) {
       sourceVolid: optUuid(vol, 'source_volid'),
       imageId: imageRef ? imageIdOf(imageRef) : undefined,
       backupId: mv.atLeast('3.47') ? optUuid(vol, 'backup_id') : undefined,
+      groupId: mv.atLeast('3.13') ? optUuid(vol, 'group_id') : undefined,
     });
     reply.code(202);
     return { volume: volumeView(req, caller, rec, { extended: false }) };
