@@ -12,23 +12,18 @@ import {
   volumePath,
   waitForVolume,
 } from '../volume/internal.js';
-import { createSnapshot, deleteSnapshot } from '../volume/snapshots.js';
-import { type SnapshotRow, vdb } from '../volume/store.js';
-import type { VolumeRecord } from '../volume/views.js';
-import {
-  createVolume as createVolumeOf,
-  deleteVolume as deleteVolumeOf,
-  loadRecord,
-  loadRecords,
-  visibleSnapshot,
-  visibleVolume,
-} from '../volume/volumes.js';
 
-// Nova's view of the volume service, through its in-process API: reserve
-// and attach (Cinder's attachments), detach, and the volumes Nova makes for
-// boot from volume. Refusals are reworded into Nova's messages.
+// Nova's view of the volume service, through its in-process API
+// (volume/internal.ts, the only volume module compute imports): reserve and
+// attach (Cinder's attachments), detach, and the volumes Nova makes for boot
+// from volume. Refusals are reworded into Nova's messages.
 
 export type { VolumeInfo } from '../volume/internal.js';
+
+/** The project whose volumes a caller may use: any for an admin (undefined), else the token's own. */
+export function visibleProject(auth: AuthContext): string | undefined {
+  return auth.isAdmin ? undefined : (auth.projectId ?? '');
+}
 
 /** A volume the project may use, or Nova's 404. */
 export async function novaVolume(cloud: Cloud, volumeId: string, projectId?: string): Promise<VolumeInfo> {
@@ -81,6 +76,7 @@ export async function createBootVolume(
   return done;
 }
 
+/** Deletes a volume as its owner would (delete_on_termination); a missing one is no error. */
 export async function removeVolume(cloud: Cloud, volumeId: string): Promise<void> {
   await deleteVolume(cloud, volumeId);
 }
@@ -88,131 +84,4 @@ export async function removeVolume(cloud: Cloud, volumeId: string): Promise<void
 /** Where the volume's data is, for the driver. */
 export function volumeLocation(cloud: Cloud, volumeId: string): string {
   return volumePath(cloud, volumeId).path;
-}
-
-// The volume proxy of Nova 2.1–2.35 (/os-volumes, /os-snapshots) lists,
-// creates and deletes; the volume service's internal API has no such calls
-// yet, so these use its own functions, with its own checks, as the caller.
-
-export interface ProxyVolume {
-  id: string;
-  status: string;
-  size: number;
-  availability_zone: string;
-  created_at: string;
-  name: string | null;
-  description: string | null;
-  type: string | null;
-  snapshot_id: string | null;
-  metadata: Record<string, string>;
-  attachments: { serverId: string | null; device: string | null }[];
-}
-
-function callerFor(ctx: AuthContext) {
-  return { auth: ctx, projectId: ctx.projectId ?? '', userId: ctx.userId, admin: ctx.isAdmin };
-}
-
-function proxyView(r: VolumeRecord): ProxyVolume {
-  return {
-    id: r.row.id,
-    status: r.row.status,
-    size: r.row.size,
-    availability_zone: r.row.availability_zone,
-    created_at: r.row.created_at,
-    name: r.row.name,
-    description: r.row.description,
-    type: r.typeName,
-    snapshot_id: r.row.snapshot_id,
-    metadata: r.metadata,
-    attachments: r.attachments
-      .filter((a) => a.attach_status === 'attached')
-      .map((a) => ({ serverId: a.instance_uuid, device: a.mountpoint })),
-  };
-}
-
-/** The caller's project's volumes, oldest first. */
-export async function listVolumesAs(ctx: AuthContext, cloud: Cloud): Promise<ProxyVolume[]> {
-  const db = vdb(cloud);
-  const rows = await db
-    .selectFrom('volumes')
-    .selectAll()
-    .where('project_id', '=', ctx.projectId ?? '')
-    .where('status', '!=', 'deleting')
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  return (await loadRecords(db, rows)).map(proxyView);
-}
-
-export async function showVolumeAs(cloud: Cloud, ctx: AuthContext, id: string): Promise<ProxyVolume> {
-  const db = vdb(cloud);
-  const row = await visibleVolume(db, callerFor(ctx), id).catch(() => {
-    throw new NotFound(`Volume ${id} could not be found.`);
-  });
-  return proxyView(await loadRecord(db, row));
-}
-
-export async function createVolumeAs(
-  cloud: Cloud,
-  ctx: AuthContext,
-  input: {
-    size: number;
-    name?: string;
-    description?: string;
-    type?: string;
-    zone?: string;
-    snapshotId?: string;
-    metadata?: Record<string, string>;
-  },
-): Promise<ProxyVolume> {
-  const rec = await createVolumeOf(cloud, callerFor(ctx), {
-    size: input.size,
-    name: input.name ?? null,
-    description: input.description ?? null,
-    volumeType: input.type,
-    availabilityZone: input.zone ?? null,
-    snapshotId: input.snapshotId,
-    metadata: input.metadata,
-  });
-  return proxyView(rec);
-}
-
-export async function deleteVolumeAs(cloud: Cloud, ctx: AuthContext, id: string): Promise<void> {
-  await showVolumeAs(cloud, ctx, id);
-  await deleteVolumeOf(cloud, callerFor(ctx), id);
-}
-
-export async function listSnapshotsAs(cloud: Cloud, ctx: AuthContext): Promise<SnapshotRow[]> {
-  return vdb(cloud)
-    .selectFrom('volume_snapshots')
-    .selectAll()
-    .where('project_id', '=', ctx.projectId ?? '')
-    .where('status', '!=', 'deleting')
-    .orderBy('created_at')
-    .execute();
-}
-
-export async function showSnapshotAs(cloud: Cloud, ctx: AuthContext, id: string): Promise<SnapshotRow> {
-  return visibleSnapshot(vdb(cloud), callerFor(ctx), id).catch(() => {
-    throw new NotFound(`Snapshot ${id} could not be found.`);
-  });
-}
-
-export async function createSnapshotAs(
-  cloud: Cloud,
-  ctx: AuthContext,
-  input: { volumeId: string; force: boolean; name?: string; description?: string },
-): Promise<SnapshotRow> {
-  return createSnapshot(cloud, callerFor(ctx), {
-    volumeId: input.volumeId,
-    force: input.force,
-    allowInUse: false,
-    name: input.name ?? null,
-    description: input.description ?? null,
-  });
-}
-
-export async function deleteSnapshotAs(cloud: Cloud, ctx: AuthContext, id: string): Promise<void> {
-  await showSnapshotAs(cloud, ctx, id);
-  await deleteSnapshot(cloud, callerFor(ctx), id);
 }

@@ -126,8 +126,10 @@ export function generateX509KeyPair(commonName: string): {
   const sha256WithRsa = seq(oid('1.2.840.113549.1.1.11'), Buffer.from([0x05, 0x00]));
   const now = new Date();
   const until = new Date(now.getTime() + 10 * 365 * 86_400_000);
+  // a positive INTEGER in minimal DER: top bit clear, first byte not zero
+  // (a leading 0x00 before a byte under 0x80 is "illegal padding" to OpenSSL)
   const serial = randomBytes(8);
-  serial[0] &= 0x7f;
+  serial[0] = (serial[0] & 0x7f) | 0x01;
   const tbs = seq(
     der(0xa0, der(0x02, Buffer.from([2]))),
     der(0x02, serial),

@@ -14,6 +14,10 @@
 // Boot from volume: createVolume(...) then waitForVolume(...) until
 // `available`, then reserve + attach with { root: true } (device /dev/vda);
 // on server delete, detachVolume and, for delete_on_termination, deleteVolume.
+//
+// Nova's volume proxy (os-volumes, os-snapshots of 2.1–2.35): listVolumes,
+// getVolume, createVolume, deleteVolume and their snapshot twins, as the
+// caller's token.
 
 import type { Cloud } from '../../cloud.js';
 import { volumeDriver } from '../../drivers/volume/index.js';
@@ -22,7 +26,10 @@ import { completeAttachment, removeAttachment, reserveAttachment } from './attac
 import { attachmentNotFound, volumeNotFound } from './errors.js';
 import { authorize, type Caller, callerOfToken } from './policy.js';
 import { type VolumeTrx, vdb } from './store.js';
-import { createVolume as create, loadRecord, deleteVolume as remove } from './volumes.js';
+import type { VolumeRecord } from './views.js';
+import { createVolume as create, loadRecord, loadRecords, deleteVolume as remove } from './volumes.js';
+
+export { createSnapshot, deleteSnapshot, getSnapshot, listSnapshots, type SnapshotInfo } from './internal-snapshots.js';
 
 /** An attachment and its volume, or the 404 of a missing attachment. */
 async function attachmentWithVolume(trx: VolumeTrx, attachmentId: string) {
@@ -46,14 +53,21 @@ export interface VolumeInfo {
   availabilityZone: string;
   /** volume_image_metadata (image_id, min_ram, ... for a volume made from an image). */
   imageMetadata: Record<string, string>;
+  /** attach_status of each: reserved, attaching, attached, detaching. */
   attachments: Array<{ attachmentId: string; serverId: string | null; device: string | null; status: string }>;
+  description: string | null;
+  /** When it was made (ISO 8601, as stored). */
+  createdAt: string;
+  /** The volume type's name. */
+  volumeType: string | null;
+  /** The snapshot it was made from, if any. */
+  snapshotId: string | null;
+  /** The user's metadata (with Cinder's readonly / attached_mode admin keys, as the volume API shows them). */
+  metadata: Record<string, string>;
 }
 
-async function info(cloud: Cloud, id: string): Promise<VolumeInfo | undefined> {
-  const db = vdb(cloud);
-  const row = await db.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!row) return undefined;
-  const rec = await loadRecord(db, row);
+function infoOf(rec: VolumeRecord): VolumeInfo {
+  const { row } = rec;
   return {
     id: row.id,
     projectId: row.project_id,
@@ -70,13 +84,41 @@ async function info(cloud: Cloud, id: string): Promise<VolumeInfo | undefined> {
       device: a.mountpoint,
       status: a.attach_status,
     })),
+    description: row.description,
+    createdAt: row.created_at,
+    volumeType: rec.typeName,
+    snapshotId: row.snapshot_id,
+    metadata: rec.metadata,
   };
+}
+
+async function info(cloud: Cloud, id: string): Promise<VolumeInfo | undefined> {
+  const db = vdb(cloud);
+  const row = await db.selectFrom('volumes').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && infoOf(await loadRecord(db, row));
 }
 
 /** A volume, or undefined. Pass projectId to see only that project's volumes (what a non-admin may see). */
 export async function getVolume(cloud: Cloud, volumeId: string, projectId?: string): Promise<VolumeInfo | undefined> {
   const v = await info(cloud, volumeId);
   return v && (projectId === undefined || v.projectId === projectId) ? v : undefined;
+}
+
+/**
+ * A project's volumes, oldest first, without those being deleted: what
+ * Nova's volume proxy (os-volumes) lists for its caller.
+ */
+export async function listVolumes(cloud: Cloud, projectId: string): Promise<VolumeInfo[]> {
+  const db = vdb(cloud);
+  const rows = await db
+    .selectFrom('volumes')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where('status', '!=', 'deleting')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+  return (await loadRecords(db, rows)).map(infoOf);
 }
 
 /**
@@ -189,7 +231,8 @@ export async function createVolume(
     volumeType: opts.volumeType,
     availabilityZone: opts.availabilityZone,
   });
-  return (await info(cloud, rec.row.id))!;
+  // as made, in the transaction that made it (the create task may already be running)
+  return infoOf(rec);
 }
 
 /** Resolves when the volume leaves `creating` (or another transitional status); returns it. */

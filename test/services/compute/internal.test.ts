@@ -50,6 +50,8 @@ describe('compute: internal API', () => {
     // the state table holds: a suspended server cannot be suspended again
     expect(await status(nova.serverAction(t.cloud, demo, created.id, { suspend: null }))).toBe(409);
     expect(await status(nova.serverAction(t.cloud, demo, created.id, { nope: null }))).toBe(400);
+    // an inherited property of the action table is no action either
+    expect(await status(nova.serverAction(t.cloud, demo, created.id, { constructor: null }))).toBe(400);
 
     // another project: not found, read or write; an admin reaches it
     expect(await status(nova.serverState(t.cloud, alt, created.id))).toBe(404);

@@ -7,7 +7,9 @@ import { computeBase, type NovaHandler, type NovaRequest, requireComputeAdmin } 
 import { computeDriver } from '../driver.js';
 import { getServer, type Instance, parseInstance } from '../servers/model.js';
 import { serverStatus } from '../servers/view.js';
+import { VmState } from '../states.js';
 import { cdb } from '../store.js';
+import type { ActionHandler } from './actions/operation.js';
 
 // Remote consoles: Nova hands out a URL with a one-time token that its
 // console proxy (noVNC) accepts. pocketstack is its own proxy: the URL is a
@@ -50,18 +52,9 @@ async function issue(cloud: Cloud, req: NovaRequest, i: Instance, type: string) 
   return { protocol: SERVED[type], type, url };
 }
 
-const LEGACY: Record<string, string> = {
-  'os-getVNCConsole': 'vnc',
-  'os-getSPICEConsole': 'spice',
-  'os-getRDPConsole': 'rdp',
-  'os-getSerialConsole': 'serial',
-};
-
-/** The pre-2.6 console actions (os-getVNCConsole...), for the action dispatcher. */
-export function consoleAction(name: string) {
-  const protocol = LEGACY[name];
-  if (!protocol) return undefined;
-  return async (cloud: Cloud, req: NovaRequest, i: Instance, body: Record<string, any>) => {
+/** The pre-2.6 console action that asks for a console of this protocol. */
+function legacyConsole(protocol: string, name: string): ActionHandler {
+  return async (cloud, req, _reply, i, body) => {
     const type = body[name]?.type;
     if (typeof type !== 'string' || !KNOWN[protocol].includes(type))
       throw new BadRequest(
@@ -71,6 +64,38 @@ export function consoleAction(name: string) {
     return { console: { type: c.type, url: c.url } };
   };
 }
+
+/** The console actions of POST /servers/{id}/action: the guest's log (console_output) and pre-2.6 consoles. */
+export const CONSOLE_ACTIONS: Record<string, ActionHandler> = {
+  'os-getVNCConsole': legacyConsole('vnc', 'os-getVNCConsole'),
+  'os-getSPICEConsole': legacyConsole('spice', 'os-getSPICEConsole'),
+  'os-getRDPConsole': legacyConsole('rdp', 'os-getRDPConsole'),
+  'os-getSerialConsole': legacyConsole('serial', 'os-getSerialConsole'),
+
+  async 'os-getConsoleOutput'(cloud, _req, _reply, i, body) {
+    const raw = body['os-getConsoleOutput']?.length;
+    let length: number | undefined;
+    if (raw !== undefined && raw !== null) {
+      if (!/^-?\d+$/.test(String(raw)))
+        throw new BadRequest(
+          `Invalid input for field/attribute length. Value: ${raw}. '${raw}' does not match '^-?[0-9]+$'`,
+        );
+      length = Number(raw);
+      if (length < -1)
+        throw new BadRequest(
+          `Invalid input for field/attribute length. Value: ${raw}. ${raw} is less than the minimum of -1`,
+        );
+      if (length === -1) length = undefined;
+    }
+    if (!i.host || i.vm_state === VmState.BUILDING) throw new Conflict(`Instance ${i.uuid} is not ready`);
+    const output = await computeDriver(cloud)
+      .consoleOutput(i.uuid, length)
+      .catch(() => {
+        throw new NotFound(`Guest does not have a console available.`);
+      });
+    return { output };
+  },
+};
 
 function page(title: string, body: string): string {
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -4,7 +4,7 @@ import { BadRequest, NotFound, NotImplemented } from '../../../server/errors.js'
 import { uuid } from '../../../server/ids.js';
 import { now } from '../../../server/time.js';
 import type { NovaHandler, NovaRequest } from '../api.js';
-import { novaVolume, release, reserve } from '../cinder.js';
+import { novaVolume, release, reserve, visibleProject } from '../cinder.js';
 import { nextDevice } from '../servers/block-devices.js';
 import { askerOf, recordAction } from '../servers/journal.js';
 import { getServer, type Instance } from '../servers/model.js';
@@ -64,7 +64,7 @@ export const attachVolume: NovaHandler = async (cloud, req) => {
   const i = await getServer(cloud, req);
   const body = validateBody(createSchema(req), req.body).volumeAttachment;
   checkAction(i, 'attach_volume', req.auth.isAdmin);
-  const volume = await novaVolume(cloud, body.volumeId, req.auth.isAdmin ? undefined : req.auth.projectId);
+  const volume = await novaVolume(cloud, body.volumeId, visibleProject(req.auth));
   const already = await db
     .selectFrom('nova_bdms')
     .select('id')
@@ -167,7 +167,7 @@ export async function volumeAttachmentRoutes(app: FastifyInstance, cloud: Cloud)
     if (typeof next !== 'string')
       throw new BadRequest("Invalid input for field/attribute volumeAttachment. 'volumeId' is a required property");
     // a new volume that does not exist is a bad request here, not a missing resource
-    await novaVolume(cloud, next, req.auth.isAdmin ? undefined : req.auth.projectId).catch((e) => {
+    await novaVolume(cloud, next, visibleProject(req.auth)).catch((e) => {
       throw e instanceof NotFound ? new BadRequest(e.message) : e;
     });
     throw new NotImplemented('pocketstack does not swap volumes of a server yet.');

@@ -2,19 +2,19 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { ApiError, BadRequest, NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone } from '../../../server/time.js';
-import type { SnapshotRow } from '../../volume/store.js';
-import { type NovaRequest, pagination } from '../api.js';
 import {
-  createSnapshotAs,
-  createVolumeAs,
-  deleteSnapshotAs,
-  deleteVolumeAs,
-  listSnapshotsAs,
-  listVolumesAs,
-  type ProxyVolume,
-  showSnapshotAs,
-  showVolumeAs,
-} from '../cinder.js';
+  createSnapshot,
+  createVolume,
+  deleteSnapshot,
+  deleteVolume,
+  getSnapshot,
+  listSnapshots,
+  listVolumes,
+  type SnapshotInfo,
+  type VolumeInfo,
+} from '../../volume/internal.js';
+import { type NovaRequest, pagination } from '../api.js';
+import { novaVolume, visibleProject } from '../cinder.js';
 import { type Schema, toBool, types, validateBody } from '../validation.js';
 
 // The volume proxy of Nova 2.1–2.35 (/os-volumes, /os-snapshots): Cinder's
@@ -61,15 +61,16 @@ const snapshotSchema: Schema = {
   additionalProperties: false,
 };
 
-function volumeView(v: ProxyVolume) {
+function volumeView(v: VolumeInfo) {
+  const attached = v.attachments.filter((a) => a.status === 'attached');
   return {
     id: v.id,
     status: v.status,
     size: v.size,
-    availabilityZone: v.availability_zone,
-    createdAt: isoMicrosNoZone(v.created_at),
-    attachments: v.attachments.length
-      ? v.attachments.map((a) => ({
+    availabilityZone: v.availabilityZone,
+    createdAt: isoMicrosNoZone(v.createdAt),
+    attachments: attached.length
+      ? attached.map((a) => ({
           id: v.id,
           volumeId: v.id,
           serverId: a.serverId,
@@ -78,22 +79,29 @@ function volumeView(v: ProxyVolume) {
       : [{}],
     displayName: v.name,
     displayDescription: v.description,
-    volumeType: v.type,
-    snapshotId: v.snapshot_id,
+    volumeType: v.volumeType,
+    snapshotId: v.snapshotId,
     metadata: v.metadata,
   };
 }
 
-function snapshotView(s: SnapshotRow) {
+function snapshotView(s: SnapshotInfo) {
   return {
     id: s.id,
-    volumeId: s.volume_id,
+    volumeId: s.volumeId,
     status: s.status,
     size: s.size,
-    createdAt: isoMicrosNoZone(s.created_at),
+    createdAt: isoMicrosNoZone(s.createdAt),
     displayName: s.name,
     displayDescription: s.description,
   };
+}
+
+/** A snapshot the caller may see, or Nova's 404. */
+async function novaSnapshot(cloud: Cloud, req: NovaRequest, id: string): Promise<SnapshotInfo> {
+  const s = await getSnapshot(cloud, id, visibleProject(req.auth));
+  if (!s) throw new NotFound(`Snapshot ${id} could not be found.`);
+  return s;
 }
 
 /** Cinder's refusals in the proxy: what it cannot find is a 404, what it refuses a 400. */
@@ -118,7 +126,9 @@ function paged<T>(req: NovaRequest, list: T[]): T[] {
 }
 
 export async function volumeProxyRoutes(app: FastifyInstance, cloud: Cloud) {
-  const list = async (req: NovaRequest) => paged(req, (await listVolumesAs(req.auth, cloud)).map(volumeView));
+  const id = (req: NovaRequest) => (req.params as { id: string }).id;
+  const list = async (req: NovaRequest) =>
+    paged(req, (await listVolumes(cloud, req.auth.projectId ?? '')).map(volumeView));
   app.get('/os-volumes', async (req) => {
     proxyOnly(req);
     emptyId(req, 'Volume');
@@ -130,17 +140,18 @@ export async function volumeProxyRoutes(app: FastifyInstance, cloud: Cloud) {
   });
   app.get('/os-volumes/:id', async (req) => {
     proxyOnly(req);
-    return { volume: volumeView(await showVolumeAs(cloud, req.auth, (req.params as { id: string }).id)) };
+    return { volume: volumeView(await novaVolume(cloud, id(req), visibleProject(req.auth))) };
   });
   app.post('/os-volumes', async (req) => {
     proxyOnly(req);
     const v = validateBody(createSchema, req.body).volume;
-    const made = await createVolumeAs(cloud, req.auth, {
+    const made = await createVolume(cloud, {
+      auth: req.auth,
       size: Number(v.size),
       name: v.display_name,
       description: v.display_description,
-      type: v.volume_type,
-      zone: v.availability_zone,
+      volumeType: v.volume_type,
+      availabilityZone: v.availability_zone,
       snapshotId: v.snapshot_id,
       metadata: v.metadata,
     }).catch((e) => {
@@ -150,28 +161,32 @@ export async function volumeProxyRoutes(app: FastifyInstance, cloud: Cloud) {
   });
   app.delete('/os-volumes/:id', async (req, reply) => {
     proxyOnly(req);
-    await deleteVolumeAs(cloud, req.auth, (req.params as { id: string }).id).catch((e) => {
+    await novaVolume(cloud, id(req), visibleProject(req.auth));
+    await deleteVolume(cloud, id(req), req.auth).catch((e) => {
       throw reword(e);
     });
     return reply.code(202).send();
   });
 
+  const snapshots = async (req: NovaRequest) =>
+    paged(req, (await listSnapshots(cloud, req.auth.projectId ?? '')).map(snapshotView));
   app.get('/os-snapshots', async (req) => {
     proxyOnly(req);
-    return { snapshots: paged(req, (await listSnapshotsAs(cloud, req.auth)).map(snapshotView)) };
+    return { snapshots: await snapshots(req) };
   });
   app.get('/os-snapshots/detail', async (req) => {
     proxyOnly(req);
-    return { snapshots: paged(req, (await listSnapshotsAs(cloud, req.auth)).map(snapshotView)) };
+    return { snapshots: await snapshots(req) };
   });
   app.get('/os-snapshots/:id', async (req) => {
     proxyOnly(req);
-    return { snapshot: snapshotView(await showSnapshotAs(cloud, req.auth, (req.params as { id: string }).id)) };
+    return { snapshot: snapshotView(await novaSnapshot(cloud, req, id(req))) };
   });
   app.post('/os-snapshots', async (req) => {
     proxyOnly(req);
     const s = validateBody(snapshotSchema, req.body).snapshot;
-    const made = await createSnapshotAs(cloud, req.auth, {
+    const made = await createSnapshot(cloud, {
+      auth: req.auth,
       volumeId: s.volume_id,
       force: s.force !== undefined && toBool(s.force),
       name: s.display_name,
@@ -183,7 +198,8 @@ export async function volumeProxyRoutes(app: FastifyInstance, cloud: Cloud) {
   });
   app.delete('/os-snapshots/:id', async (req, reply) => {
     proxyOnly(req);
-    await deleteSnapshotAs(cloud, req.auth, (req.params as { id: string }).id).catch((e) => {
+    await novaSnapshot(cloud, req, id(req));
+    await deleteSnapshot(cloud, id(req), req.auth).catch((e) => {
       throw reword(e);
     });
     return reply.code(202).send();
