@@ -56,6 +56,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route answers without a token (version discovery, token issue). */
     public?: boolean;
+    /**
+     * A Keystone token is checked as on any route (access rules included) and
+     * sets request.auth; a missing or unknown one is left to the route (Heat's
+     * signal URL also takes wait condition handle tokens).
+     */
+    tokenOptional?: boolean;
   }
 }
 
@@ -68,11 +74,14 @@ export class AuthRequired extends Unauthorized {}
  */
 export function authHook(cloud: Cloud, service: Pick<Service, 'path' | 'catalog'>) {
   return async (req: FastifyRequest, _reply: FastifyReply) => {
-    if (req.routeOptions.config?.public) return;
+    const config = req.routeOptions.config;
+    if (config?.public) return;
     const token = req.headers['x-auth-token'];
-    if (typeof token !== 'string' || token === '') throw new AuthRequired();
-    const ctx = await validateToken(cloud, token);
-    if (!ctx) throw new AuthRequired();
+    const ctx = typeof token === 'string' && token !== '' ? await validateToken(cloud, token) : undefined;
+    if (!ctx) {
+      if (config?.tokenOptional) return;
+      throw new AuthRequired();
+    }
     if (ctx.accessRules) {
       const types = service.catalog.map((c) => c.type);
       if (!(await accessRulesAllow(cloud, ctx, types, req.method, pathUnder(service.path, req))))

@@ -93,6 +93,17 @@ describe('identity: application credential access rules', () => {
     expect((await call('GET', `${V3}/users/${ids.demoUser}`)).json()).toEqual(refused);
   });
 
+  it("holds on Heat's signal URL too, which also takes wait condition handle tokens", async () => {
+    const signal = `/heat-api/v1/${ids.demo}/stacks/nope/00000000-0000-0000-0000-000000000000/resources/r/signal`;
+    const other = await restricted('servers-only', [{ service: 'compute', method: 'GET', path: '/v2.1/servers' }]);
+    const res = await as(other.token)('POST', signal, {});
+    expect(res.statusCode).toBe(401);
+    expect(res.json()).toEqual(refused);
+    // a rule naming the call lets it through to Heat, which does not find the stack
+    const heat = await restricted('signals', [{ service: 'orchestration', method: 'POST', path: '/v1/**' }]);
+    expect((await as(heat.token)('POST', signal, {})).statusCode).toBe(404);
+  });
+
   it('refuses malformed rules with a 400 and stores nothing', async () => {
     const base = `/users/${ids.demoUser}/application_credentials`;
     for (const rule of [

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { AuthRequired } from '../../../server/auth.js';
 import { BadRequest } from '../../../server/errors.js';
-import { validateToken } from '../../identity/tokens.js';
 import { getStack } from '../lookup.js';
 import { boolParam } from '../request.js';
 import { markUnhealthy, resourceNotFound, signalResource, signalTokenMatches } from '../resource-actions.js';
@@ -90,14 +89,12 @@ export async function resourceRoutes(app: FastifyInstance, cloud: Cloud) {
   });
 
   // Signals come from users, and from whoever holds a wait condition handle's token (instances, scripts).
-  app.post(`${P}/:resource/signal`, { config: { public: true } }, async (req: FastifyRequest, reply) => {
+  app.post(`${P}/:resource/signal`, { config: { tokenOptional: true } }, async (req: FastifyRequest, reply) => {
     const p = req.params as StackParams & { resource: string };
     const token = req.headers['x-auth-token'];
     if (typeof token !== 'string' || token === '') throw new AuthRequired();
-    const auth = await validateToken(cloud, token);
     let stack: StackRow | undefined;
-    if (auth) {
-      req.auth = auth;
+    if (req.auth) {
       stack = await stackOf(cloud, req, { write: true });
     } else {
       stack = await getStack(cloud, { isAdmin: true } as never, p.name, p.id).catch(() => undefined);
