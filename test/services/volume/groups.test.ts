@@ -153,6 +153,34 @@ describe('volume: generic volume groups (3.13)', () => {
     expect((await my.admin.call('DELETE', `/group_types/${gt.id}`, undefined, v('3.11'))).statusCode).toBe(202);
   });
 
+  it('leaves a group in error when the backend satisfies none of a volume type (scheduler)', async () => {
+    const gt = (await my.admin.call('POST', '/group_types', { group_type: { name: 'gt-nowhere' } }, v('3.11'))).json()
+      .group_type;
+    const vt = (
+      await my.admin.call('POST', '/types', {
+        volume_type: { name: 'vt-nowhere', extra_specs: { volume_backend_name: 'ceph' } },
+      })
+    ).json().volume_type;
+    const made = await my.demo.call(
+      'POST',
+      '/groups',
+      { group: { group_type: gt.id, volume_types: [vt.id] } },
+      v('3.13'),
+    );
+    expect(made.statusCode).toBe(202);
+    const g = (await my.demo.call('GET', `/groups/${made.json().group.id}`, undefined, v('3.13'))).json().group;
+    expect(g.status).toBe('error');
+    const joined = await my.demo.call(
+      'POST',
+      '/volumes',
+      { volume: { size: 1, volume_type: vt.id, group_id: g.id } },
+      v('3.13'),
+    );
+    expect(joined.json().badRequest.message).toBe(
+      "Invalid Group: Originating group status must be one of 'available, creating' values",
+    );
+  });
+
   it('makes a group from another group (3.14)', async () => {
     const { vt, group } = await setup();
     const a = await inGroup(vt.id, group.id);

@@ -7,6 +7,7 @@ import { createGroupFromSource, deleteGroup, insertGroup, updateGroup } from '..
 import { visibleGroup, visibleGroupType, volumeTypesOfGroups } from '../groups.js';
 import { one, page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
+import { poolCapabilities, satisfiesExtraSpecs } from '../scheduler.js';
 import { type GroupRow, vdb } from '../store.js';
 import { getType, typeNameNotFound } from '../types.js';
 import { invalidField, member, optString, parseBool } from '../validate.js';
@@ -136,14 +137,17 @@ export async function groupRoutes(app: FastifyInstance, cloud: Cloud) {
     const description = optString(body, 'description', 255) ?? null;
     const az = optString(body, 'availability_zone') ?? AVAILABILITY_ZONE;
     if (az !== AVAILABILITY_ZONE) throw new BadRequest(`Invalid input received: Availability zone '${az}' is invalid.`);
+    const caps = await poolCapabilities(cloud);
     const row = await db.transaction().execute(async (trx) => {
       const gt = await visibleGroupType(trx, caller, body.group_type as string);
       const typeIds: string[] = [];
+      let placed = true;
       for (const v of vt as string[]) {
         const type = await getType(trx, v).catch(() => {
           throw typeNameNotFound(v);
         });
         typeIds.push(type.id);
+        placed &&= satisfiesExtraSpecs(caps, type.extra_specs);
       }
       return insertGroup(
         trx,
@@ -151,8 +155,9 @@ export async function groupRoutes(app: FastifyInstance, cloud: Cloud) {
         {
           name,
           description,
-          // a generic group needs nothing from the one backend: it is ready at once
-          status: 'available',
+          // a generic group needs nothing from the one backend: it is ready at
+          // once, unless the scheduler finds no backend for one of its types
+          status: placed ? 'available' : 'error',
           availability_zone: az,
           group_type_id: gt.id,
           group_snapshot_id: null,
