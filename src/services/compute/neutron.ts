@@ -274,7 +274,11 @@ export async function addFloatingIp(
     throw new BadRequest(
       fixedAddress ? `Specified fixed address not assigned to instance` : 'Instance network is not ready yet',
     );
-  await associateFloatingIp(cloud, ctx, address, port.id, fixedAddress);
+  // Nova turns Neutron's conflicts (e.g. the fixed IP already has a floating IP) into a 400 with Neutron's words.
+  await associateFloatingIp(cloud, ctx, address, port.id, fixedAddress).catch((e) => {
+    if (e instanceof ApiError && e.status === 409) throw new BadRequest(e.message);
+    throw e;
+  });
 }
 
 export async function removeFloatingIp(cloud: Cloud, ctx: AuthContext, i: Instance, address: string): Promise<void> {
@@ -394,6 +398,12 @@ export async function allocateFloatingIp(cloud: Cloud, ctx: AuthContext, pool?: 
     throw e;
   });
   return proxyFip(cloud, ctx, f);
+}
+
+/** The os-floating-ip-pools proxy: the external networks, by name (or id when unnamed). */
+export async function listFloatingIpPools(cloud: Cloud, ctx: AuthContext): Promise<{ name: string }[]> {
+  const external = await listResources(cloud, ctx, 'network', { 'router:external': 'true' });
+  return external.map((n) => ({ name: (n.name as string) || (n.id as string) }));
 }
 
 export async function releaseFloatingIp(cloud: Cloud, ctx: AuthContext, id: string): Promise<void> {

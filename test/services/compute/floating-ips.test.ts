@@ -38,4 +38,24 @@ describe('compute: floating IPs (the 2.1 proxy and actions)', () => {
     expect((await t.call({ method: 'GET', url: `${base}/os-floating-ips/${f.id}`, as: 'demo' })).statusCode).toBe(404);
     expect((await action(t, 'demo', server, { addFloatingIp: { address: f.ip } }, mv('2.44'))).statusCode).toBe(404);
   });
+
+  it('lists the external networks as pools, up to 2.35', async () => {
+    const res = await t.call({ method: 'GET', url: `${base}/os-floating-ip-pools`, as: 'demo' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ floating_ip_pools: [{ name: 'public' }] });
+    const later = await t.call({ method: 'GET', url: `${base}/os-floating-ip-pools`, as: 'demo', headers: mv('2.36') });
+    expect(later.statusCode).toBe(404);
+  });
+
+  it("refuses a second floating IP on the server's fixed IP with 400 and Neutron's words, as Nova does", async () => {
+    const allocate = async () =>
+      (await t.call({ method: 'POST', url: `${base}/os-floating-ips`, as: 'demo', payload: { pool: 'public' } })).json()
+        .floating_ip;
+    const [a, b] = [await allocate(), await allocate()];
+    expect((await action(t, 'demo', server, { addFloatingIp: { address: a.ip } })).statusCode).toBe(202);
+    const res = await action(t, 'demo', server, { addFloatingIp: { address: b.ip } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().badRequest.message).toContain('as that fixed IP already has a floating IP');
+    expect((await action(t, 'demo', server, { removeFloatingIp: { address: a.ip } })).statusCode).toBe(202);
+  });
 });

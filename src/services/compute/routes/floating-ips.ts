@@ -5,14 +5,16 @@ import { isUuid } from '../../../server/ids.js';
 import type { NovaRequest } from '../api.js';
 import {
   allocateFloatingIp,
+  listFloatingIpPools,
   listFloatingIps,
   type ProxyFloatingIp,
   releaseFloatingIp,
   showFloatingIp,
 } from '../neutron.js';
 
-// The os-floating-ips proxy of Nova 2.1–2.35: Neutron's floating IPs of the
-// project in Nova's shape. (addFloatingIp/removeFloatingIp are server actions.)
+// The os-floating-ips and os-floating-ip-pools proxies of Nova 2.1–2.35:
+// Neutron's floating IPs of the project, and its external networks, in Nova's
+// shape. (addFloatingIp/removeFloatingIp are server actions.)
 
 function proxyOnly(req: NovaRequest): void {
   if (req.microversion.atLeast('2.36')) throw new NotFound('The resource could not be found.');
@@ -27,6 +29,10 @@ const view = (f: ProxyFloatingIp) => ({
 });
 
 export async function floatingIpProxyRoutes(app: FastifyInstance, cloud: Cloud) {
+  app.get('/os-floating-ip-pools', async (req) => {
+    proxyOnly(req);
+    return { floating_ip_pools: await listFloatingIpPools(cloud, req.auth) };
+  });
   app.get('/os-floating-ips', async (req) => {
     proxyOnly(req);
     return { floating_ips: (await listFloatingIps(cloud, req.auth)).map(view) };
