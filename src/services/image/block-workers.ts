@@ -120,9 +120,15 @@ class BlockWorker {
     this.worker.on('message', (m: Answer) => {
       const waiting = this.jobs.get(m.job)?.shift();
       if (!waiting) return;
-      if (m.error) waiting.reject(new Error(`image data worker: ${m.error}`));
-      else waiting.resolve(m.value);
-      if (m.done || m.error) this.end(m.job);
+      if (m.error) {
+        // the job is over: the blocks still in flight for it fail with it
+        const err = new Error(`image data worker: ${m.error}`);
+        waiting.reject(err);
+        this.drop(m.job, err);
+        return;
+      }
+      waiting.resolve(m.value);
+      if (m.done) this.end(m.job);
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', () => this.fail(new Error('image data worker exited')));
@@ -146,9 +152,15 @@ class BlockWorker {
   }
 
   discard(job: number): void {
-    if (!this.jobs.has(job)) return;
+    this.drop(job, new Error('image data worker: job discarded'));
+  }
+
+  /** Ends a job early: the worker forgets it and every answer still awaited fails with `err`. */
+  private drop(job: number, err: Error): void {
+    const waiting = this.jobs.get(job);
+    if (!waiting) return;
     this.worker.postMessage({ op: 'discard', job });
-    for (const w of this.jobs.get(job) ?? []) w.reject(new Error('image data worker: job discarded'));
+    for (const w of waiting) w.reject(err);
     this.end(job);
   }
 

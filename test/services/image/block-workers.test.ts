@@ -47,6 +47,11 @@ describe('image: block workers', () => {
     const write = writeOffThread(file, 0);
     await expect(write.update(shared(Buffer.from('data')), 0)).rejects.toThrow(/image data worker: .*EBADF/);
     await expect(write.finish()).rejects.toThrow('job is over');
+    // blocks in flight behind a failed one fail with it (none is left waiting)
+    const many = writeOffThread(file, 0);
+    const results = await Promise.allSettled([0, 1, 2, 3].map((i) => many.update(shared(Buffer.from('d')), i)));
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(String((results[3] as PromiseRejectedResult).reason)).toMatch(/EBADF/);
     await file.close();
     expect(() => hashOffThread('md5', 0).update(Buffer.from('x'), 0)).toThrow('shared memory');
   });
