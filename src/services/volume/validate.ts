@@ -22,6 +22,13 @@ export function member(body: unknown, key: string): Obj {
   return v as Obj;
 }
 
+/** Cinder's 400 for keys of `body` (the member named `path`) outside `allowed` (additionalProperties: false). */
+export function rejectUnexpected(path: string, body: Obj, allowed: string[]): void {
+  const extra = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (extra.length > 0)
+    throw invalidField(path, body, `Additional properties are not allowed ('${extra.join("', '")}' was unexpected)`);
+}
+
 /** A string or null field of at most maxLength characters (names are trimmed, as Cinder does). */
 export function optString(o: Obj, key: string, maxLength = 255, trim = false): string | null | undefined {
   const v = o[key];

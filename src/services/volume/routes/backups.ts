@@ -9,7 +9,7 @@ import { allTenants, likeValue, RESOURCE_FILTERS, readFilters } from '../filters
 import { COMMON_SORT, page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
 import { type BackupRow, groupDicts, vdb } from '../store.js';
-import { invalidField, member, optBool, optMetadata, optString, optUuid } from '../validate.js';
+import { invalidField, member, optBool, optMetadata, optString, optUuid, rejectUnexpected } from '../validate.js';
 import { links, listBody, t } from '../views.js';
 
 const SORT_COLUMNS: Record<string, string> = {
@@ -131,13 +131,7 @@ export async function backupRoutes(app: FastifyInstance, cloud: Cloud) {
     authorize(caller, 'member', 'backup:update');
     const body = member(req.body, 'backup');
     const allowed = ['name', 'description', ...(req.microversion.atLeast('3.43') ? ['metadata'] : [])];
-    const extra = Object.keys(body).filter((k) => !allowed.includes(k));
-    if (extra.length > 0)
-      throw invalidField(
-        'backup',
-        body,
-        `Additional properties are not allowed ('${extra.join("', '")}' was unexpected)`,
-      );
+    rejectUnexpected('backup', body, allowed);
     const name = optString(body, 'name', 255, true);
     const description = optString(body, 'description', 255, true);
     const metadata = optMetadata(body);

@@ -9,7 +9,7 @@ import { one, page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
 import { recordSnapshot } from '../snapshots.js';
 import { type GroupSnapshotRow, vdb } from '../store.js';
-import { invalidField, member, optString, optUuid } from '../validate.js';
+import { invalidField, member, optString, optUuid, rejectUnexpected } from '../validate.js';
 import { collectionLinks, t } from '../views.js';
 
 // Group snapshots (3.14; cinder/api/v3/group_snapshots.py): one snapshot of
@@ -80,13 +80,7 @@ export async function groupSnapshotRoutes(app: FastifyInstance, cloud: Cloud) {
   app.post('/group_snapshots', async (req, reply) => {
     const caller = ctx(req, 'member', 'group:create_group_snapshot');
     const body = member(req.body, 'group_snapshot');
-    const extra = Object.keys(body).filter((k) => !['name', 'description', 'group_id'].includes(k));
-    if (extra.length > 0)
-      throw invalidField(
-        'group_snapshot',
-        body,
-        `Additional properties are not allowed ('${extra.join("', '")}' was unexpected)`,
-      );
+    rejectUnexpected('group_snapshot', body, ['name', 'description', 'group_id']);
     const groupId = optUuid(body, 'group_id');
     if (!groupId) throw invalidField('group_snapshot', body, "'group_id' is a required property");
     const name = optString(body, 'name', 255, true) ?? null;

@@ -7,7 +7,7 @@ import { groupTypeNotFound, specsOfGroupTypes, visibleGroupType } from '../group
 import { one, page, pageQuery, type Query, sorted } from '../pagination.js';
 import { authorize, type Caller, callerOf } from '../policy.js';
 import { type GroupTypeRow, vdb } from '../store.js';
-import { invalidField, isPublicFilter, member, optString, parseBool } from '../validate.js';
+import { invalidField, isPublicFilter, member, optString, parseBool, rejectUnexpected } from '../validate.js';
 import { collectionLinks } from '../views.js';
 
 // Group types and their group specs (3.11; cinder/api/v3/group_types.py,
@@ -124,13 +124,7 @@ export async function groupTypeRoutes(app: FastifyInstance, cloud: Cloud) {
   app.put('/group_types/:id', async (req) => {
     const caller = ctx(req, 'admin', 'group:group_types:update');
     const body = member(req.body, 'group_type');
-    const extra = Object.keys(body).filter((k) => !['name', 'description', 'is_public'].includes(k));
-    if (extra.length > 0)
-      throw invalidField(
-        'group_type',
-        body,
-        `Additional properties are not allowed ('${extra.join("', '")}' was unexpected)`,
-      );
+    rejectUnexpected('group_type', body, ['name', 'description', 'is_public']);
     const name = optString(body, 'name', 255);
     const description = optString(body, 'description', 255);
     const isPublic =

@@ -10,7 +10,7 @@ import { authorize, type Caller, callerOf } from '../policy.js';
 import { poolCapabilities, satisfiesExtraSpecs } from '../scheduler.js';
 import { type GroupRow, vdb } from '../store.js';
 import { getType, typeNameNotFound } from '../types.js';
-import { invalidField, member, optString, parseBool } from '../validate.js';
+import { invalidField, member, optString, parseBool, rejectUnexpected } from '../validate.js';
 import { collectionLinks, t } from '../views.js';
 import { AVAILABILITY_ZONE } from '../volumes.js';
 
@@ -118,15 +118,7 @@ export async function groupRoutes(app: FastifyInstance, cloud: Cloud) {
   app.post('/groups', async (req, reply) => {
     const caller = ctx(req, 'member', 'group:create');
     const body = member(req.body, 'group');
-    const extra = Object.keys(body).filter(
-      (k) => !['name', 'description', 'group_type', 'volume_types', 'availability_zone'].includes(k),
-    );
-    if (extra.length > 0)
-      throw invalidField(
-        'group',
-        body,
-        `Additional properties are not allowed ('${extra.join("', '")}' was unexpected)`,
-      );
+    rejectUnexpected('group', body, ['name', 'description', 'group_type', 'volume_types', 'availability_zone']);
     if (typeof body.group_type !== 'string') throw invalidField('group', body, "'group_type' is a required property");
     const vt = body.volume_types;
     if (!Array.isArray(vt)) throw invalidField('group', body, "'volume_types' is a required property");
@@ -174,13 +166,7 @@ export async function groupRoutes(app: FastifyInstance, cloud: Cloud) {
     const caller = ctx(req, 'member', 'group:update');
     const body = member(req.body, 'group');
     const keys = ['name', 'description', 'add_volumes', 'remove_volumes'];
-    const extra = Object.keys(body).filter((k) => !keys.includes(k));
-    if (extra.length > 0)
-      throw invalidField(
-        'group',
-        body,
-        `Additional properties are not allowed ('${extra.join("', '")}' was unexpected)`,
-      );
+    rejectUnexpected('group', body, keys);
     if (!keys.some((k) => k in body))
       throw invalidField('group', body, `${JSON.stringify(body)} is not valid under any of the given schemas`);
     const name = optString(body, 'name', 255, true);
