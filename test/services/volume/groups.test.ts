@@ -106,6 +106,18 @@ describe('volume: generic volume groups (3.13)', () => {
     expect(noTypes.statusCode).toBe(400);
     const empty = await my.demo.call('POST', '/groups', { group: { group_type: gt.id, volume_types: [] } }, v('3.13'));
     expect(empty.statusCode).toBe(400);
+    const extra = await my.demo.call(
+      'POST',
+      '/groups',
+      { group: { group_type: gt.id, volume_types: [vt.id], color: 'red' } },
+      v('3.13'),
+    );
+    expect(extra.statusCode).toBe(400);
+    expect(extra.json().badRequest.message).toContain("Additional properties are not allowed ('color' was unexpected)");
+    const extraUpdate = await my.demo.call('PUT', `/groups/${group.id}`, { group: { size: 2 } }, v('3.13'));
+    expect(extraUpdate.json().badRequest.message).toContain(
+      "Additional properties are not allowed ('size' was unexpected)",
+    );
     const badGt = await my.demo.call(
       'POST',
       '/groups',
