@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
 import { cloudsYaml, openrc } from './openrc.js';
+import { portPlug, portUnplug } from './port.js';
 import { reset } from './reset.js';
 import { start } from './start.js';
 import { status } from './status.js';
@@ -25,6 +26,15 @@ program
   )
   .option('--log-level <level>', 'log level of <data-dir>/pocketstack.log', 'info')
   .option('--token-ttl <seconds>', 'token lifetime', '3600')
+  .option(
+    '--network-driver <driver>',
+    'auto (linux when root with ip, nft and dnsmasq; else fake), fake (API only) or linux (real namespaces and packets)',
+    'auto',
+  )
+  .option(
+    '--floating-range <cidr>',
+    "the public network's IPv4 range at first start (DevStack's FLOATING_RANGE; default 172.24.4.0/24)",
+  )
   .action(start);
 
 program
@@ -49,10 +59,28 @@ program
 
 program
   .command('reset')
-  .description('delete all state in the data dir')
+  .description('delete all state in the data dir, and what the cloud made on the host (namespaces, host veth)')
   .option(...dataDirOption)
   .option('-y, --yes', 'do not ask')
   .action(reset);
+
+const port = program
+  .command('port')
+  .description('plug a network namespace of yours into a Neutron port (linux driver)');
+port
+  .command('plug')
+  .description("a veth with the port's MAC into namespace NAME (made if missing), address by DHCP as a guest gets it")
+  .argument('<port>', 'port id or unique name')
+  .requiredOption('--netns <name>', 'the network namespace standing for the guest')
+  .option('--ifname <name>', 'the device name inside it', 'eth0')
+  .option(...dataDirOption)
+  .action(portPlug);
+port
+  .command('unplug')
+  .description('remove what `port plug` made for the port')
+  .argument('<port>', 'port id or unique name')
+  .option(...dataDirOption)
+  .action(portUnplug);
 
 program.parseAsync().catch((err) => {
   console.error(err);

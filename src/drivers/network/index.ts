@@ -1,7 +1,7 @@
 import type { Cloud } from '../../cloud.js';
-import { NotImplemented } from '../../server/errors.js';
 import type { NetworkDriver } from './driver.js';
 import { FakeNetworkDriver } from './fake.js';
+import { LinuxNetworkDriver } from './linux/driver.js';
 
 export type { NetworkDriver } from './driver.js';
 
@@ -11,10 +11,16 @@ const drivers = new WeakMap<Cloud, NetworkDriver>();
 export function networkDriver(cloud: Cloud): NetworkDriver {
   let d = drivers.get(cloud);
   if (!d) {
-    if (cloud.config.drivers.network !== 'fake')
-      throw new NotImplemented(`network driver '${cloud.config.drivers.network}' is not built yet; use 'fake'.`);
-    d = new FakeNetworkDriver();
+    d =
+      cloud.config.drivers.network === 'linux'
+        ? new LinuxNetworkDriver({ dataDir: cloud.config.dataDir, log: cloud.log })
+        : new FakeNetworkDriver();
     drivers.set(cloud, d);
   }
   return d;
+}
+
+/** Gives a cloud another driver (tests: a fake that serves DHCP ports, say); before the cloud's first use of it. */
+export function setNetworkDriver(cloud: Cloud, driver: NetworkDriver): void {
+  drivers.set(cloud, driver);
 }
