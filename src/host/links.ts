@@ -57,7 +57,13 @@ export async function ensureTap(ns: string, name: string, bridge: string, mtu: n
 
 /** Deletes the device (both ends, for a veth). */
 export async function removeLink(ns: string, name: string): Promise<void> {
-  if (await linkExists(ns, name)) await run('ip', [...ns_(ns), 'link', 'delete', name]);
+  if (!(await linkExists(ns, name))) return;
+  try {
+    await run('ip', [...ns_(ns), 'link', 'delete', name]);
+  } catch (e) {
+    // gone meanwhile: a veth goes with its peer, also when the peer's namespace is being deleted
+    if (await linkExists(ns, name)) throw e;
+  }
 }
 
 export interface AddrInfo {

@@ -144,6 +144,10 @@ export async function plugPort(
   const tag = hostTag(dataDir);
   const brns = bridgeNamespace(tag);
   const bridge = bridgeName(port.network_id);
+  // right after the API answered, the data plane may still be making the network: wait for its bridge a while
+  const until = Date.now() + timeoutMs;
+  while (!(namespaceExists(brns) && (await linkExists(brns, bridge))) && Date.now() < until)
+    await new Promise((r) => setTimeout(r, 200));
   if (!namespaceExists(brns) || !(await linkExists(brns, bridge)))
     throw new Error(
       `network ${port.network_id} has no bridge on this host: is pocketstack running with the linux network driver on ${dataDir}?`,
