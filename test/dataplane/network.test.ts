@@ -17,7 +17,13 @@ interface Lease {
 /** What `port plug` printed, in parts. */
 function lease(out: string): Lease {
   const line = (k: string) => new RegExp(`^${k}\\s+(.*)$`, 'm').exec(out)?.[1] ?? '';
-  return { addresses: line('addresses').replace(/ \(.*\)$/, '').split(' '), routes: line('routes'), dns: line('dns') };
+  return {
+    addresses: line('addresses')
+      .replace(/ \(.*\)$/, '')
+      .split(' '),
+    routes: line('routes'),
+    dns: line('dns'),
+  };
 }
 
 const ping = (g: Guest | undefined, ip: string) =>
@@ -44,6 +50,7 @@ describe('linux network driver: packets', () => {
     await c.cleanup();
   });
 
+  // guests' ports have port security off: filtering is security-groups.test.ts's
   it('DHCP gives the allocated address, the DNS servers and the host routes; the gateway answers', async () => {
     const net = (await c.neutron('POST', 'networks', { network: { name: 'dp' } })).network;
     ids.net = net.id;
@@ -69,7 +76,9 @@ describe('linux network driver: packets', () => {
     await c.neutron('PUT', `routers/${router.id}/add_router_interface`, { subnet_id: sub.id });
     const dhcpPort = (await c.neutron('GET', `ports?network_id=${net.id}&device_owner=network:dhcp`)).ports[0];
     expect(dhcpPort.fixed_ips[0].ip_address).toBe('10.77.1.2');
-    const port = (await c.neutron('POST', 'ports', { port: { network_id: net.id, name: 'g1' } })).port;
+    const port = (
+      await c.neutron('POST', 'ports', { port: { port_security_enabled: false, network_id: net.id, name: 'g1' } })
+    ).port;
     ids.g1 = port.id;
     g1Ip = port.fixed_ips[0].ip_address;
     g1 = c.guest();
@@ -84,7 +93,11 @@ describe('linux network driver: packets', () => {
   });
 
   it('SNATs a guest to the public network through its router', async () => {
-    const port = (await c.neutron('POST', 'ports', { port: { network_id: publicNet.id, name: 'outside' } })).port;
+    const port = (
+      await c.neutron('POST', 'ports', {
+        port: { port_security_enabled: false, network_id: publicNet.id, name: 'outside' },
+      })
+    ).port;
     outsideIp = port.fixed_ips.find((f: any) => !f.ip_address.includes(':')).ip_address;
     outside = c.guest();
     expect(lease(await c.plug(port.id, outside)).addresses).toContain(`${outsideIp}/24`);
@@ -95,7 +108,9 @@ describe('linux network driver: packets', () => {
 
   it("reaches a guest from the host on its floating IP, and the guest sees the host's address", async () => {
     const f = (
-      await c.neutron('POST', 'floatingips', { floatingip: { floating_network_id: publicNet.id, port_id: ids.g1 } })
+      await c.neutron('POST', 'floatingips', {
+        floatingip: { floating_network_id: publicNet.id, port_id: ids.g1 },
+      })
     ).floatingip;
     fip = f.floating_ip_address;
     await c.settled();
@@ -131,15 +146,22 @@ describe('linux network driver: packets', () => {
     const backRouter = (await c.neutron('POST', 'routers', { router: { name: 'back-front-router' } })).router;
     ids.backRouter = backRouter.id;
     await c.neutron('PUT', `routers/${backRouter.id}/add_router_interface`, { subnet_id: back.s.id });
-    const frontPort = (await c.neutron('POST', 'ports', { port: { network_id: front.n.id, name: 'frontend-port' } }))
-      .port;
+    const frontPort = (
+      await c.neutron('POST', 'ports', {
+        port: { port_security_enabled: false, network_id: front.n.id, name: 'frontend-port' },
+      })
+    ).port;
     const hop = frontPort.fixed_ips[0].ip_address;
     await c.neutron('PUT', `routers/${backRouter.id}/add_router_interface`, { port_id: frontPort.id });
     await c.neutron('PUT', `subnets/${front.s.id}`, {
       subnet: { dns_nameservers: ['1.1.1.1'], host_routes: [{ destination: '10.2.2.0/24', nexthop: hop }] },
     });
-    const web = (await c.neutron('POST', 'ports', { port: { network_id: front.n.id, name: 'web' } })).port;
-    const db = (await c.neutron('POST', 'ports', { port: { network_id: back.n.id, name: 'db' } })).port;
+    const web = (
+      await c.neutron('POST', 'ports', { port: { port_security_enabled: false, network_id: front.n.id, name: 'web' } })
+    ).port;
+    const db = (
+      await c.neutron('POST', 'ports', { port: { port_security_enabled: false, network_id: back.n.id, name: 'db' } })
+    ).port;
     const gw = c.guest();
     const gd = c.guest();
     const webLease = lease(await c.plug(web.id, gw));
@@ -179,7 +201,9 @@ describe('linux network driver: packets', () => {
     expect(dnsAfter).toHaveLength(dnsBefore.length);
     expect(dnsAfter.sort()).toEqual(dnsBefore.sort()); // the same processes, adopted
     // a new guest gets its address by DHCP, and the old ones still route
-    const port = (await c.neutron('POST', 'ports', { port: { network_id: ids.net, name: 'g3' } })).port;
+    const port = (
+      await c.neutron('POST', 'ports', { port: { port_security_enabled: false, network_id: ids.net, name: 'g3' } })
+    ).port;
     const g3 = c.guest();
     expect(lease(await c.plug(port.id, g3)).addresses).toEqual([`${port.fixed_ips[0].ip_address}/24`]);
     await ping(g3, g1Ip);

@@ -29,7 +29,7 @@ export interface NetworkSpec {
    * network, as DevStack's br-ex does on `public`: set only on the external
    * network of the cloud's floating range.
    */
-  host_address: string | null;
+  host_address?: string | null;
   subnets: SubnetSpec[];
 }
 

@@ -1,7 +1,10 @@
 import type { Cloud } from '../../cloud.js';
+import { bridgeNamespace, hostTag } from '../../host/names.js';
 import type { NetworkDriver } from './driver.js';
 import { FakeNetworkDriver } from './fake.js';
 import { LinuxNetworkDriver } from './linux/driver.js';
+import { MetadataProxy } from './linux/metadata-proxy.js';
+import { Firewall } from './linux/security-groups.js';
 
 export type { NetworkDriver } from './driver.js';
 
@@ -13,7 +16,12 @@ export function networkDriver(cloud: Cloud): NetworkDriver {
   if (!d) {
     d =
       cloud.config.drivers.network === 'linux'
-        ? new LinuxNetworkDriver({ dataDir: cloud.config.dataDir, log: cloud.log })
+        ? new LinuxNetworkDriver({
+            dataDir: cloud.config.dataDir,
+            log: cloud.log,
+            firewall: new Firewall(bridgeNamespace(hostTag(cloud.config.dataDir))),
+            metadata: new MetadataProxy(cloud),
+          })
         : new FakeNetworkDriver();
     drivers.set(cloud, d);
   }

@@ -19,7 +19,7 @@ const net: NetworkSpec = {
   mtu: 1450,
   admin_state_up: true,
   external: false,
-  host_address: null,
+
   subnets: [
     {
       id: S1,

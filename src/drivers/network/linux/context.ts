@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { NetworkSpec, PortSpec, RouterSpec, SecurityGroupSpec } from '../driver.js';
-import type { MetadataProxy, PortFirewall } from './hooks.js';
+import type { MetadataService, PortFirewall } from './hooks.js';
 
 // What the pieces of the linux driver share: the desired model (the last
 // spec of every resource the driver was given), the cloud's tag and names,
@@ -24,7 +24,7 @@ export interface Ctx {
   log: Logger;
   model: Model;
   firewall: PortFirewall;
-  metadata: MetadataProxy;
+  metadata: MetadataService;
   /** Bridges known to exist (saves a lookup per leg). */
   bridges: Set<string>;
   /** Namespaces this process has set up once (sysctls applied). */

@@ -87,7 +87,7 @@ export async function applyDhcp(ctx: Ctx, networkId: string): Promise<void> {
   ]);
   await ipBatch(ctx.brns, [`link set dev ${tap} master ${bridge} mtu ${net.mtu} up`]);
   await startOrReload(ctx, net, dev);
-  await ctx.metadata.serve(ns, 'network', networkId);
+  await ctx.metadata.ensure(ns, { networkId });
 }
 
 async function startOrReload(ctx: Ctx, net: NetworkSpec, dev: string): Promise<void> {
@@ -138,7 +138,7 @@ export async function removeDhcp(ctx: Ctx, networkId: string): Promise<void> {
   const ns = dhcpNamespace(networkId);
   await stopProcess(adoptable(f.pidFile, f.pidFile), f.pidFile);
   if (namespaceExists(ns)) {
-    await ctx.metadata.stop(ns);
+    await ctx.metadata.remove(ns);
     await removeNamespace(ns);
   }
   rmSync(f.dir, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import {
 } from './bridges.js';
 import { type Ctx, DHCP_OWNER, emptyModel } from './context.js';
 import { applyDhcp, dhcpDir, dnsmasqPid, refreshHosts, removeDhcp, wantsDhcp } from './dhcp.js';
-import { type MetadataProxy, noFirewall, noMetadata, type PortFirewall } from './hooks.js';
+import { type MetadataService, noFirewall, noMetadata, type PortFirewall } from './hooks.js';
 import { applyRouter, removeRouter } from './routers.js';
 
 // The linux network driver: Neutron's reference agents (linuxbridge, DHCP,
@@ -28,7 +28,7 @@ export interface LinuxDriverOptions {
   dataDir: string;
   log: Logger;
   firewall?: PortFirewall;
-  metadata?: MetadataProxy;
+  metadata?: MetadataService;
   /** How often a dead dnsmasq is looked for (ms); 0 turns the watchdog off. */
   watchdogMs?: number;
 }
@@ -79,11 +79,13 @@ export class LinuxNetworkDriver implements NetworkDriver {
   async close(): Promise<void> {
     if (this.watchdog) clearInterval(this.watchdog);
     await this.idle();
-    await this.ctx.metadata.close?.();
+    await this.ctx.metadata.close();
   }
 
-  private syncFirewall(): Promise<void> {
-    return this.ctx.firewall.sync(this.ctx.model, this.ctx.brns);
+  /** The security groups as the model says (the firewall coalesces close calls into one nft transaction). */
+  private async syncFirewall(): Promise<void> {
+    await ensureBridgeNamespace(this.ctx);
+    await this.ctx.firewall.update(this.ctx.model);
   }
 
   // ----- networks

@@ -1,38 +1,35 @@
-import type { NetworkSpec, PortSpec, SecurityGroupSpec } from '../driver.js';
+import type { MetadataOwner } from '../../../services/network/metadata-ports.js';
+import type { FirewallModel } from './sg-render.js';
 
-// The two parts of the linux data plane that live in their own modules
-// (security-groups.ts: nftables per port; metadata-proxy.ts: 169.254.169.254
-// in every qdhcp/qrouter namespace). The driver calls them through these
-// small interfaces; until they are wired in, the no-op ones below stand in:
-// no filtering (every port open), no metadata.
-
-export interface DesiredModel {
-  readonly networks: ReadonlyMap<string, NetworkSpec>;
-  readonly ports: ReadonlyMap<string, PortSpec>;
-  readonly securityGroups: ReadonlyMap<string, SecurityGroupSpec>;
-}
+// The two parts of the linux data plane that live in their own modules: the
+// security-group firewall (security-groups.ts, `Firewall`) and the metadata
+// proxy (metadata-proxy.ts, `MetadataProxy`). The driver calls them through
+// these interfaces (their shapes), so tests can run it with the no-op ones
+// below: no filtering (every port open), no metadata.
 
 export interface PortFirewall {
-  /** Called after any change of ports, networks or security groups, with the whole desired state. */
-  sync(model: DesiredModel, bridgeNamespace: string): Promise<void>;
-  /** Everything it made goes (the bridge namespace is about to be deleted, or the cloud reset). */
-  clear(bridgeNamespace: string): Promise<void>;
+  /** After any change of ports, networks or security groups: the whole model; resolves when the rules are in force. */
+  update(model: FirewallModel): Promise<void>;
+  /** Both tables go (the data plane is torn down). */
+  remove(): Promise<void>;
 }
 
-export interface MetadataProxy {
-  /** The namespace (qdhcp-<network> or qrouter-<router>) is up with 169.254.169.254 routable: serve metadata there. */
-  serve(namespace: string, kind: 'network' | 'router', id: string): Promise<void>;
-  /** The namespace is going away. */
-  stop(namespace: string): Promise<void>;
-  close?(): Promise<void>;
+export interface MetadataService {
+  /** 169.254.169.254:80 served in the namespace (qdhcp-<net>: the address is on the DHCP port already). */
+  ensure(namespace: string, owner: MetadataOwner): Promise<void>;
+  /** Before the namespace goes. */
+  remove(namespace: string): Promise<void>;
+  /** Every listener closes (they are sockets of this process). */
+  close(): Promise<void>;
 }
 
 export const noFirewall: PortFirewall = {
-  async sync() {},
-  async clear() {},
+  async update() {},
+  async remove() {},
 };
 
-export const noMetadata: MetadataProxy = {
-  async serve() {},
-  async stop() {},
+export const noMetadata: MetadataService = {
+  async ensure() {},
+  async remove() {},
+  async close() {},
 };

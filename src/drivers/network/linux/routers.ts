@@ -155,7 +155,7 @@ export async function applyRouter(ctx: Ctx, routerId: string): Promise<void> {
     await replaceTable(ns, 'ip', NAT_TABLE, body);
     nat.set(routerId, body);
   }
-  await ctx.metadata.serve(ns, 'router', routerId);
+  await ctx.metadata.ensure(ns, { routerId });
 }
 
 /** Routes one by one: an extra route whose next hop is not reachable (yet) must not keep the others out. */
@@ -194,6 +194,6 @@ export async function removeRouter(ctx: Ctx, routerId: string): Promise<void> {
   appliedNat(ctx).delete(routerId);
   ctx.prepared.delete(ns);
   if (!namespaceExists(ns)) return;
-  await ctx.metadata.stop(ns);
+  await ctx.metadata.remove(ns);
   await removeNamespace(ns);
 }
