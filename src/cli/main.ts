@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
+import { buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { reset } from './reset.js';
 import { start } from './start.js';
@@ -53,6 +54,20 @@ program
   .option(...dataDirOption)
   .option('-y, --yes', 'do not ask')
   .action(reset);
+
+const images = program.command('images').description('bootable images built from Debian packages');
+const build = images
+  .command('build')
+  .description("build an image (from the host's apt sources) and optionally register it");
+build
+  .command('tiny')
+  .description(
+    'a CirrOS-like image of a few MB: Debian cloud kernel, busybox, dropbear; reads metadata or the config drive',
+  )
+  .option('--output <file>', 'also write the qcow2 there')
+  .option('--register [name]', "upload it to the running cloud's Glance (default name cirros-0.6.2-x86_64-disk)")
+  .option(...dataDirOption)
+  .action(buildTinyCommand);
 
 program.parseAsync().catch((err) => {
   console.error(err);
