@@ -26,6 +26,11 @@ program
   )
   .option('--log-level <level>', 'log level of <data-dir>/pocketstack.log', 'info')
   .option('--token-ttl <seconds>', 'token lifetime', '3600')
+  .option(
+    '--default-image <kind>',
+    'tiny: the default image becomes the tiny image, built in the background when the host can; blank: a blank placeholder',
+    'tiny',
+  )
   .action(start);
 
 program

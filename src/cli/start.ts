@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createCloud, listen } from '../cloud.js';
 import { type LogLevel, makeConfig } from '../config.js';
+import { upgradeDefaultImage } from '../images/default-image.js';
 import { openrcLines } from './openrc.js';
 import { isRunning, markStopped, readState, writeState } from './state.js';
 
@@ -13,6 +14,8 @@ export interface StartOptions {
   adminPassword?: string;
   logLevel: string;
   tokenTtl: string;
+  /** `tiny`: replace the blank default image with the tiny image, built in the background; `blank`: keep it. */
+  defaultImage?: string;
 }
 
 export async function start(opts: StartOptions): Promise<void> {
@@ -58,6 +61,10 @@ ${openrcLines({ url, username: 'admin', project: 'admin', password, region: conf
   logger.info({ url, ms }, 'pocketstack started');
 
   let closing = false;
+  if (opts.defaultImage !== 'blank')
+    void upgradeDefaultImage(cloud, () => closing).then((state) => {
+      if (state === 'ready' && !closing) console.log('default image: the tiny image (CirrOS-like, boots) is in place');
+    });
   const stop = async (signal: string) => {
     if (closing) return;
     closing = true;

@@ -2,8 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { upgradeDefaultImage } from '../../src/images/default-image.js';
 import { buildTiny } from '../../src/images/tiny/build.js';
 import { buildIso } from '../../src/services/compute/iso9660.js';
+import { DEFAULT_IMAGE_NAME } from '../../src/services/image/bootstrap.js';
+import { testCloud } from '../helpers.js';
 import { bootAndRead } from './standalone-guest.js';
 
 // The tiny image by itself under TCG: built from the host's apt sources, then
@@ -119,4 +122,23 @@ describe('the tiny image, standalone under TCG', () => {
     expect(boot.console).toContain('user-data ran: 42 as root');
     expect(boot.matched).toBe(true);
   }, 360_000);
+
+  it('replaces the blank default image in place (same id) with the tiny image', async () => {
+    const t = await testCloud();
+    try {
+      const list = async () =>
+        (await t.call({ method: 'GET', url: `/image/v2/images?name=${DEFAULT_IMAGE_NAME}`, as: 'admin' })).json()
+          .images as Record<string, unknown>[];
+      const [blank] = await list();
+      expect(await upgradeDefaultImage(t.cloud)).toBe('ready');
+      const [tiny] = await list();
+      expect(tiny.id).toBe(blank.id);
+      expect(tiny.checksum).not.toBe(blank.checksum);
+      expect(tiny).toMatchObject({ status: 'active', hw_disk_bus: 'virtio', os_admin_user: 'cirros' });
+      expect(String(tiny.pocketstack_image)).toMatch(/^tiny-/);
+      expect(await upgradeDefaultImage(t.cloud)).toBe('blank'); // nothing left to replace
+    } finally {
+      await t.close();
+    }
+  }, 600_000);
 });

@@ -49,6 +49,10 @@ export interface BuildResult {
   path: string;
   /** Whether it was already there. */
   cached: boolean;
+  /** The inputs' key (in the file name and the image's pocketstack_image property). */
+  key: string;
+  /** The kernel package (linux-image-<version>-cloud-amd64). */
+  kernel: string;
   /** Package → version that went in. */
   packages: Record<string, string>;
   ms: number;
@@ -83,7 +87,8 @@ export async function buildTiny(progress: Progress = () => {}): Promise<BuildRes
     TINY_MODULES,
   });
   const path = join(cacheDir(), 'images', `tiny-${key}.qcow2`);
-  const result = { path, packages: Object.fromEntries(packages) };
+  const kernel = [...packages.keys()].find((n) => n.startsWith('linux-image-'))!;
+  const result = { path, key, kernel, packages: Object.fromEntries(packages) };
   if (existsSync(path)) return { ...result, cached: true, ms: performance.now() - t0 };
   await withWorkDir(async (work) => {
     progress(`fetching ${packages.size} packages with apt`);
