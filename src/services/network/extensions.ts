@@ -23,6 +23,12 @@ export const EXTENSIONS: Extension[] = [
   ),
   ext('security-group', 'security-group', 'The security groups extension.', '2012-10-05T10:00:00-00:00'),
   ext(
+    'auto-allocated-topology',
+    'Auto Allocated Topology Services',
+    'Auto Allocated Topology Services.',
+    '2016-01-01T00:00:00-00:00',
+  ),
+  ext(
     'standard-attr-description',
     'standard-attr-description',
     'Extension to add descriptions to standard attributes',

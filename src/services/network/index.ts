@@ -1,5 +1,6 @@
 import type { Service } from '../service.js';
 import { ensureAgents } from './agents.js';
+import { autoAllocateRoutes } from './auto-allocate.js';
 import { seedNetworks } from './bootstrap.js';
 import { formatError } from './errors.js';
 import { floatingIps } from './floating-ips.js';
@@ -36,6 +37,7 @@ export const network: Service = {
     await quotaRoutes(app, cloud);
     await extraRoutes(app, cloud);
     await agentRoutes(app, cloud);
+    await autoAllocateRoutes(app, cloud);
   },
   async bootstrap(cloud) {
     await ensureAgents(cloud);

@@ -118,3 +118,68 @@ describe('compute: diagnostics and rebuild answers', () => {
     expect(older.json().server).not.toHaveProperty('user_data');
   });
 });
+
+describe('compute: networks "auto" (get-me-a-network)', () => {
+  let t: TestCloud;
+  let image: string;
+  beforeAll(async () => {
+    t = await testCloud();
+    image = await cirros(t);
+  });
+  afterAll(() => t.close());
+
+  it('gives a project without networks one auto-allocated network, the same for every server', async () => {
+    // alt_demo has no network of its own and there is no shared one
+    const before = (await t.call({ method: 'GET', url: '/networking/v2.0/networks', as: 'alt_demo' })).json().networks;
+    expect(before.filter((n: { 'router:external': boolean }) => !n['router:external'])).toEqual([]);
+    const res = await t.call({
+      method: 'POST',
+      url: `${base}/servers`,
+      as: 'alt_demo',
+      headers: mv('2.37'),
+      payload: { server: { name: 'auto', imageRef: image, flavorRef: '42', networks: 'auto', min_count: 3 } },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    await t.cloud.tasks.idle();
+    const servers = (await t.call({ method: 'GET', url: `${base}/servers/detail`, as: 'alt_demo' })).json().servers;
+    expect(servers).toHaveLength(3);
+    const nets = new Set(servers.map((s: { addresses: object }) => Object.keys(s.addresses).join()));
+    expect([...nets]).toEqual(['auto_allocated_network']);
+    const mine = (await t.call({ method: 'GET', url: '/networking/v2.0/networks?shared=false', as: 'alt_demo' }))
+      .json()
+      .networks.filter((n: { 'router:external': boolean }) => !n['router:external']);
+    expect(mine.map((n: { name: string; admin_state_up: boolean }) => [n.name, n.admin_state_up])).toEqual([
+      ['auto_allocated_network', true],
+    ]);
+    const routers = (await t.call({ method: 'GET', url: '/networking/v2.0/routers', as: 'alt_demo' })).json().routers;
+    expect(routers.map((r: { name: string }) => r.name)).toEqual(['auto_allocated_router']);
+    expect(routers[0].external_gateway_info.network_id).toBeTruthy();
+  });
+
+  it("serves Neutron's auto-allocated-topology: the same network again, a dry run, a delete", async () => {
+    const project = (await t.call({ method: 'GET', url: '/identity/v3/auth/projects', as: 'alt_demo' })).json()
+      .projects[0].id;
+    const url = `/networking/v2.0/auto-allocated-topology/${project}`;
+    const first = await t.call({ method: 'GET', url, as: 'alt_demo' });
+    expect(first.statusCode).toBe(200);
+    const again = await t.call({ method: 'GET', url: '/networking/v2.0/auto-allocated-topology/None', as: 'alt_demo' });
+    expect(again.json()).toEqual(first.json());
+    expect(first.json().auto_allocated_topology.tenant_id).toBe(project);
+    const dry = await t.call({ method: 'GET', url: `${url}?fields=dry-run`, as: 'alt_demo' });
+    expect(dry.json().auto_allocated_topology.id).toBe('dry-run=pass');
+    const other = await t.call({ method: 'GET', url, as: 'demo' });
+    expect(other.statusCode).toBe(403);
+    const exts = (await t.call({ method: 'GET', url: '/networking/v2.0/extensions', as: 'demo' })).json().extensions;
+    expect(exts.map((e: { alias: string }) => e.alias)).toContain('auto-allocated-topology');
+    const servers = (await t.call({ method: 'GET', url: `${base}/servers`, as: 'alt_demo' })).json().servers;
+    for (const s of servers) await t.call({ method: 'DELETE', url: `${base}/servers/${s.id}`, as: 'alt_demo' });
+    await t.cloud.tasks.idle();
+    expect((await t.call({ method: 'DELETE', url, as: 'alt_demo' })).statusCode).toBe(204);
+    const left = (await t.call({ method: 'GET', url: '/networking/v2.0/networks?shared=false', as: 'alt_demo' })).json()
+      .networks;
+    expect(left.filter((n: { name: string }) => n.name === 'auto_allocated_network')).toEqual([]);
+    expect((await t.call({ method: 'GET', url: '/networking/v2.0/routers', as: 'alt_demo' })).json().routers).toEqual(
+      [],
+    );
+  });
+});
