@@ -17,6 +17,7 @@ import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
 import { securityGroupRules } from './security-group-rules.js';
 import { securityGroups } from './security-groups.js';
+import { segmentRoutes } from './segments.js';
 import { subnetPools } from './subnet-pools.js';
 import { subnets } from './subnets.js';
 import { registerSync } from './sync.js';
@@ -38,6 +39,7 @@ export const network: Service = {
     await extraRoutes(app, cloud);
     await agentRoutes(app, cloud);
     await autoAllocateRoutes(app, cloud);
+    await segmentRoutes(app, cloud);
   },
   async bootstrap(cloud) {
     await ensureAgents(cloud);
