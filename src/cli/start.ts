@@ -13,6 +13,7 @@ export interface StartOptions {
   adminPassword?: string;
   logLevel: string;
   tokenTtl: string;
+  corsOrigin?: string;
 }
 
 export async function start(opts: StartOptions): Promise<void> {
@@ -32,6 +33,10 @@ export async function start(opts: StartOptions): Promise<void> {
     adminPassword: password,
     logLevel: opts.logLevel as LogLevel,
     tokenTtlSeconds: Number(opts.tokenTtl),
+    corsOrigins: (opts.corsOrigin ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
   });
   const logger = pino(
     { level: config.logLevel },
