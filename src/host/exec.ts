@@ -118,6 +118,45 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   });
 }
 
+/**
+ * Runs `cmd args` with a Node IPC channel (the command is a Node program,
+ * usually under `ip netns exec`) and resolves with the first message it sends
+ * and the handle that came with it: how a socket opened inside a namespace
+ * reaches this process. The program is expected to exit after sending;
+ * it is killed if it has sent nothing within the timeout.
+ */
+export function receiveHandle(
+  cmd: string,
+  args: string[],
+  opts: Omit<RunOptions, 'input' | 'okCodes'> = {},
+): Promise<{ message: unknown; handle: unknown }> {
+  const full = argv(cmd, args, opts);
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const err: Buffer[] = [];
+    let settled = false;
+    const done = (e?: Error, got?: { message: unknown; handle: unknown }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      for (const l of listeners) l(full, performance.now() - t0, e);
+      if (e) reject(e);
+      else resolve(got!);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      done(new HostCommandError(full, null, Buffer.concat(err).toString()));
+    }, opts.timeoutMs ?? 30_000);
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('message', (message, handle) => done(undefined, { message, handle }));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      done(e.code === 'ENOENT' ? new HostCommandMissing(full[0], PACKAGES[full[0]]) : e);
+    });
+    child.on('close', (code) => done(new HostCommandError(full, code, Buffer.concat(err).toString())));
+  });
+}
+
 /** Whether `cmd` can be run (found on PATH). */
 export async function available(cmd: string): Promise<boolean> {
   try {
