@@ -18,6 +18,8 @@ export interface Config {
   passwordHashCost: number;
   logLevel: LogLevel;
   drivers: { compute: 'fake' | 'qemu'; network: 'fake' | 'linux'; volume: 'fake' | 'file' };
+  /** Origins browsers may call from (CORS, as oslo.middleware's filter); '*' is any; none: no CORS. */
+  corsOrigins: string[];
 }
 
 export function defaultDataDir(): string {
@@ -40,6 +42,7 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
     passwordHashCost: 16,
     logLevel: 'info',
     drivers: { compute: 'fake', network: 'fake', volume: 'file' },
+    corsOrigins: [],
     ...overrides,
   };
 }

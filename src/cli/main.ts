@@ -31,6 +31,7 @@ program
     'tiny: the default image becomes the tiny image, built in the background when the host can; blank: a blank placeholder',
     'tiny',
   )
+  .option('--cors-origin <origins>', "origins browsers may call from, comma-separated ('*' for any); default none")
   .action(start);
 
 program

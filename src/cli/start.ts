@@ -16,6 +16,7 @@ export interface StartOptions {
   tokenTtl: string;
   /** `tiny`: replace the blank default image with the tiny image, built in the background; `blank`: keep it. */
   defaultImage?: string;
+  corsOrigin?: string;
 }
 
 export async function start(opts: StartOptions): Promise<void> {
@@ -35,6 +36,10 @@ export async function start(opts: StartOptions): Promise<void> {
     adminPassword: password,
     logLevel: opts.logLevel as LogLevel,
     tokenTtlSeconds: Number(opts.tokenTtl),
+    corsOrigins: (opts.corsOrigin ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
   });
   const logger = pino(
     { level: config.logLevel },

@@ -1,5 +1,6 @@
 import type { Service } from '../service.js';
 import { ensureAgents } from './agents.js';
+import { autoAllocateRoutes } from './auto-allocate.js';
 import { seedNetworks } from './bootstrap.js';
 import { formatError } from './errors.js';
 import { floatingIps } from './floating-ips.js';
@@ -16,6 +17,7 @@ import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
 import { securityGroupRules } from './security-group-rules.js';
 import { securityGroups } from './security-groups.js';
+import { segmentRoutes } from './segments.js';
 import { subnetPools } from './subnet-pools.js';
 import { subnets } from './subnets.js';
 import { registerSync } from './sync.js';
@@ -36,6 +38,8 @@ export const network: Service = {
     await quotaRoutes(app, cloud);
     await extraRoutes(app, cloud);
     await agentRoutes(app, cloud);
+    await autoAllocateRoutes(app, cloud);
+    await segmentRoutes(app, cloud);
   },
   async bootstrap(cloud) {
     await ensureAgents(cloud);
