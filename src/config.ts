@@ -24,6 +24,8 @@ export interface Config {
    * .2 to the last but one. A second cloud on the same host uses another one.
    */
   floatingRange: string;
+  /** Origins browsers may call from (CORS, as oslo.middleware's filter); '*' is any; none: no CORS. */
+  corsOrigins: string[];
 }
 
 export const DEFAULT_FLOATING_RANGE = '172.24.4.0/24';
@@ -49,6 +51,7 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'info',
     drivers: { compute: 'fake', network: 'fake', volume: 'file' },
     floatingRange: DEFAULT_FLOATING_RANGE,
+    corsOrigins: [],
     ...overrides,
   };
 }

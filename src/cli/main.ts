@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
+import { buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { portPlug, portUnplug } from './port.js';
 import { reset } from './reset.js';
@@ -35,6 +36,12 @@ program
     '--floating-range <cidr>',
     "the public network's IPv4 range at first start (DevStack's FLOATING_RANGE; default 172.24.4.0/24)",
   )
+  .option(
+    '--default-image <kind>',
+    'tiny: the default image becomes the tiny image, built in the background when the host can; blank: a blank placeholder',
+    'tiny',
+  )
+  .option('--cors-origin <origins>', "origins browsers may call from, comma-separated ('*' for any); default none")
   .action(start);
 
 program
@@ -81,6 +88,20 @@ port
   .argument('<port>', 'port id or unique name')
   .option(...dataDirOption)
   .action(portUnplug);
+
+const images = program.command('images').description('bootable images built from Debian packages');
+const build = images
+  .command('build')
+  .description("build an image (from the host's apt sources) and optionally register it");
+build
+  .command('tiny')
+  .description(
+    'a CirrOS-like image of a few MB: Debian cloud kernel, busybox, dropbear; reads metadata or the config drive',
+  )
+  .option('--output <file>', 'also write the qcow2 there')
+  .option('--register [name]', "upload it to the running cloud's Glance (default name cirros-0.6.2-x86_64-disk)")
+  .option(...dataDirOption)
+  .action(buildTinyCommand);
 
 program.parseAsync().catch((err) => {
   console.error(err);

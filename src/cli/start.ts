@@ -4,6 +4,7 @@ import pino from 'pino';
 import { createCloud, listen } from '../cloud.js';
 import { DEFAULT_FLOATING_RANGE, type LogLevel, makeConfig } from '../config.js';
 import { chooseNetworkDriver, type NetworkDriverChoice, type NetworkDriverRequest } from '../drivers/network/choice.js';
+import { upgradeDefaultImage } from '../images/default-image.js';
 import { publicSubnet, seededFloatingRange } from '../services/network/bootstrap.js';
 import { openrcLines } from './openrc.js';
 import { isRunning, markStopped, readState, writeState } from './state.js';
@@ -17,6 +18,9 @@ export interface StartOptions {
   tokenTtl: string;
   networkDriver?: string;
   floatingRange?: string;
+  /** `tiny`: replace the blank default image with the tiny image, built in the background; `blank`: keep it. */
+  defaultImage?: string;
+  corsOrigin?: string;
 }
 
 export async function start(opts: StartOptions): Promise<void> {
@@ -51,6 +55,10 @@ export async function start(opts: StartOptions): Promise<void> {
     tokenTtlSeconds: Number(opts.tokenTtl),
     drivers: { ...makeConfig().drivers, network: network.driver },
     floatingRange: opts.floatingRange ?? DEFAULT_FLOATING_RANGE,
+    corsOrigins: (opts.corsOrigin ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
   });
   const logger = pino(
     { level: config.logLevel },
@@ -91,6 +99,10 @@ ${openrcLines({ url, username: 'admin', project: 'admin', password, region: conf
   logger.info({ url, ms, networkDriver: network.driver }, 'pocketstack started');
 
   let closing = false;
+  if (opts.defaultImage !== 'blank')
+    void upgradeDefaultImage(cloud, () => closing).then((state) => {
+      if (state === 'ready' && !closing) console.log('default image: the tiny image (CirrOS-like, boots) is in place');
+    });
   const stop = async (signal: string) => {
     if (closing) return;
     closing = true;

@@ -58,8 +58,8 @@ export async function seededFloatingRange(cloud: Cloud): Promise<string | undefi
 
 /**
  * What DevStack's stack.sh leaves behind, made once on first start: the
- * external network `public` (admin's, not shared) with the floating range
- * (172.24.4.0/24 unless `--floating-range` says otherwise) and
+ * external network `public` (admin's, not shared, the default one) with the
+ * floating range (172.24.4.0/24 unless `--floating-range` says otherwise) and
  * 2001:db8::/64, the shared default subnet pool 10.0.0.0/22, and for `demo`
  * the network `private` (10.0.0.0/26 from that pool) joined to `public` by
  * `router1`.
@@ -75,6 +75,8 @@ export async function seedNetworks(cloud: Cloud): Promise<void> {
     const pub = await make(op, networks, admin.id, {
       name: 'public',
       'router:external': true,
+      // the default external network: auto-allocated topologies uplink to it
+      is_default: true,
       mtu: 1500,
       'provider:network_type': 'flat',
       'provider:physical_network': 'public',

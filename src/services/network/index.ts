@@ -1,6 +1,7 @@
 import { networkDriver } from '../../drivers/network/index.js';
 import type { Service } from '../service.js';
 import { ensureAgents } from './agents.js';
+import { autoAllocateRoutes } from './auto-allocate.js';
 import { seedNetworks, serviceContext } from './bootstrap.js';
 import { syncAllDhcpPorts } from './dhcp-ports.js';
 import { formatError } from './errors.js';
@@ -18,6 +19,7 @@ import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
 import { securityGroupRules } from './security-group-rules.js';
 import { securityGroups } from './security-groups.js';
+import { segmentRoutes } from './segments.js';
 import { inTransaction } from './store.js';
 import { subnetPools } from './subnet-pools.js';
 import { subnets } from './subnets.js';
@@ -39,6 +41,8 @@ export const network: Service = {
     await quotaRoutes(app, cloud);
     await extraRoutes(app, cloud);
     await agentRoutes(app, cloud);
+    await autoAllocateRoutes(app, cloud);
+    await segmentRoutes(app, cloud);
   },
   async bootstrap(cloud) {
     await ensureAgents(cloud);
