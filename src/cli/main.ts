@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
+import { demoTwoTier } from './demo/two-tier.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { reset } from './reset.js';
 import { start } from './start.js';
@@ -53,6 +54,17 @@ program
   .option(...dataDirOption)
   .option('-y, --yes', 'do not ask')
   .action(reset);
+
+const demo = program.command('demo').description("the guide's scenarios, run against the running cloud");
+demo
+  .command('two-tier')
+  .description("the guide's two-tier application: database and web server, reached on a floating IP")
+  .option(...dataDirOption)
+  .option('--delete', 'remove everything the demo made')
+  .option('--image <name>', 'image with mariadb-server and nodejs', 'debian-12-genericcloud-amd64')
+  .option('--flavor <id>', 'flavor of both servers', 'd2')
+  .option('--timeout <seconds>', 'how long to wait for the application', '900')
+  .action(demoTwoTier);
 
 program.parseAsync().catch((err) => {
   console.error(err);
