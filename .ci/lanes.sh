@@ -6,6 +6,7 @@
 #                          if any failed
 LANE_DIR=${LANE_DIR:-$(mktemp -d /tmp/pocketstack-lanes.XXXXXX)}
 LANES=()
+LANE_PIDS=()
 LANE_SUMMARY=()
 
 lane() {
@@ -20,10 +21,12 @@ lane() {
     echo "$rc $((SECONDS - t0))" >"$LANE_DIR/$name.rc"
     echo "--- lane $name finished: exit $rc in $((SECONDS - t0)) s ($(date +%T))"
   ) &
+  LANE_PIDS+=($!)
 }
 
 wait_lanes() {
-  wait
+  # only the lanes: the cloud started in the background must not be waited for
+  wait "${LANE_PIDS[@]}" || true
   local failed=0 name rc secs
   for name in "${LANES[@]}"; do
     read -r rc secs <"$LANE_DIR/$name.rc" 2>/dev/null || { rc=99; secs=?; }
@@ -34,6 +37,7 @@ wait_lanes() {
     [ "$rc" = 0 ] || failed=1
   done
   LANES=()
+  LANE_PIDS=()
   return $failed
 }
 
