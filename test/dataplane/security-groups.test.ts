@@ -39,6 +39,7 @@ describe('security groups (nftables in the bridge namespace)', () => {
   const g: Record<string, string> = {};
   const p: Record<string, PortSpec> = {};
   const ip = (n: number) => `10.201.1.${n}`;
+  const ip6 = (n: number) => `2001:db8:201::${n}`;
 
   beforeAll(async () => {
     // Neutron's default group: members reach each other, everything goes out
@@ -58,13 +59,24 @@ describe('security groups (nftables in the bridge namespace)', () => {
     p.b = lab.port(net, ip(12), { security_group_ids: [def.id] });
     p.c = lab.port(net, ip(13), { security_group_ids: [web.id] });
     p.d = lab.port(net, ip(14), { port_security_enabled: false });
+    // a port of Neutron's own (as the DHCP port) is never filtered, whatever its groups
+    p.e = lab.port(net, ip(15), { device_owner: 'network:dhcp', security_group_ids: [web.id] });
+    for (const [k, n] of [
+      ['a', 11],
+      ['b', 12],
+      ['c', 13],
+    ] as const)
+      p[k].fixed_ips.push({ subnet_id: randomUUID(), ip_address: ip6(n) });
     for (const [k, port] of Object.entries(p)) {
       ports.set(port.id, port);
       g[k] = await lab.plug(port, 24);
     }
+    for (const k of ['a', 'b', 'c'])
+      await run('ip', ['-n', g[k], 'addr', 'add', `${p[k].fixed_ips[1].ip_address}/64`, 'dev', 'eth0', 'nodad']);
     await fw.update(model);
     await lab.serve(g.c, [5000, 5001]);
     await lab.serve(g.d, [5000]);
+    await lab.serve(g.e, [5000]);
   });
   afterAll(async () => {
     await fw.remove().catch(() => {});
@@ -76,6 +88,11 @@ describe('security groups (nftables in the bridge namespace)', () => {
     expect(await lab.ping(g.b, ip(11))).toBe(true);
     expect(await lab.ping(g.c, ip(11))).toBe(false);
     expect(await lab.ping(g.a, ip(13))).toBe(false);
+  });
+
+  it('does the same over IPv6 (neighbour discovery passes, the IPv6 remote-group rule admits)', async () => {
+    expect(await lab.ping(g.a, ip6(12))).toBe(true);
+    expect(await lab.ping(g.c, ip6(11))).toBe(false);
   });
 
   it('keeps TCP 5000 closed until a rule opens it, and only that port', async () => {
@@ -104,9 +121,10 @@ describe('security groups (nftables in the bridge namespace)', () => {
     expect(await lab.tcp(g.b, ip(13), 5001)).toBe(false);
   });
 
-  it('leaves a port without port security unfiltered', async () => {
+  it('leaves a port without port security, and a network:* port, unfiltered', async () => {
     expect(await lab.tcp(g.c, ip(14), 5000)).toBe(true);
     expect(await lab.ping(g.a, ip(14))).toBe(true);
+    expect(await lab.tcp(g.a, ip(15), 5000)).toBe(true);
   });
 
   it('blocks what an egress rule allowed once it is removed, established flows included', async () => {

@@ -67,6 +67,16 @@ export class SgLab {
     return g;
   }
 
+  /** A leg of namespace `ns` (made and marked if needed) on the network: `dev` there, tap<port> on the bridge. */
+  async leg(ns: string, dev: string, portId: string, networkId: string, addrs: string[]): Promise<void> {
+    await ensureNamespace(ns, this.tag);
+    const tap = tapName(portId);
+    await run('ip', ['-n', this.ns, 'link', 'add', tap, 'type', 'veth', 'peer', 'name', dev, 'netns', ns]);
+    await run('ip', ['-n', this.ns, 'link', 'set', tap, 'master', bridgeName(networkId), 'up']);
+    await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+    for (const a of addrs) await run('ip', ['-n', ns, 'addr', 'add', a, 'dev', dev, 'nodad']);
+  }
+
   async unplug(p: PortSpec): Promise<void> {
     await removeLink(this.ns, tapName(p.id));
   }
