@@ -25,6 +25,11 @@ program
   )
   .option('--log-level <level>', 'log level of <data-dir>/pocketstack.log', 'info')
   .option('--token-ttl <seconds>', 'token lifetime', '3600')
+  .option(
+    '--compute-driver <driver>',
+    'auto (qemu when root on Linux with qemu-system-x86_64 and the linux network driver), fake or qemu',
+    'auto',
+  )
   .action(start);
 
 program

@@ -1,8 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createCloud, listen } from '../cloud.js';
 import { type LogLevel, makeConfig } from '../config.js';
+import { chooseComputeDriver } from '../drivers/compute/index.js';
+import { available } from '../host/exec.js';
+import { computeDriver } from '../services/compute/driver.js';
 import { openrcLines } from './openrc.js';
 import { isRunning, markStopped, readState, writeState } from './state.js';
 
@@ -13,6 +16,7 @@ export interface StartOptions {
   adminPassword?: string;
   logLevel: string;
   tokenTtl: string;
+  computeDriver?: string;
 }
 
 export async function start(opts: StartOptions): Promise<void> {
@@ -33,6 +37,14 @@ export async function start(opts: StartOptions): Promise<void> {
     logLevel: opts.logLevel as LogLevel,
     tokenTtlSeconds: Number(opts.tokenTtl),
   });
+  const asked = opts.computeDriver ?? 'auto';
+  if (!['auto', 'fake', 'qemu'].includes(asked)) {
+    console.error(`--compute-driver must be auto, fake or qemu (not ${asked})`);
+    process.exit(1);
+  }
+  config.drivers.compute = asked as 'auto' | 'fake' | 'qemu';
+  const compute = chooseComputeDriver(config, await available('qemu-system-x86_64'));
+  config.drivers.compute = compute.driver;
   const logger = pino(
     { level: config.logLevel },
     pino.destination({ dest: join(dataDir, 'pocketstack.log'), sync: false }),
@@ -41,7 +53,15 @@ export async function start(opts: StartOptions): Promise<void> {
   const url = await listen(cloud);
   writeState(dataDir, { url, pid: process.pid, startedAt: new Date().toISOString(), password, region: config.region });
   const ms = Math.round(performance.now() - t0);
+  const computeLine = computeDriver(cloud).describe?.() ?? `${compute.driver} (${compute.reason})`;
+  mkdirSync(join(dataDir, 'run'), { recursive: true });
+  writeFileSync(
+    join(dataDir, 'run', 'compute.json'),
+    `${JSON.stringify({ driver: compute.driver, line: computeLine })}\n`,
+  );
   console.log(`pocketstack is running on ${url} (ready in ${ms} ms; data in ${dataDir})
+
+  compute   ${computeLine}
 
   users     admin / ${password}   (admin of every project)
             demo / ${password}    (member of project demo)
@@ -55,7 +75,7 @@ ${openrcLines({ url, username: 'admin', project: 'admin', password, region: conf
   .map((l) => `  ${l}`)
   .join('\n')}
 `);
-  logger.info({ url, ms }, 'pocketstack started');
+  logger.info({ url, ms, compute: computeLine }, 'pocketstack started');
 
   let closing = false;
   const stop = async (signal: string) => {

@@ -14,6 +14,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Exit codes that count as success besides 0. */
   okCodes?: number[];
+  /** Kills the command (SIGKILL) when aborted; it then fails like a timeout. */
+  signal?: AbortSignal;
 }
 
 export class HostCommandError extends Error {
@@ -91,10 +93,17 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       killed = true;
       child.kill('SIGKILL');
     }, opts.timeoutMs ?? 30_000);
+    const abort = () => {
+      killed = true;
+      child.kill('SIGKILL');
+    };
+    if (opts.signal?.aborted) abort();
+    else opts.signal?.addEventListener('abort', abort, { once: true });
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     const done = (e?: Error, stdout = '') => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', abort);
       for (const l of listeners) l(full, performance.now() - t0, e);
       if (e) reject(e);
       else resolve(stdout);
