@@ -18,7 +18,8 @@ import { computeDriver } from '../driver.js';
 
 let novncRoot: string | undefined;
 function novnc(): string {
-  novncRoot ??= dirname(createRequire(import.meta.url).resolve('@novnc/novnc/package.json'));
+  // the package exports only core/rfb.js: its root is two levels up
+  novncRoot ??= dirname(dirname(createRequire(import.meta.url).resolve('@novnc/novnc')));
   return novncRoot;
 }
 
