@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { isRunning, readState } from './state.js';
@@ -8,14 +8,6 @@ function du(path: string): number {
   const st = statSync(path);
   if (!st.isDirectory()) return st.blocks * 512;
   return readdirSync(path).reduce((sum, f) => sum + du(join(path, f)), 0);
-}
-
-function readJson<T>(path: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
 }
 
 function human(bytes: number): string {
@@ -58,9 +50,12 @@ export async function status(opts: { dataDir: string }): Promise<void> {
       ? `running   ${state!.url} (pid ${state!.pid}${answering ? '' : ', not answering'}, since ${state!.startedAt})`
       : 'stopped',
   );
+  if (running && state?.drivers?.network)
+    console.log(
+      `network   ${state.drivers.network} driver${state.drivers.network === 'linux' && state.floatingRange ? ` (public network ${state.floatingRange})` : ''}`,
+    );
+  if (running && state?.drivers?.compute) console.log(`compute   ${state.drivers.compute}`);
   console.log(`data dir  ${opts.dataDir} (${human(du(opts.dataDir))})`);
-  const compute = readJson<{ line?: string }>(join(opts.dataDir, 'run', 'compute.json'));
-  if (compute?.line) console.log(`compute   ${compute.line}`);
   const dbFile = join(opts.dataDir, 'pocketstack.db');
   if (!existsSync(dbFile)) return;
   const db = new SQLite(dbFile, { readonly: true, fileMustExist: true });

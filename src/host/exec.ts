@@ -14,7 +14,11 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Exit codes that count as success besides 0. */
   okCodes?: number[];
-  /** Kills the command (SIGKILL) when aborted; it then fails like a timeout. */
+  /** Working directory of the command (e.g. `apt-get download` writes there). */
+  cwd?: string;
+  /** Called with each chunk of stdout and stderr as it comes (progress of a long build). */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Aborting kills the command (SIGKILL): a long-running one (a test's qemu) ended on demand. */
   signal?: AbortSignal;
 }
 
@@ -50,9 +54,13 @@ const PACKAGES: Record<string, string> = {
   'qemu-system-x86_64': 'qemu-system-x86',
   mmdebstrap: 'mmdebstrap',
   sfdisk: 'fdisk',
-  syslinux: 'syslinux',
+  'mkfs.ext4': 'e2fsprogs',
+  'mkfs.fat': 'dosfstools',
+  syslinux: 'syslinux syslinux-common',
   mcopy: 'mtools',
-  mkfs_ext4: 'e2fsprogs',
+  'dpkg-deb': 'dpkg',
+  'apt-get': 'apt',
+  'apt-cache': 'apt',
 };
 
 type Listener = (argv: string[], ms: number, error?: Error) => void;
@@ -85,7 +93,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   const full = argv(cmd, args, opts);
   const t0 = performance.now();
   return new Promise<string>((resolve, reject) => {
-    const child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let killed = false;
@@ -98,9 +106,15 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       child.kill('SIGKILL');
     };
     if (opts.signal?.aborted) abort();
-    else opts.signal?.addEventListener('abort', abort, { once: true });
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      opts.onOutput?.(b.toString(), 'stdout');
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err.push(b);
+      opts.onOutput?.(b.toString(), 'stderr');
+    });
     const done = (e?: Error, stdout = '') => {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', abort);
@@ -124,6 +138,45 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
     });
     child.stdin.on('error', () => {}); // a command that exits without reading its input
     child.stdin.end(opts.input ?? '');
+  });
+}
+
+/**
+ * Runs `cmd args` with a Node IPC channel (the command is a Node program,
+ * usually under `ip netns exec`) and resolves with the first message it sends
+ * and the handle that came with it: how a socket opened inside a namespace
+ * reaches this process. The program is expected to exit after sending;
+ * it is killed if it has sent nothing within the timeout.
+ */
+export function receiveHandle(
+  cmd: string,
+  args: string[],
+  opts: Omit<RunOptions, 'input' | 'okCodes'> = {},
+): Promise<{ message: unknown; handle: unknown }> {
+  const full = argv(cmd, args, opts);
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    const err: Buffer[] = [];
+    let settled = false;
+    const done = (e?: Error, got?: { message: unknown; handle: unknown }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      for (const l of listeners) l(full, performance.now() - t0, e);
+      if (e) reject(e);
+      else resolve(got!);
+    };
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      done(new HostCommandError(full, null, Buffer.concat(err).toString()));
+    }, opts.timeoutMs ?? 30_000);
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('message', (message, handle) => done(undefined, { message, handle }));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      done(e.code === 'ENOENT' ? new HostCommandMissing(full[0], PACKAGES[full[0]]) : e);
+    });
+    child.on('close', (code) => done(new HostCommandError(full, code, Buffer.concat(err).toString())));
   });
 }
 

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metadataApp } from '../../../src/services/compute/metadata/service.js';
+import { metadataSecret, SECRET_FILE, signInstanceId } from '../../../src/services/compute/metadata/signature.js';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { base, boot, cirros, fake } from './util.js';
+import { base, boot, cirros, fake, mv } from './util.js';
 
 const net = '/networking/v2.0';
 const cloudConfig = '#cloud-config\nruncmd:\n  - echo web-ready\n';
@@ -15,6 +16,8 @@ describe('compute: the metadata service and config drives', () => {
   let md: ReturnType<typeof metadataApp>;
   let netId: string;
   let id: string;
+  let otherId: string;
+  let projectId: string;
   let keyPub: string;
   beforeAll(async () => {
     t = await testCloud();
@@ -59,14 +62,28 @@ describe('compute: the metadata service and config drives', () => {
       user_data: Buffer.from(cloudConfig).toString('base64'),
       config_drive: true,
     });
+    projectId = (await t.call({ method: 'GET', url: `${base}/servers/${id}`, as: 'demo' })).json().server.tenant_id;
+    otherId = await boot(
+      t,
+      'alt_demo',
+      { name: 'other', imageRef: image, flavorRef: '42', networks: 'none' },
+      mv('2.37'),
+    );
   });
   afterAll(async () => {
     await md.close();
     await t.close();
   });
 
-  const get = (url: string, ip = '192.168.7.3') =>
-    md.inject({ method: 'GET', url, headers: { 'x-forwarded-for': ip, 'x-neutron-network-id': netId } });
+  // what the metadata proxy sends for the guest on 192.168.7.3
+  const signed = (instance = id, project = projectId) => ({
+    'x-forwarded-for': '192.168.7.3',
+    'x-neutron-network-id': netId,
+    'x-instance-id': instance,
+    'x-tenant-id': project,
+    'x-instance-id-signature': signInstanceId(metadataSecret(t.cloud), instance),
+  });
+  const get = (url: string, headers: Record<string, string> = signed()) => md.inject({ method: 'GET', url, headers });
 
   it('serves meta_data.json as cloud-init reads it', async () => {
     const res = await get('/openstack/latest/meta_data.json');
@@ -130,10 +147,27 @@ describe('compute: the metadata service and config drives', () => {
     expect((await get('/latest/meta-data/')).body.split('\n')).toContain('instance-id');
   });
 
-  it('identifies the instance by address and network only', async () => {
-    expect((await get('/openstack/latest/meta_data.json', '192.168.7.99')).statusCode).toBe(404);
-    const noHeaders = await md.inject({ method: 'GET', url: '/openstack/latest/meta_data.json' });
-    expect(noHeaders.statusCode).toBe(400);
+  it('answers only requests the proxy signed', async () => {
+    const url = '/openstack/latest/meta_data.json';
+    const { 'x-instance-id-signature': _, ...unsigned } = signed();
+    expect((await get(url, unsigned)).statusCode).toBe(403);
+    const wrong = await get(url, { ...signed(), 'x-instance-id-signature': signInstanceId(Buffer.from('guess'), id) });
+    expect(wrong.statusCode).toBe(403);
+    expect(wrong.body).toContain('Invalid proxy request signature.');
+    // another instance's id under this instance's signature
+    expect((await get(url, { ...signed(), 'x-instance-id': otherId })).statusCode).toBe(403);
+    // the address and network alone, as the listener trusted them before
+    const byAddress = await get(url, { 'x-forwarded-for': '192.168.7.3', 'x-neutron-network-id': netId });
+    expect(byAddress.statusCode).toBe(400);
+    expect(byAddress.body).toContain('X-Instance-ID header is missing from request.');
+    // a signed id with another project than the instance's is not found, as in Nova
+    expect((await get(url, signed(id, '0'.repeat(32)))).statusCode).toBe(404);
+    // the version list needs no identity
+    expect((await get('/', {})).body.split('\n')).toContain('latest');
+  });
+
+  it('keeps the shared secret in the data dir, readable by its owner only', () => {
+    expect(statSync(join(t.cloud.config.dataDir, SECRET_FILE)).mode & 0o777).toBe(0o600);
   });
 
   it('keeps the password a guest posts, once, for os-server-password', async () => {
@@ -141,7 +175,7 @@ describe('compute: the metadata service and config drives', () => {
       md.inject({
         method: 'POST',
         url: '/openstack/latest/password',
-        headers: { 'x-forwarded-for': '192.168.7.3', 'x-neutron-network-id': netId, 'content-type': 'text/plain' },
+        headers: { ...signed(), 'content-type': 'text/plain' },
         payload: body,
       });
     expect((await post('encrypted-secret')).statusCode).toBe(200);

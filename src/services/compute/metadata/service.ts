@@ -1,6 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
-import { networkViews } from '../neutron.js';
 import { parseInstance, updateInstance } from '../servers/model.js';
 import { cdb } from '../store.js';
 import {
@@ -15,34 +14,32 @@ import {
   openstackVersion,
   userData,
 } from './content.js';
+import { metadataSecret, signatureValid } from './signature.js';
 import { loadSource } from './source.js';
 
 // The metadata service (nova-api-metadata): what an instance reads from
-// http://169.254.169.254. It listens on loopback only; the data plane's
-// proxy (Neutron's metadata agent in OpenStack) forwards each guest request
-// with the guest's fixed address in X-Forwarded-For and its network in
-// X-Neutron-Network-ID, which is how the instance is found.
+// http://169.254.169.254. It listens on loopback only and answers only what
+// the data plane's metadata proxy (neutron-metadata-agent's part, in
+// drivers/network/linux/metadata-proxy.ts) sends: the proxy found the guest's
+// port from the namespace and the peer address, and signs the instance id
+// with the shared secret (X-Instance-ID, X-Tenant-ID, X-Instance-ID-Signature),
+// as Nova does with service_metadata_proxy on. X-Forwarded-For alone proves
+// nothing: any local process can write it.
 
 const PASSWORD_MAX = 256;
 
-/** The live instance whose port on `networkId` has fixed address `ip`. */
-export async function instanceByAddress(cloud: Cloud, networkId: string, ip: string) {
-  const db = cdb(cloud);
-  const candidates = await db
-    .selectFrom('nova_instance_ports')
-    .select('instance_uuid')
-    .where('network_id', '=', networkId)
-    .execute();
-  const uuids = [...new Set(candidates.map((c) => c.instance_uuid))];
-  if (uuids.length === 0) return undefined;
-  const { addresses } = await networkViews(cloud, uuids);
-  for (const uuid of uuids) {
-    const all = Object.values(addresses.get(uuid) ?? {}).flat();
-    if (!all.some((a) => a['OS-EXT-IPS:type'] === 'fixed' && a.addr === ip)) continue;
-    const row = await db.selectFrom('nova_instances').selectAll().where('uuid', '=', uuid).executeTakeFirst();
-    if (row && !row.deleted) return parseInstance(row);
-  }
-  return undefined;
+/** Nova's (webob's) plain-text error body. */
+function refuse(reply: FastifyReply, code: 400 | 403 | 404, explanation: string) {
+  const title = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found' }[code];
+  return reply.code(code).type('text/plain; charset=UTF-8').send(`${code} ${title}\n\n${explanation}\n\n   `);
+}
+
+/** The one value of a header, 'many' when it came more than once, undefined when absent. */
+function single(req: FastifyRequest, name: string): string | 'many' | undefined {
+  const values: string[] = [];
+  for (let i = 0; i < req.raw.rawHeaders.length; i += 2)
+    if (req.raw.rawHeaders[i].toLowerCase() === name) values.push(req.raw.rawHeaders[i + 1]);
+  return values.length > 1 ? 'many' : values[0];
 }
 
 function ec2Print(data: unknown): string {
@@ -90,8 +87,8 @@ function openstack(src: MetadataSource, tokens: string[]): Answer {
   return undefined;
 }
 
-function ec2(src: MetadataSource, tokens: string[]): Answer {
-  if (tokens.length === 0) return { type: 'text', body: [...EC2_VERSIONS, 'latest'].join('\n') };
+function ec2(src: MetadataSource | undefined, tokens: string[]): Answer {
+  if (tokens.length === 0 || !src) return { type: 'text', body: [...EC2_VERSIONS, 'latest'].join('\n') };
   const version = ec2Version(tokens[0]);
   if (!version) return undefined;
   const ud = userData(src);
@@ -105,34 +102,43 @@ function ec2(src: MetadataSource, tokens: string[]): Answer {
   return { type: 'text', body: ec2Print(data) };
 }
 
-/** The metadata app, separate from the API listener (no Keystone tokens: the guest is identified by address). */
+/** The metadata app, separate from the API listener (no Keystone tokens: the proxy's signature identifies the guest). */
 export function metadataApp(cloud: Cloud): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
+  // Nova's _handle_instance_id_request
   const identify = async (req: FastifyRequest, reply: FastifyReply) => {
-    const ip = String(req.headers['x-forwarded-for'] ?? '')
-      .split(',')[0]
-      .trim();
-    const network = String(req.headers['x-neutron-network-id'] ?? '');
-    if (!ip || !network) {
-      reply.code(400).type('text/plain').send('X-Forwarded-For and X-Neutron-Network-ID are required');
-      return undefined;
-    }
-    const instance = await instanceByAddress(cloud, network, ip);
-    if (!instance) {
-      reply.code(404).type('text/plain').send('404 Not Found\n\nThe resource could not be found.');
-      return undefined;
-    }
-    return instance;
+    const instanceId = single(req, 'x-instance-id');
+    const tenantId = single(req, 'x-tenant-id');
+    const signature = single(req, 'x-instance-id-signature');
+    let bad: string | undefined;
+    if (instanceId === undefined) bad = 'X-Instance-ID header is missing from request.';
+    else if (tenantId === undefined) bad = 'X-Tenant-ID header is missing from request.';
+    else if (instanceId === 'many') bad = 'Multiple X-Instance-ID headers found within request.';
+    else if (tenantId === 'many') bad = 'Multiple X-Tenant-ID headers found within request.';
+    if (bad) return void (await refuse(reply, 400, bad));
+    if (!signature || signature === 'many' || !signatureValid(metadataSecret(cloud), instanceId!, signature))
+      return void (await refuse(reply, 403, 'Invalid proxy request signature.'));
+    const row = await cdb(cloud)
+      .selectFrom('nova_instances')
+      .selectAll()
+      .where('uuid', '=', instanceId!)
+      .executeTakeFirst();
+    // an instance of another project than the proxy said is not found, as in Nova
+    if (!row || row.deleted || row.project_id !== tenantId)
+      return void (await refuse(reply, 404, 'The resource could not be found.'));
+    return parseInstance(row);
   };
 
   app.get('/*', async (req, reply) => {
-    const instance = await identify(req, reply);
-    if (!instance) return reply;
     const path = new URL(req.url, 'http://x').pathname.replace(/\/+$/, '');
     const tokens = path.split('/').filter(Boolean);
+    // the version list is the same for everyone (Nova answers it before identifying)
+    if (tokens.length === 0) return reply.type('text/plain; charset=UTF-8').send(ec2(undefined, [])!.body);
+    const instance = await identify(req, reply);
+    if (!instance) return reply;
     const src = await loadSource(cloud, instance);
     const answer = tokens[0] === 'openstack' ? openstack(src, tokens.slice(1)) : ec2(src, tokens);
     if (!answer) return reply.code(404).type('text/plain').send('404 Not Found\n\nThe resource could not be found.');
@@ -159,6 +165,7 @@ const running = new WeakMap<Cloud, { app: FastifyInstance; url: string }>();
 export async function startMetadataListener(cloud: Cloud): Promise<string> {
   const had = running.get(cloud);
   if (had) return had.url;
+  metadataSecret(cloud); // made at first start, before any proxy needs it
   const app = metadataApp(cloud);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
