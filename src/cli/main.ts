@@ -34,6 +34,11 @@ program
     'auto',
   )
   .option(
+    '--compute-driver <driver>',
+    'auto (qemu when root on Linux with qemu-system-x86_64 and the linux network driver; else fake), fake (records only) or qemu (real guests)',
+    'auto',
+  )
+  .option(
     '--floating-range <cidr>',
     "the public network's IPv4 range at first start (DevStack's FLOATING_RANGE; default 172.24.4.0/24)",
   )
