@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
-import { buildTinyCommand } from './images.js';
+import { buildDebianCommand, buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { reset } from './reset.js';
 import { start } from './start.js';
@@ -74,6 +74,17 @@ build
   .option('--register [name]', "upload it to the running cloud's Glance (default name cirros-0.6.2-x86_64-disk)")
   .option(...dataDirOption)
   .action(buildTinyCommand);
+
+build
+  .command('debian')
+  .description(
+    "a Debian 12 cloud image as genericcloud (cloud-init, user debian, openssh-server), by mmdebstrap from the host's apt sources; needs root",
+  )
+  .option('--packages <list>', 'more Debian packages, comma-separated (e.g. mariadb-server,nodejs)')
+  .option('--output <file>', 'also write the qcow2 there')
+  .option('--register [name]', "upload it to the running cloud's Glance (default name debian-12-genericcloud-amd64)")
+  .option(...dataDirOption)
+  .action(buildDebianCommand);
 
 program.parseAsync().catch((err) => {
   console.error(err);
