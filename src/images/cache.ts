@@ -93,3 +93,27 @@ export function copyOut(from: string, to: string): void {
   copyFileSync(from, tmp);
   renameSync(tmp, to);
 }
+
+/**
+ * Keeps the `keep` newest built images whose names start with `prefix`
+ * (tiny-, debian-bookworm-) and removes the older ones with their notes:
+ * every change of inputs makes a new file, and a debian image is 250 MB.
+ */
+export function pruneImages(prefix: string, keep = 2): void {
+  const dir = join(cacheDir(), 'images');
+  if (!existsSync(dir)) return;
+  const images = readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.qcow2'))
+    .map((f) => ({ f, at: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const { f } of images.slice(keep)) {
+    rmSync(join(dir, f), { force: true });
+    rmSync(join(dir, f.replace(/\.qcow2$/, '.json')), { force: true });
+  }
+}
+
+/** Removes cached .debs that are not among `keep` (file names): the tiny build's previous versions. */
+export function pruneDebs(dir: string, keep: Set<string>): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (f.endsWith('.deb') && !keep.has(f)) rmSync(join(dir, f), { force: true });
+}

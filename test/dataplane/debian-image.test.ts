@@ -72,5 +72,6 @@ describe.skipIf(!process.env.POCKETSTACK_TEST_DEBIAN)('the debian image, standal
     expect(boot.console).toContain('runcmd-ran-as-root-42');
     for (const p of packages) expect(boot.console).toContain(`${p} install ok installed`);
     expect(boot.console).toMatch(/Cloud-init v\. \S+ finished at/);
+    expect(boot.console.split('\n').filter((l) => /\[WARNING\]|fsck not present/.test(l))).toEqual([]);
   }, 1_800_000);
 });

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { run } from '../../host/exec.js';
 import { assertPackageName, candidates } from '../apt.js';
-import { cacheDir, inputsKey, publish, withWorkDir } from '../cache.js';
+import { cacheDir, inputsKey, pruneImages, publish, withWorkDir } from '../cache.js';
 import { assembleDisk } from '../disk.js';
-import { CLOUD_CFG, CUSTOMIZE_VERSION, customize, KERNEL_CMDLINE } from './customize.js';
+import { CLOUD_CFG, CUSTOMIZE_VERSION, customize, KERNEL_CMDLINE, seedFiles } from './customize.js';
 import { MmdebstrapProgress } from './progress.js';
 import { hostSourceFiles, hostSuite } from './sources.js';
 
@@ -121,14 +121,22 @@ export async function buildDebian(opts: DebianOptions = {}): Promise<DebianBuild
   await withWorkDir(async (work) => {
     const root = join(work, 'root');
     const mm = new MmdebstrapProgress((f, step) => progress(0.02 + f * 0.6, step));
+    const uuid = uuidFrom(key);
+    const seed = join(work, 'seed');
+    if (/\s/.test(seed)) throw new Error(`the cache path has a space, which mmdebstrap's hooks cannot take: ${seed}`);
+    for (const [p, text] of Object.entries(seedFiles(uuid))) {
+      mkdirSync(dirname(join(seed, p)), { recursive: true });
+      writeFileSync(join(seed, p), text);
+    }
     const args = ['--variant=minbase', '--verbose', `--include=${packages.join(',')}`, '--dpkgopt=force-unsafe-io'];
+    // mmdebstrap's own copy-in hook (no shell): /etc/fstab and the initramfs settings before any package installs
+    args.push(`--setup-hook=copy-in ${join(seed, 'etc')} /`);
     for (const x of DPKG_EXCLUDES) args.push(`--dpkgopt=${x}`);
     await run('mmdebstrap', [...args, suite, root, ...sources], {
       timeoutMs: 3_600_000,
       onOutput: (chunk) => mm.feed(chunk),
     });
     progress(0.63, 'configuring cloud-init, fstab, console');
-    const uuid = uuidFrom(key);
     const boot = customize(root, uuid);
     // a genericcloud-like 2 GiB disk, more when the packages need it; cloud-init grows it to the flavor's
     const usedMiB = Math.ceil(usedBytes(root) / 2 ** 20);
@@ -159,6 +167,7 @@ export async function buildDebian(opts: DebianOptions = {}): Promise<DebianBuild
     rmSync(root, { recursive: true, force: true });
     writeFileSync(sizes, `${JSON.stringify({ minDiskGiB })}\n`);
     publish(out, path);
+    pruneImages(`debian-${suite}-`);
   });
   progress(1, 'done');
   return { ...result, minDiskGiB, cached: false, ms: performance.now() - t0 };

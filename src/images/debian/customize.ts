@@ -8,18 +8,37 @@ import { join } from 'node:path';
 // instance makes its own at first boot. Bump CUSTOMIZE_VERSION with any
 // change here: it is part of the build cache's key.
 
-export const CUSTOMIZE_VERSION = 1;
+export const CUSTOMIZE_VERSION = 3;
 
 /** Debian's cloud images boot with both consoles; the last one (ttyS0) is /dev/console, what `console log` shows. */
 export const KERNEL_CMDLINE = 'console=tty0 console=ttyS0,115200n8 consoleblank=0';
 
 export const CLOUD_CFG = `# pocketstack: OpenStack's two datasources, as a Nova guest finds them
 datasource_list: [ ConfigDrive, OpenStack, None ]
+# no locales package: the locale module is off (a string: cloud-init's schema wants one)
+locale: "false"
 datasource:
   OpenStack:
     timeout: 5
     retries: 3
 `;
+
+function fstab(uuid: string): string {
+  return `UUID=${uuid} / ext4 rw,discard,errors=remount-ro 0 1\n`;
+}
+
+/**
+ * Files that must be there before the packages install (copied in by
+ * mmdebstrap's setup hook): initramfs-tools cannot probe the root's type at
+ * build time, so it is told (FSTYPE), and then puts fsck.ext4 in the
+ * initramfs; the root's fstab entry.
+ */
+export function seedFiles(uuid: string): Record<string, string> {
+  return {
+    'etc/fstab': fstab(uuid),
+    'etc/initramfs-tools/conf.d/pocketstack': 'FSTYPE=ext4\n',
+  };
+}
 
 export interface BootFiles {
   kernel: string;
@@ -34,7 +53,7 @@ export function customize(root: string, uuid: string): BootFiles {
     mkdirSync(join(at(p), '..'), { recursive: true });
     writeFileSync(at(p), text, { mode });
   };
-  write('etc/fstab', `UUID=${uuid} / ext4 rw,discard,errors=remount-ro 0 1\n`);
+  write('etc/fstab', fstab(uuid));
   write('etc/hostname', 'debian\n');
   write('etc/hosts', '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n');
   write('etc/resolv.conf', '');
