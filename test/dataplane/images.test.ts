@@ -147,7 +147,7 @@ describe('the tiny image, standalone under TCG', () => {
       nic,
       until: /tiny: ready/,
       timeoutMs: 300_000,
-      then: async () => {
+      whileUp: async () => {
         for (const user of ['root', 'cirros'])
           ssh[user] = await run(
             'ssh',

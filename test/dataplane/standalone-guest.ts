@@ -21,7 +21,7 @@ export interface BootOptions {
   until: RegExp;
   timeoutMs: number;
   /** Run once `until` matched, while the guest still runs (qemu is killed after it). */
-  then?: () => Promise<void>;
+  whileUp?: () => Promise<void>;
 }
 
 export interface BootResult {
@@ -55,7 +55,7 @@ export async function bootAndRead(opts: BootOptions): Promise<BootResult> {
     if (matched || !opts.until.test(read())) return;
     matched = true;
     ms = performance.now() - t0;
-    after = (opts.then?.() ?? Promise.resolve()).finally(() => abort.abort());
+    after = (opts.whileUp?.() ?? Promise.resolve()).finally(() => abort.abort());
   }, 100);
   try {
     // killed by us or by the timeout: the console says what happened
