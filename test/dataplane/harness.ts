@@ -62,6 +62,8 @@ export class DataplaneCloud {
         this.floatingRange,
         '--log-level',
         'debug',
+        '--default-image',
+        'blank',
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
