@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
-import { buildTinyCommand } from './images.js';
+import { demoTwoTier } from './demo/two-tier.js';
+import { buildDebianCommand, buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { portPlug, portUnplug } from './port.js';
 import { reset } from './reset.js';
@@ -107,6 +108,28 @@ build
   .option('--register [name]', "upload it to the running cloud's Glance (default name cirros-0.6.2-x86_64-disk)")
   .option(...dataDirOption)
   .action(buildTinyCommand);
+
+build
+  .command('debian')
+  .description(
+    "a Debian 12 cloud image as genericcloud (cloud-init, user debian, openssh-server), by mmdebstrap from the host's apt sources; needs root",
+  )
+  .option('--packages <list>', 'more Debian packages, comma-separated (e.g. mariadb-server,nodejs)')
+  .option('--output <file>', 'also write the qcow2 there')
+  .option('--register [name]', "upload it to the running cloud's Glance (default name debian-12-genericcloud-amd64)")
+  .option(...dataDirOption)
+  .action(buildDebianCommand);
+
+const demo = program.command('demo').description("the guide's scenarios, run against the running cloud");
+demo
+  .command('two-tier')
+  .description("the guide's two-tier application: database and web server, reached on a floating IP")
+  .option(...dataDirOption)
+  .option('--delete', 'remove everything the demo made')
+  .option('--image <name>', 'image with mariadb-server and nodejs', 'debian-12-genericcloud-amd64')
+  .option('--flavor <id>', 'flavor of both servers', 'd2')
+  .option('--timeout <seconds>', 'how long to wait for the application', '900')
+  .action(demoTwoTier);
 
 program.parseAsync().catch((err) => {
   console.error(err);

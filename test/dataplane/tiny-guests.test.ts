@@ -32,7 +32,6 @@ describe.runIf(process.getuid?.() === 0)(
   { timeout: 600_000 },
   () => {
     const cloud = new DataplaneCloud();
-    cloud.startArgs = ['--default-image', 'blank'];
     let image: string;
     let network: string;
     let id: string;
