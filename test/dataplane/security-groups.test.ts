@@ -95,6 +95,15 @@ describe('security groups (nftables in the bridge namespace)', () => {
     expect(await lab.ping(g.c, ip6(11))).toBe(false);
   });
 
+  it('follows group membership: a port that joins the default group is let in by its members', async () => {
+    p.c.security_group_ids = [web.id, def.id];
+    await fw.update(model);
+    expect(await lab.ping(g.c, ip(11))).toBe(true);
+    p.c.security_group_ids = [web.id];
+    await fw.update(model);
+    expect(await lab.ping(g.c, ip(11))).toBe(false);
+  });
+
   it('keeps TCP 5000 closed until a rule opens it, and only that port', async () => {
     expect(await lab.tcp(g.a, ip(13), 5000)).toBe(false);
     web.rules.push(rule({ protocol: 'tcp', port_range_min: 5000, port_range_max: 5000 }));
@@ -125,6 +134,25 @@ describe('security groups (nftables in the bridge namespace)', () => {
     expect(await lab.tcp(g.c, ip(14), 5000)).toBe(true);
     expect(await lab.ping(g.a, ip(14))).toBe(true);
     expect(await lab.tcp(g.a, ip(15), 5000)).toBe(true);
+  });
+
+  it('lets a stateless group answer only what its own egress rules allow', async () => {
+    const sl: SecurityGroupSpec = {
+      id: randomUUID(),
+      stateful: false,
+      rules: [rule({ protocol: 'tcp', port_range_min: 5000, port_range_max: 5000 })],
+    };
+    securityGroups.set(sl.id, sl);
+    p.c.security_group_ids = [sl.id];
+    await fw.update(model);
+    // the SYN gets in, the SYN-ACK may not leave
+    expect(await lab.tcp(g.a, ip(13), 5000)).toBe(false);
+    sl.rules.push(rule({ direction: 'egress', protocol: 'tcp' }));
+    await fw.update(model);
+    expect(await lab.tcp(g.a, ip(13), 5000)).toBe(true);
+    p.c.security_group_ids = [web.id];
+    securityGroups.delete(sl.id);
+    await fw.update(model);
   });
 
   it('blocks what an egress rule allowed once it is removed, established flows included', async () => {

@@ -86,6 +86,7 @@ export class Firewall {
     const waiters = this.waiters;
     this.waiters = [];
     this.applied = undefined;
+    this.sysctlsDone = false; // the namespace may be made again
     await run('nft', ['-f', '-'], { netns: this.namespace, input: renderRemoval() });
     for (const w of waiters) w.resolve();
   }
