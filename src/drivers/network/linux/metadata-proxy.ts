@@ -17,9 +17,6 @@ import { type MetadataOwner, metadataPortOwner } from '../../../services/network
 //   await md.remove(namespace);                                    // before the namespace goes
 //   await md.close();                                              // every listener (shutdown, reset)
 //
-// (serve(ns, 'network' | 'router', id) and stop(ns) are the same two calls
-// under the names of the driver's MetadataProxy hook.)
-//
 // ensure() is idempotent: a namespace that has a listener keeps it. Nothing
 // survives pocketstack: listeners are sockets of this process, so after a
 // restart the driver calls ensure() again for each namespace (reconcile).
@@ -103,16 +100,6 @@ export class MetadataProxy {
   async close(): Promise<void> {
     await Promise.all([...this.pending.values()].map((p) => p.catch(() => {})));
     await Promise.all([...this.listeners.keys()].map((ns) => this.remove(ns)));
-  }
-
-  /** ensure() as the linux driver's MetadataProxy hook names it. */
-  serve(namespace: string, kind: 'network' | 'router', id: string): Promise<void> {
-    return this.ensure(namespace, kind === 'network' ? { networkId: id } : { routerId: id });
-  }
-
-  /** remove() as the linux driver's MetadataProxy hook names it. */
-  stop(namespace: string): Promise<void> {
-    return this.remove(namespace);
   }
 
   /** Namespaces with a listener. */

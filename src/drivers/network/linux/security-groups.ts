@@ -14,9 +14,6 @@ export { isFiltered } from './sg-render.js';
 //   await fw.update({ networks, ports, securityGroups });  // after any change to any of them
 //   await fw.remove();                                      // reset / shutdown of the data plane
 //
-// (or bridgeFirewalls.sync(model, namespace) / .clear(namespace), at the end
-// of this file, which keep one Firewall per namespace.)
-//
 // `update` takes the driver's whole model (Maps by id of NetworkSpec, PortSpec
 // and SecurityGroupSpec as ensureNetwork/ensurePort/ensureSecurityGroup got
 // them; pass the same Maps every time, they are read when the rules are
@@ -136,22 +133,3 @@ export class Firewall {
     this.applied = body;
   }
 }
-
-const byNamespace = new Map<string, Firewall>();
-
-/**
- * The same for a driver that names the bridge namespace on each call (the
- * linux driver's PortFirewall hook): one Firewall per namespace.
- */
-export const bridgeFirewalls = {
-  sync(model: FirewallModel, namespace: string): Promise<void> {
-    let fw = byNamespace.get(namespace);
-    if (!fw) byNamespace.set(namespace, (fw = new Firewall(namespace)));
-    return fw.update(model);
-  },
-  async clear(namespace: string): Promise<void> {
-    const fw = byNamespace.get(namespace) ?? new Firewall(namespace);
-    byNamespace.delete(namespace);
-    await fw.remove();
-  },
-};
