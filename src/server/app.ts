@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { Cloud } from '../cloud.js';
 import type { Service } from '../services/service.js';
 import { AuthRequired, authHook } from './auth.js';
+import { installCors } from './cors.js';
 import { type ApiError, BadRequest, NotFound, toApiError } from './errors.js';
 import { requestId } from './ids.js';
 import { sendVersions } from './root.js';
@@ -38,6 +39,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     req.requestId = req.id;
     reply.header('x-openstack-request-id', req.id);
   });
+  installCors(app, cloud.config.corsOrigins);
 
   // JSON bodies: an empty body is no body (clients send Content-Type on bodiless
   // POSTs); bad JSON is a 400 each service words its own way.

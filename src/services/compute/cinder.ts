@@ -47,14 +47,22 @@ export async function reserve(cloud: Cloud, volumeId: string, serverId: string, 
   return attachmentId;
 }
 
-/** Completes a reserved attachment at `device` (volume → in-use). */
+/**
+ * Completes a reserved attachment at `device` (volume → in-use). A null
+ * device (a shelved-offloaded server) leaves the mountpoint to Cinder until
+ * the unshelve completes it again at the device the guest gets.
+ */
 export async function complete(
   cloud: Cloud,
   attachmentId: string,
-  device: string,
+  device: string | null,
   host: string | null,
 ): Promise<string> {
-  const { device: at } = await attachVolume(cloud, { attachmentId, device, hostName: host ?? undefined });
+  const { device: at } = await attachVolume(cloud, {
+    attachmentId,
+    device: device ?? undefined,
+    hostName: host ?? undefined,
+  });
   return at;
 }
 

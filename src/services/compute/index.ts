@@ -10,6 +10,7 @@ import { startMetadataListener, stopMetadataListener } from './metadata/service.
 import { migrations } from './migrations.js';
 import { aggregateRoutes } from './routes/aggregates.js';
 import { consolePageRoutes, consoleRoutes } from './routes/consoles.js';
+import { extensionRoutes } from './routes/extensions.js';
 import { flavorExtraRoutes } from './routes/flavor-extras.js';
 import { flavorRoutes } from './routes/flavors.js';
 import { floatingIpProxyRoutes } from './routes/floating-ips.js';
@@ -45,6 +46,7 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
     negotiateMicroversion(req, reply, MICROVERSIONS);
     checkMemberWrites(req.auth, req.method, req.url);
   });
+  await extensionRoutes(app);
   await flavorRoutes(app, cloud);
   await flavorExtraRoutes(app, cloud);
   await keypairRoutes(app, cloud);

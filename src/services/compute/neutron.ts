@@ -4,6 +4,7 @@ import { ApiError, BadRequest, Conflict, Forbidden, NotFound } from '../../serve
 import {
   addServerSecurityGroup,
   associateFloatingIp,
+  autoAllocatedNetwork,
   availableNetworks,
   bindPort,
   createResource,
@@ -62,7 +63,8 @@ function novaError(e: unknown, what: { network?: string; port?: string; group?: 
  * Checks the requested networks, ports and security groups before anything
  * is made (Nova's API-side validation) and resolves what "no networks
  * given" means: the one network the project may use, none when it has
- * none, a 409 when it has several.
+ * none (for `auto`: the project's auto-allocated network, made on first
+ * use), a 409 when it has several.
  */
 export async function validateRequestedNetworks(
   cloud: Cloud,
@@ -77,6 +79,15 @@ export async function validateRequestedNetworks(
   if (requested === 'none') return [];
   if (requested === 'auto' || requested.length === 0) {
     const nets = await availableNetworks(cloud, ctx);
+    if (nets.length === 0 && requested === 'auto') {
+      // get-me-a-network: Neutron's auto-allocated topology for the project
+      const id = await autoAllocatedNetwork(cloud, ctx.projectId ?? '').catch((e) => {
+        if (e instanceof ApiError && e.status === 409)
+          throw new BadRequest(`Unable to automatically allocate a network for project ${ctx.projectId}`);
+        throw e;
+      });
+      return [{ network_id: id }];
+    }
     if (nets.length === 0) return [];
     if (nets.length > 1)
       throw new Conflict(

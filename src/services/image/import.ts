@@ -58,8 +58,12 @@ export async function stageImageData(
   }
 }
 
-/** Checks the URL web-download would fetch and whether this host reaches it at all. */
-async function checkReachable(uri: unknown): Promise<string> {
+/**
+ * Checks the URL web-download would fetch as Glance's URI filter does (an
+ * http(s) URL). Whether it can be reached is the import task's business: an
+ * unreachable one fails the import later, as in Glance.
+ */
+function checkUri(uri: unknown): string {
   if (typeof uri !== 'string' || uri === '') throw new BadRequest("Import method web-download requires a 'uri'.");
   let url: URL;
   try {
@@ -69,16 +73,20 @@ async function checkReachable(uri: unknown): Promise<string> {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new BadRequest(`URI for web-download does not pass filtering: ${uri}`);
+  return uri;
+}
+
+/** GET the URL; a failure says what went wrong, for the import task's message. */
+async function download(uri: string): Promise<Readable> {
+  let res: Response;
   try {
-    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000), redirect: 'follow' });
-    await res.arrayBuffer();
+    res = await fetch(uri, { signal: AbortSignal.timeout(30 * 60_000) });
   } catch (e) {
     const reason = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).message;
-    throw new BadRequest(
-      `web-download cannot reach ${uri} from this host (${reason}). pocketstack fetches the URL itself; stage the data with glance-direct (or upload it) instead.`,
-    );
+    throw new Error(`web-download cannot reach ${uri} from this host (${reason})`);
   }
-  return uri;
+  if (!res.ok || !res.body) throw new Error(`GET ${uri} answered ${res.status}`);
+  return Readable.fromWeb(res.body as any);
 }
 
 function parseImportBody(body: unknown): ImportPayload & { name: string } {
@@ -133,7 +141,7 @@ export async function importImage(
   if (!image.disk_format) throw new Conflict("'disk_format' needs to be set before import");
   requireMutable(caller, image);
   const payload: ImportPayload = { method: req.method as ImportPayload['method'] };
-  if (req.method === 'web-download') payload.uri = await checkReachable(req.uri);
+  if (req.method === 'web-download') payload.uri = checkUri(req.uri);
   const from = image.status;
   await idb(cloud)
     .transaction()
@@ -195,9 +203,7 @@ export function importTask(cloud: Cloud) {
       if (task.payload.method === 'glance-direct') {
         source = createReadStream(stagingPath(cloud, row.id));
       } else {
-        const res = await fetch(task.payload.uri!, { signal: AbortSignal.timeout(30 * 60_000) });
-        if (!res.ok || !res.body) throw new Error(`GET ${task.payload.uri} answered ${res.status}`);
-        source = Readable.fromWeb(res.body as any);
+        source = await download(task.payload.uri!);
       }
       await storeData(cloud, row, source, { from: 'importing' });
       await rm(stagingPath(cloud, row.id), { force: true });

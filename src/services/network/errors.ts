@@ -50,6 +50,7 @@ export const notFound = {
   subnet: (id: string) => new NotFound(`Subnet ${id} could not be found.`, 'SubnetNotFound'),
   port: (id: string) => new NotFound(`Port ${id} could not be found.`, 'PortNotFound'),
   router: (id: string) => new NotFound(`Router ${id} could not be found.`, 'RouterNotFound'),
+  segment: (id: string) => new NotFound(`Segment ${id} could not be found.`, 'SegmentNotFound'),
   floatingip: (id: string) => new NotFound(`Floating IP ${id} could not be found`, 'FloatingIPNotFound'),
   security_group: (id: string) => new NotFound(`Security group ${id} does not exist`, 'SecurityGroupNotFound'),
   security_group_rule: (id: string) =>

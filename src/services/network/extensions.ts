@@ -22,6 +22,13 @@ export const EXTENSIONS: Extension[] = [
     '2013-01-14T10:00:00-00:00',
   ),
   ext('security-group', 'security-group', 'The security groups extension.', '2012-10-05T10:00:00-00:00'),
+  ext('segment', 'Segment', 'Segments extension.', '2016-02-24T17:00:00-00:00'),
+  ext(
+    'auto-allocated-topology',
+    'Auto Allocated Topology Services',
+    'Auto Allocated Topology Services.',
+    '2016-01-01T00:00:00-00:00',
+  ),
   ext(
     'standard-attr-description',
     'standard-attr-description',

@@ -1,6 +1,9 @@
+import { networkDriver } from '../../drivers/network/index.js';
 import type { Service } from '../service.js';
 import { ensureAgents } from './agents.js';
-import { seedNetworks } from './bootstrap.js';
+import { autoAllocateRoutes } from './auto-allocate.js';
+import { seedNetworks, serviceContext } from './bootstrap.js';
+import { syncAllDhcpPorts } from './dhcp-ports.js';
 import { formatError } from './errors.js';
 import { floatingIps } from './floating-ips.js';
 import { meteringLabels, meteringRules } from './metering.js';
@@ -16,9 +19,11 @@ import { tagRoutes } from './routes/tags.js';
 import { versionRoutes } from './routes/versions.js';
 import { securityGroupRules } from './security-group-rules.js';
 import { securityGroups } from './security-groups.js';
+import { segmentRoutes } from './segments.js';
+import { inTransaction } from './store.js';
 import { subnetPools } from './subnet-pools.js';
 import { subnets } from './subnets.js';
-import { registerSync } from './sync.js';
+import { reconcileDataPlane, registerSync } from './sync.js';
 
 const TAGGABLE = [networks, subnets, ports, routers, floatingIps, securityGroups, subnetPools];
 
@@ -36,9 +41,17 @@ export const network: Service = {
     await quotaRoutes(app, cloud);
     await extraRoutes(app, cloud);
     await agentRoutes(app, cloud);
+    await autoAllocateRoutes(app, cloud);
+    await segmentRoutes(app, cloud);
   },
   async bootstrap(cloud) {
     await ensureAgents(cloud);
     await seedNetworks(cloud);
+    // the data plane at start: DHCP ports as the subnets say, then every resource handed to the driver
+    await inTransaction(cloud, (trx) => syncAllDhcpPorts({ cloud, db: trx, ctx: serviceContext() }));
+    await reconcileDataPlane(cloud);
+  },
+  async close(cloud) {
+    await networkDriver(cloud).close?.();
   },
 };

@@ -22,6 +22,7 @@ export {
   showResource,
   updateResource,
 } from './api-resources.js';
+export { autoAllocatedNetwork } from './auto-allocate.js';
 export { findId, subnetsOn } from './heat/common.js';
 export { associateFloatingIp, availableNetworks, findFloatingIp, findNetwork, findSecurityGroup } from './lookups.js';
 export {

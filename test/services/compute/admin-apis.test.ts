@@ -43,6 +43,51 @@ describe('compute: usage, hosts, migrations and external events', () => {
     expect(junk.statusCode).toBe(400);
   });
 
+  it('pages usage from 2.40 with limit and marker (so clients that follow the links end), and defaults the period', async () => {
+    for (const name of ['u2', 'u3']) await boot(t, 'demo', { name, imageRef: await cirros(t), flavorRef: '42' });
+    const start = new Date(Date.now() - 3600_000).toISOString().slice(0, 19);
+    const mv240 = { 'openstack-api-version': 'compute 2.40' };
+    const seen: string[] = [];
+    let url: string | undefined = `${base}/os-simple-tenant-usage/${project}?start=${start}&limit=2`;
+    for (let n = 0; url && n < 5; n++) {
+      const res = await t.call({ method: 'GET', url, as: 'admin', headers: mv240 });
+      expect(res.statusCode, res.body).toBe(200);
+      const body = res.json();
+      seen.push(...(body.tenant_usage.server_usages ?? []).map((u: { instance_id: string }) => u.instance_id));
+      const next = body.tenant_usage_links?.[0]?.href;
+      url = next ? new URL(next).pathname + new URL(next).search : undefined;
+    }
+    expect(url).toBeUndefined();
+    expect(seen).toHaveLength(3);
+    expect(new Set(seen).size).toBe(3);
+    const all = await t.call({
+      method: 'GET',
+      url: `${base}/os-simple-tenant-usage?start=${start}&limit=1`,
+      as: 'admin',
+      headers: mv240,
+    });
+    expect(all.json().tenant_usages_links[0].href).toMatch(/\/compute\/v2\.1\/os-simple-tenant-usage\?.*marker=/);
+    const badMarker = await t.call({
+      method: 'GET',
+      url: `${base}/os-simple-tenant-usage?marker=nope`,
+      as: 'admin',
+      headers: mv240,
+    });
+    expect(badMarker.statusCode).toBe(400);
+    // no start and no end: Nova reads both as now, a valid (empty) period
+    const bare = await t.call({ method: 'GET', url: `${base}/os-simple-tenant-usage`, as: 'admin' });
+    expect(bare.statusCode, bare.body).toBe(200);
+    const own = await t.call({ method: 'GET', url: `${base}/os-simple-tenant-usage/${project}`, as: 'demo' });
+    expect(own.statusCode, own.body).toBe(200);
+    const unknown = await t.call({
+      method: 'GET',
+      url: `${base}/os-simple-tenant-usage?foo=1`,
+      as: 'admin',
+      headers: { 'openstack-api-version': 'compute 2.75' },
+    });
+    expect(unknown.statusCode).toBe(400);
+  });
+
   it('shows the audit log as never run on this host', async () => {
     const res = await t.call({ method: 'GET', url: `${base}/os-instance_usage_audit_log`, as: 'admin' });
     expect(res.json().instance_usage_audit_logs).toMatchObject({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { base, boot, cirros, fake, mv, show } from './util.js';
+import { action, base, boot, cirros, fake, mv, show } from './util.js';
 
 describe('compute: volumes through the volume service', () => {
   let t: TestCloud;
@@ -221,5 +221,78 @@ describe('compute: the volume proxy (2.1–2.35)', () => {
     expect(
       (await t.call({ method: 'GET', url: `${base}/os-volumes`, as: 'demo', headers: mv('2.36') })).statusCode,
     ).toBe(404);
+  });
+});
+
+describe('compute: volumes of a shelved-offloaded server (2.20)', () => {
+  let t: TestCloud;
+  let image: string;
+  let project: string;
+  beforeAll(async () => {
+    t = await testCloud();
+    image = await cirros(t);
+    project = (await t.call({ method: 'GET', url: '/identity/v3/auth/projects', as: 'demo' })).json().projects[0].id;
+  });
+  afterAll(() => t.close());
+
+  const volume = async () => {
+    const res = await t.call({
+      method: 'POST',
+      url: `/volume/v3/${project}/volumes`,
+      as: 'demo',
+      payload: { volume: { size: 1 } },
+    });
+    await t.cloud.tasks.idle();
+    return res.json().volume.id as string;
+  };
+  const status = async (id: string) =>
+    (await t.call({ method: 'GET', url: `/volume/v3/${project}/volumes/${id}`, as: 'demo' })).json().volume.status;
+  const attach = (vm: string, vol: string) =>
+    t.call({
+      method: 'POST',
+      url: `${base}/servers/${vm}/os-volume_attachments`,
+      as: 'demo',
+      headers: mv('2.20'),
+      payload: { volumeAttachment: { volumeId: vol } },
+    });
+
+  it('attaches at once (in-use, no device yet) and gives the device at unshelve', async () => {
+    const vm = await boot(t, 'demo', { name: 'shelf', imageRef: image, flavorRef: '42', networks: 'none' }, mv('2.37'));
+    await action(t, 'demo', vm, { shelve: null });
+    expect((await show(t, 'demo', vm)).status).toBe('SHELVED_OFFLOADED');
+    const vol = await volume();
+    const res = await attach(vm, vol);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().volumeAttachment).toMatchObject({ volumeId: vol, serverId: vm, device: null });
+    expect(await status(vol)).toBe('in-use');
+    expect((await action(t, 'demo', vm, { unshelve: null })).statusCode).toBe(202);
+    expect((await show(t, 'demo', vm)).status).toBe('ACTIVE');
+    const one = await t.call({ method: 'GET', url: `${base}/servers/${vm}/os-volume_attachments/${vol}`, as: 'demo' });
+    expect(one.json().volumeAttachment.device).toBe('/dev/vdb');
+    expect(fake(t).guest(vm)?.volumes.has(vol)).toBe(true);
+    expect(await status(vol)).toBe('in-use');
+  });
+
+  it('detaches at once from an offloaded server (available again)', async () => {
+    const vm = await boot(
+      t,
+      'demo',
+      { name: 'shelf2', imageRef: image, flavorRef: '42', networks: 'none' },
+      mv('2.37'),
+    );
+    await action(t, 'demo', vm, { shelve: null });
+    const vol = await volume();
+    expect((await attach(vm, vol)).statusCode).toBe(200);
+    const del = await t.call({
+      method: 'DELETE',
+      url: `${base}/servers/${vm}/os-volume_attachments/${vol}`,
+      as: 'demo',
+      headers: mv('2.20'),
+    });
+    expect(del.statusCode).toBe(202);
+    expect(await status(vol)).toBe('available');
+    await action(t, 'demo', vm, { unshelve: null });
+    expect((await show(t, 'demo', vm)).status).toBe('ACTIVE');
+    expect(fake(t).guest(vm)?.volumes.has(vol)).toBe(false);
   });
 });

@@ -25,6 +25,19 @@ describe('orchestration: API', () => {
   });
   afterAll(() => t.close());
 
+  it('lists its engine to admins (openstack orchestration service list)', async () => {
+    const res = await t.call({ method: 'GET', url: `${base}/services`, as: 'admin' });
+    expect(res.statusCode).toBe(200);
+    const [engine, ...more] = res.json().services;
+    expect(more).toEqual([]);
+    expect(engine).toMatchObject({ binary: 'heat-engine', topic: 'engine', status: 'up', deleted_at: null });
+    expect(engine.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$/);
+    const again = (await t.call({ method: 'GET', url: `${base}/services`, as: 'admin' })).json().services[0];
+    expect(again.engine_id).toBe(engine.engine_id);
+    const demoBase = await heatBase(t, 'demo');
+    expect((await t.call({ method: 'GET', url: `${demoBase}/services`, as: 'demo' })).statusCode).toBe(403);
+  });
+
   it('answers discovery with 300 and is in the catalog as orchestration', async () => {
     const res = await t.call({ method: 'GET', url: '/heat-api/' });
     expect(res.statusCode).toBe(300);

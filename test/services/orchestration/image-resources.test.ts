@@ -52,7 +52,7 @@ describe('orchestration: OS::Glance resources', () => {
     const { stack } = await createStack(t, 'noimg', image('http://127.0.0.1:9/nothing.img', 'unreachable'));
     expect(stack.stack_status).toBe('CREATE_FAILED');
     expect(stack.stack_status_reason).toMatch(
-      /^Resource CREATE failed: HTTPBadRequest: resources\.img: web-download cannot reach http:\/\/127\.0\.0\.1:9\/nothing\.img from this host/,
+      /^Resource CREATE failed: ResourceInError: resources\.img: Went to status queued due to "web-download of http:\/\/127\.0\.0\.1:9\/nothing\.img failed"/,
     );
   });
 

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
-import { NotFound } from '../../../server/errors.js';
+import { ApiError, NotFound } from '../../../server/errors.js';
 import type { NovaRequest } from '../api.js';
 import { visibleNetworks } from '../neutron.js';
 
 // The os-networks proxy of Nova 2.1–2.35: Neutron's networks by id and
-// label, every nova-network field null (as Nova shows them with Neutron).
+// label, every nova-network field null (as Nova shows them with Neutron);
+// os-tenant-networks, the same list in three fields.
 
 const FIELDS = ['cidr', 'netmask', 'gateway', 'broadcast', 'dns1', 'dns2', 'cidr_v6', 'gateway_v6', 'netmask_v6'];
 const ADMIN_FIELDS = [
@@ -53,4 +54,28 @@ export async function networkProxyRoutes(app: FastifyInstance, cloud: Cloud) {
     if (!n) throw new NotFound('Network not found');
     return { network: view(req, n) };
   });
+
+  // os-tenant-networks: the same networks, in nova-network's three fields
+  // (Nova prints the missing cidr as the string "None"); create and delete
+  // are gone (410) at every version.
+  const tenantView = (n: { id: string; name: string }) => ({ id: n.id, cidr: 'None', label: n.name });
+  app.get('/os-tenant-networks', async (req) => {
+    proxyOnly(req);
+    return { networks: (await visibleNetworks(cloud, req.auth)).map(tenantView) };
+  });
+  app.get('/os-tenant-networks/:id', async (req) => {
+    proxyOnly(req);
+    const { id } = req.params as { id: string };
+    const n = (await visibleNetworks(cloud, req.auth)).find((x) => x.id === id);
+    if (!n) throw new NotFound('Network not found');
+    return { network: tenantView(n) };
+  });
+  for (const route of ['/os-tenant-networks', '/os-tenant-networks/:id'])
+    app.route({
+      method: route.endsWith(':id') ? 'DELETE' : 'POST',
+      url: route,
+      handler: async () => {
+        throw new ApiError(410, 'This resource is no longer available. No forwarding address is given.');
+      },
+    });
 }

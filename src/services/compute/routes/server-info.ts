@@ -4,7 +4,8 @@ import { NotFound } from '../../../server/errors.js';
 import { isoMicrosNoZone } from '../../../server/time.js';
 import { fromJson } from '../../../store/json.js';
 import { type NovaRequest, nextLink, pagination, qparam, requireComputeAdmin } from '../api.js';
-import { networkViews } from '../neutron.js';
+import { computeDriver } from '../driver.js';
+import { networkViews, portsOf } from '../neutron.js';
 import type { ActionEvent } from '../servers/journal.js';
 import { getServer, hostId, notFound, updateInstance } from '../servers/model.js';
 import { plainAddresses } from '../servers/view.js';
@@ -50,6 +51,16 @@ function eventView(req: NovaRequest, e: ActionEvent, projectId: string) {
   if (req.microversion.atLeast('2.84') && req.auth.isAdmin) out.details = e.details;
   return out;
 }
+
+/** Nova's diagnostics state of a power_state (nova/virt/diagnostics.py). */
+const DIAGNOSTIC_STATES: Record<number, string> = {
+  0: 'pending',
+  1: 'running',
+  3: 'paused',
+  4: 'shutdown',
+  6: 'crashed',
+  7: 'suspended',
+};
 
 export async function serverInfoRoutes(app: FastifyInstance, cloud: Cloud) {
   const db = cdb(cloud);
@@ -126,20 +137,51 @@ export async function serverInfoRoutes(app: FastifyInstance, cloud: Cloud) {
     requireComputeAdmin(req, 'os_compute_api:os-server-diagnostics');
     const i = await getServer(cloud, req);
     if (req.microversion.atLeast('2.48')) {
+      const [ports, disks] = await Promise.all([
+        portsOf(cloud, i),
+        db
+          .selectFrom('nova_bdms')
+          .select('id')
+          .where('instance_uuid', '=', i.uuid)
+          .where('destination_type', '=', 'volume')
+          .execute(),
+      ]);
+      // a booted-from-image guest has its root disk besides its volumes
+      const numDisks = Math.max(1, disks.length + (i.image_ref ? 1 : 0));
       return {
-        state: i.power_state === 1 ? 'running' : 'shutdown',
-        driver: 'fake',
-        hypervisor: 'fake',
-        hypervisor_os: 'pocketstack',
+        state: DIAGNOSTIC_STATES[i.power_state] ?? 'pending',
+        // Nova's diagnostics name the driver family; pocketstack's guests
+        // are qemu ones, as libvirt's are
+        driver: 'libvirt',
+        hypervisor: computeDriver(cloud).hostInfo().hypervisor_type.toLowerCase(),
+        hypervisor_os: 'linux',
         uptime: i.launched_at ? Math.floor((Date.now() - Date.parse(i.launched_at)) / 1000) : 0,
         config_drive: i.config_drive === 'True',
         num_cpus: i.vcpus,
-        num_nics: 0,
-        num_disks: 1,
+        num_nics: ports.length,
+        num_disks: numDisks,
         memory_details: { maximum: i.memory_mb, used: 0 },
         cpu_details: Array.from({ length: i.vcpus }, (_, id) => ({ id, time: 0, utilisation: null })),
-        nic_details: [],
-        disk_details: [{ read_bytes: 0, read_requests: 0, write_bytes: 0, write_requests: 0, errors_count: 0 }],
+        nic_details: ports.map((p) => ({
+          mac_address: p.mac_address,
+          rx_octets: 0,
+          rx_errors: 0,
+          rx_drop: 0,
+          rx_packets: 0,
+          rx_rate: null,
+          tx_octets: 0,
+          tx_errors: 0,
+          tx_drop: 0,
+          tx_packets: 0,
+          tx_rate: null,
+        })),
+        disk_details: Array.from({ length: numDisks }, () => ({
+          read_bytes: 0,
+          read_requests: 0,
+          write_bytes: 0,
+          write_requests: 0,
+          errors_count: 0,
+        })),
       };
     }
     return { cpu0_time: 0, memory: i.memory_mb * 1024, vda_read: 0, vda_write: 0, vda_read_req: 0, vda_write_req: 0 };

@@ -4,12 +4,12 @@ import { BadRequest, NotFound, NotImplemented } from '../../../server/errors.js'
 import { uuid } from '../../../server/ids.js';
 import { now } from '../../../server/time.js';
 import type { NovaHandler, NovaRequest } from '../api.js';
-import { novaVolume, release, reserve, visibleProject } from '../cinder.js';
+import { complete, novaVolume, release, reserve, visibleProject } from '../cinder.js';
 import { nextDevice } from '../servers/block-devices.js';
 import { askerOf, recordAction } from '../servers/journal.js';
 import { getServer, type Instance } from '../servers/model.js';
 import { tag } from '../servers/schemas.js';
-import { checkAction } from '../states.js';
+import { checkAction, VmState } from '../states.js';
 import { type BdmRow, cdb } from '../store.js';
 import { type Schema, toBool, types, validateBody } from '../validation.js';
 
@@ -74,10 +74,13 @@ export const attachVolume: NovaHandler = async (cloud, req) => {
   if (already) throw new BadRequest(`Invalid volume: volume ${volume.id} already attached`);
   const attachmentId = await reserve(cloud, volume.id, i.uuid);
   const deleteOnTermination = body.delete_on_termination !== undefined && toBool(body.delete_on_termination);
+  // A shelved-offloaded server has no guest: Nova completes the attachment at
+  // once (the volume is in-use) and leaves the device to the unshelve.
+  const offloaded = i.vm_state === VmState.SHELVED_OFFLOADED;
   let row: BdmRow;
   try {
     row = await db.transaction().execute(async (trx) => {
-      const device = await nextDevice(trx, i.uuid);
+      const device = offloaded ? null : await nextDevice(trx, i.uuid);
       const values = {
         uuid: uuid(),
         instance_uuid: i.uuid,
@@ -98,15 +101,18 @@ export const attachVolume: NovaHandler = async (cloud, req) => {
       const res = await trx.insertInto('nova_bdms').values(values).executeTakeFirstOrThrow();
       const bdm = { ...values, id: Number(res.insertId) } as BdmRow;
       const actionId = await recordAction(trx, i.uuid, 'attach_volume', askerOf(req));
-      await cloud.tasks.enqueue(
-        'compute.action',
-        i.uuid,
-        { op: 'attachVolume', actionId, args: { bdmId: bdm.id } },
-        trx,
-      );
+      if (!offloaded)
+        await cloud.tasks.enqueue(
+          'compute.action',
+          i.uuid,
+          { op: 'attachVolume', actionId, args: { bdmId: bdm.id } },
+          trx,
+        );
       return bdm;
     });
+    if (offloaded) await complete(cloud, attachmentId, null, null);
   } catch (e) {
+    await db.deleteFrom('nova_bdms').where('attachment_id', '=', attachmentId).execute();
     await release(cloud, attachmentId);
     throw e;
   }
@@ -131,6 +137,15 @@ export const detachVolume: NovaHandler = async (cloud, req, reply) => {
   const b = await mappingOf(cloud, i, volumeId);
   if (b.boot_index === 0) throw new BadRequest('Cannot detach a root device volume');
   checkAction(i, 'detach_volume', req.auth.isAdmin);
+  if (i.vm_state === VmState.SHELVED_OFFLOADED) {
+    // no guest to detach from: the attachment ends at once, as in Nova
+    if (b.attachment_id) await release(cloud, b.attachment_id);
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('nova_bdms').where('id', '=', b.id).execute();
+      await recordAction(trx, i.uuid, 'detach_volume', askerOf(req));
+    });
+    return reply.code(202).send();
+  }
   await db.transaction().execute(async (trx) => {
     const actionId = await recordAction(trx, i.uuid, 'detach_volume', askerOf(req));
     await cloud.tasks.enqueue('compute.action', i.uuid, { op: 'detachVolume', actionId, args: { bdmId: b.id } }, trx);

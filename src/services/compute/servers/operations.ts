@@ -11,6 +11,7 @@ import { failSnapshot, finishSnapshot, removeShelvedImage, rotateBackups } from 
 import { computeService } from '../host.js';
 import { TaskState, VmState } from '../states.js';
 import { cdb } from '../store.js';
+import { nextDevice } from './block-devices.js';
 import { fault, loadLive } from './build.js';
 import { guestSpec } from './guest.js';
 import { recordEvent } from './journal.js';
@@ -229,6 +230,7 @@ export const OPERATIONS: Record<string, Operation> = {
     async run(cloud, i) {
       const svc = await computeService(cloud);
       const placed = { ...i, host: svc.host, node: computeDriver(cloud).hostInfo().hypervisor_hostname };
+      await placeShelvedVolumes(cloud, placed);
       await computeDriver(cloud).spawn(await guestSpec(cloud, placed));
       const { shelved_image_id, pre_power_state: _p, ...sys } = i.sys;
       if (shelved_image_id) await removeShelvedImage(cloud, shelved_image_id);
@@ -245,6 +247,24 @@ export const OPERATIONS: Record<string, Operation> = {
     },
   },
 };
+
+/** Volumes attached while the server was offloaded get their device now, on the host it comes back to. */
+async function placeShelvedVolumes(cloud: Cloud, i: Instance): Promise<void> {
+  const db = cdb(cloud);
+  const waiting = await db
+    .selectFrom('nova_bdms')
+    .selectAll()
+    .where('instance_uuid', '=', i.uuid)
+    .where('device_name', 'is', null)
+    .where('attachment_id', 'is not', null)
+    .orderBy('id')
+    .execute();
+  for (const b of waiting) {
+    const device = await nextDevice(db, i.uuid);
+    await db.updateTable('nova_bdms').set({ device_name: device }).where('id', '=', b.id).execute();
+    await complete(cloud, b.attachment_id!, device, i.host);
+  }
+}
 
 /** The guest's disk into an image in `saving`: active afterwards, killed if it fails. */
 async function snapshotInto(cloud: Cloud, i: Instance, imageId: string): Promise<void> {

@@ -3,8 +3,8 @@ import { ResourceError, type ResourcePlugin } from '../../orchestration/engine/p
 import { createImage, deleteImage, getImage, importImage } from '../internal.js';
 
 // OS::Glance::WebImage: an image Glance fetches from a URL (web-download
-// import). pocketstack fetches it itself, so a URL this host cannot reach
-// fails at once with the image service's explanation.
+// import). A URL this host cannot reach fails the import, and so the
+// resource, as Heat reports a Glance image that went back to queued.
 
 const DISK = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2', 'vdi', 'iso', 'ploop'];
 const CONTAINER = ['ami', 'ari', 'aki', 'bare', 'ova', 'ovf', 'docker', 'compressed'];

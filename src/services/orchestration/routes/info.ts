@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Forbidden } from '../../../server/errors.js';
@@ -147,6 +148,37 @@ export async function infoRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get('/v1/:tenant/services', async (req) => {
     checkTenant(req, tenantOf(req));
     if (!req.auth.isAdmin) throw new Forbidden('Access was denied to this resource.');
-    return { services: [] };
+    return { services: [engineService(cloud)] };
   });
+}
+
+/** Heat's python datetime: "2024-01-02T03:04:05.678000". */
+const pyDatetime = (d: Date) => d.toISOString().replace(/\.(\d{3})Z$/, '.$1000');
+
+const engines = new WeakMap<Cloud, { id: string; engineId: string; created: Date }>();
+
+/**
+ * The one heat-engine of this cloud, as `GET /services` lists engines
+ * (heat.engine.service_utils.format_service): it reports in every time it is
+ * asked, so it is up.
+ */
+function engineService(cloud: Cloud) {
+  let e = engines.get(cloud);
+  if (!e) {
+    e = { id: uuid(), engineId: uuid(), created: new Date() };
+    engines.set(cloud, e);
+  }
+  return {
+    id: e.id,
+    binary: 'heat-engine',
+    engine_id: e.engineId,
+    host: hostname(),
+    hostname: hostname(),
+    topic: 'engine',
+    report_interval: 60,
+    created_at: pyDatetime(e.created),
+    updated_at: pyDatetime(new Date()),
+    deleted_at: null,
+    status: 'up',
+  };
 }

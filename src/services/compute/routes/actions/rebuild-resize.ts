@@ -54,6 +54,11 @@ export const REBUILD_RESIZE_ACTIONS: Record<string, ActionHandler> = {
     const fresh = await findInstance(cloud, req.auth, i.uuid);
     const extras = await loadExtras(cloud, [fresh]);
     const view = serverView(req, fresh, extras.get(fresh.uuid)!, { reply: 'rebuild' });
+    // from 2.57 the rebuilt server's user_data is in the answer, once, at the top
+    if (req.microversion.atLeast('2.57')) {
+      delete view['OS-EXT-SRV-ATTR:user_data'];
+      view.user_data = fresh.user_data;
+    }
     const adminPass = b.adminPass ?? password();
     reply.header('Location', links(req, 'servers', i.uuid)[0].href);
     return reply.code(202).send({ server: { ...view, adminPass } });
