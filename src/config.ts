@@ -17,7 +17,9 @@ export interface Config {
   /** scrypt cost log2(N) (identity/passwords.ts says why 16); tests lower it, stored hashes carry their own cost. */
   passwordHashCost: number;
   logLevel: LogLevel;
-  drivers: { compute: 'fake' | 'qemu'; network: 'fake' | 'linux'; volume: 'fake' | 'file' };
+  drivers: { compute: 'auto' | 'fake' | 'qemu'; network: 'fake' | 'linux'; volume: 'fake' | 'file' };
+  /** How long a guest gets to shut down cleanly (ACPI) before it is stopped hard (Nova's shutdown_timeout, 60 s). */
+  shutdownTimeoutMs?: number;
   /**
    * The public network's IPv4 range at first start (DevStack's FLOATING_RANGE):
    * gateway .1 (the host's address on it with the linux network driver), pool

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
+import { demoTwoTier } from './demo/two-tier.js';
 import { buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { portPlug, portUnplug } from './port.js';
@@ -30,6 +31,11 @@ program
   .option(
     '--network-driver <driver>',
     'auto (linux when root with ip, nft and dnsmasq; else fake), fake (API only) or linux (real namespaces and packets)',
+    'auto',
+  )
+  .option(
+    '--compute-driver <driver>',
+    'auto (qemu when root on Linux with qemu-system-x86_64 and the linux network driver; else fake), fake (records only) or qemu (real guests)',
     'auto',
   )
   .option(
@@ -102,6 +108,17 @@ build
   .option('--register [name]', "upload it to the running cloud's Glance (default name cirros-0.6.2-x86_64-disk)")
   .option(...dataDirOption)
   .action(buildTinyCommand);
+
+const demo = program.command('demo').description("the guide's scenarios, run against the running cloud");
+demo
+  .command('two-tier')
+  .description("the guide's two-tier application: database and web server, reached on a floating IP")
+  .option(...dataDirOption)
+  .option('--delete', 'remove everything the demo made')
+  .option('--image <name>', 'image with mariadb-server and nodejs', 'debian-12-genericcloud-amd64')
+  .option('--flavor <id>', 'flavor of both servers', 'd2')
+  .option('--timeout <seconds>', 'how long to wait for the application', '900')
+  .action(demoTwoTier);
 
 program.parseAsync().catch((err) => {
   console.error(err);

@@ -54,6 +54,7 @@ export async function status(opts: { dataDir: string }): Promise<void> {
     console.log(
       `network   ${state.drivers.network} driver${state.drivers.network === 'linux' && state.floatingRange ? ` (public network ${state.floatingRange})` : ''}`,
     );
+  if (running && state?.drivers?.compute) console.log(`compute   ${state.drivers.compute}`);
   console.log(`data dir  ${opts.dataDir} (${human(du(opts.dataDir))})`);
   const dbFile = join(opts.dataDir, 'pocketstack.db');
   if (!existsSync(dbFile)) return;
