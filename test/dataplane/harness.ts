@@ -38,6 +38,8 @@ export class DataplaneCloud {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-dataplane-'));
   readonly tag = hostTag(this.dataDir);
   floatingRange = '';
+  /** More `pocketstack start` options (e.g. --compute-driver fake). */
+  startArgs: string[] = [];
   url = '';
   private child: ChildProcess | undefined;
   private token = '';
@@ -62,6 +64,7 @@ export class DataplaneCloud {
         this.floatingRange,
         '--log-level',
         'debug',
+        ...this.startArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );

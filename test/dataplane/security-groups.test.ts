@@ -42,6 +42,7 @@ describe('security groups on the linux data plane', () => {
       .security_group_rule.id as string;
 
   beforeAll(async () => {
+    c.startArgs = ['--default-image', 'blank'];
     await c.start();
     const net = (await c.neutron('POST', 'networks', { network: { name: 'sg' } })).network;
     await c.neutron('POST', 'subnets', { subnet: { network_id: net.id, cidr: '10.210.0.0/24', ip_version: 4 } });
