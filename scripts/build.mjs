@@ -26,22 +26,26 @@ function fresh() {
   }
 }
 
+/** esbuild's options for the bundle (tests build with them too). */
+export const bundleOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['better-sqlite3'],
+  // import.meta.url (package files found from the source, e.g. noVNC's) is the bundle's own URL
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // bin/load-bundle.js runs the bundle from V8's code cache, where Node 20 cannot run import():
+  // every import() becomes a require() wrapped in a promise
+  supported: { 'dynamic-import': false },
+};
+
 export async function build() {
   const { build: esbuild } = await import('esbuild');
-  await esbuild({
-    entryPoints: [join(root, 'src/cli/main.ts')],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['better-sqlite3'],
-    // import.meta.url (package files found from the source, e.g. noVNC's) is the bundle's own URL
-    define: { 'import.meta.url': '__bundleUrl' },
-    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-    sourcemap: 'linked',
-    logLevel: 'warning',
-  });
+  await esbuild({ ...bundleOptions, entryPoints: [join(root, 'src/cli/main.ts')], outfile: out });
 }
 
 export async function buildIfStale() {

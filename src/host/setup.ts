@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { available, run } from './exec.js';
@@ -78,7 +79,6 @@ export interface HostSetupOptions {
 }
 
 async function aptGet(args: string[], onLine: (line: string) => void): Promise<void> {
-  const { spawn } = await import('node:child_process');
   await new Promise<void>((resolve, reject) => {
     const child = spawn('apt-get', args, {
       env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
