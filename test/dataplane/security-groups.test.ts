@@ -11,6 +11,8 @@ import { DataplaneCloud, eventually, type Guest } from './harness.js';
 describe('security groups on the linux data plane', () => {
   const c = new DataplaneCloud();
   const ip: Record<string, string> = {};
+  const portId: Record<string, string> = {};
+  let subnetId: string;
   const g: Record<string, Guest> = {};
   let web: string;
   let defaultGroup: string;
@@ -45,7 +47,9 @@ describe('security groups on the linux data plane', () => {
     c.startArgs = ['--default-image', 'blank'];
     await c.start();
     const net = (await c.neutron('POST', 'networks', { network: { name: 'sg' } })).network;
-    await c.neutron('POST', 'subnets', { subnet: { network_id: net.id, cidr: '10.210.0.0/24', ip_version: 4 } });
+    subnetId = (
+      await c.neutron('POST', 'subnets', { subnet: { network_id: net.id, cidr: '10.210.0.0/24', ip_version: 4 } })
+    ).subnet.id;
     web = (await c.neutron('POST', 'security-groups', { security_group: { name: 'web' } })).security_group.id;
     defaultGroup = (await c.neutron('GET', 'security-groups?name=default')).security_groups[0].id;
     const ports: Record<string, object> = {
@@ -57,6 +61,7 @@ describe('security groups on the linux data plane', () => {
     for (const [k, extra] of Object.entries(ports)) {
       const port = (await c.neutron('POST', 'ports', { port: { network_id: net.id, name: `sg-${k}`, ...extra } })).port;
       ip[k] = port.fixed_ips[0].ip_address;
+      portId[k] = port.id;
       g[k] = c.guest();
       await c.plug(port.id, g[k]);
     }
@@ -108,6 +113,27 @@ describe('security groups on the linux data plane', () => {
     expect(await becomes(() => ping('a', 'c'), true)).toBe(true);
     // d has no group: not a member
     expect(await ping('d', 'c')).toBe(false);
+  });
+
+  it('lets the host reach a floating IP only where the rules admit it', async () => {
+    const pub = (await c.neutron('GET', 'networks?name=public')).networks[0];
+    const router = (
+      await c.neutron('POST', 'routers', { router: { name: 'sg', external_gateway_info: { network_id: pub.id } } })
+    ).router;
+    await c.neutron('PUT', `routers/${router.id}/add_router_interface`, { subnet_id: subnetId });
+    const fip = (
+      await c.neutron('POST', 'floatingips', { floatingip: { floating_network_id: pub.id, port_id: portId.c } })
+    ).floatingip.floating_ip_address;
+    // from the host's own namespace, through its veth on the public network
+    const fromHost = async (port: number) =>
+      (
+        await run('timeout', ['1', 'bash', '-c', 'exec 3<>"/dev/tcp/$0/$1" && echo open', fip, String(port)], {
+          okCodes: [1, 124],
+        })
+      ).includes('open');
+    expect(await becomes(() => fromHost(5000), true)).toBe(true);
+    // 5001 is open to a's address only
+    expect(await fromHost(5001)).toBe(false);
   });
 
   it('leaves a port without port security unfiltered', async () => {
