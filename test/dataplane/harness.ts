@@ -64,6 +64,8 @@ export class DataplaneCloud {
         this.floatingRange,
         '--log-level',
         'debug',
+        '--default-image',
+        'blank',
         ...this.startArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },

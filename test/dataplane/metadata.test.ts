@@ -50,8 +50,8 @@ describe('metadata on the linux data plane', () => {
   };
 
   beforeAll(async () => {
-    // guests are namespaces on the servers' ports: no qemu; no image build in the background
-    c.startArgs = ['--compute-driver', 'fake', '--default-image', 'blank'];
+    // guests are namespaces on the servers' ports: no qemu
+    c.startArgs = ['--compute-driver', 'fake'];
     await c.start();
     const image = (await api('GET', '/image/v2/images')).images.find((i: { name: string }) =>
       i.name.startsWith('cirros'),

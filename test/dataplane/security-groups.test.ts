@@ -44,7 +44,6 @@ describe('security groups on the linux data plane', () => {
       .security_group_rule.id as string;
 
   beforeAll(async () => {
-    c.startArgs = ['--default-image', 'blank'];
     await c.start();
     const net = (await c.neutron('POST', 'networks', { network: { name: 'sg' } })).network;
     subnetId = (
