@@ -42,7 +42,12 @@ function mbrBin(): Buffer {
 }
 
 /** Writes the raw disk to `work`/disk.raw and the compressed qcow2 to `out`. */
-export async function assembleDisk(layout: DiskLayout, work: string, out: string): Promise<void> {
+export async function assembleDisk(
+  layout: DiskLayout,
+  work: string,
+  out: string,
+  step: (name: 'boot' | 'root' | 'qcow2') => void = () => {},
+): Promise<void> {
   const mbr = mbrBin();
   const raw = join(work, 'disk.raw');
   const bootSectors = (layout.bootMiB * MiB) / SECTOR;
@@ -54,6 +59,7 @@ export async function assembleDisk(layout: DiskLayout, work: string, out: string
   } finally {
     closeSync(fd);
   }
+  step('boot');
   // type e: FAT16 with LBA; 83: Linux. The boot partition is the active one (syslinux's MBR boots it).
   const table = ['label: dos', 'unit: sectors', `${FIRST_SECTOR},${bootSectors},e,*`];
   if (layout.root) table.push(`${rootStart},,83`);
@@ -87,6 +93,7 @@ export async function assembleDisk(layout: DiskLayout, work: string, out: string
   }
 
   if (layout.root) {
+    step('root');
     const r = layout.root;
     await run(
       'mkfs.ext4',
@@ -107,5 +114,6 @@ export async function assembleDisk(layout: DiskLayout, work: string, out: string
       { timeoutMs: 1_800_000 },
     );
   }
+  step('qcow2');
   await run('qemu-img', ['convert', '-c', '-f', 'raw', '-O', 'qcow2', raw, out], { timeoutMs: 1_800_000 });
 }

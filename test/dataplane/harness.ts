@@ -130,10 +130,19 @@ export class DataplaneCloud {
   }
 
   /** A Neutron call as admin; throws on an error status. */
-  async neutron(method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(`${this.url}/networking/v2.0/${path}`, {
+  neutron(method: string, path: string, body?: unknown): Promise<any> {
+    return this.call(method, `/networking/v2.0/${path}`, body);
+  }
+
+  /** Any API call as admin (path from the root, e.g. /compute/v2.1/servers); throws on an error status. */
+  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
+    const res = await fetch(`${this.url}${path}`, {
       method,
-      headers: { 'x-auth-token': await this.authToken(), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        'x-auth-token': await this.authToken(),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();

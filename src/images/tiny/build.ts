@@ -1,8 +1,8 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { isAbsolute, join, posix } from 'node:path';
+import { basename, isAbsolute, join, posix } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { candidates, depends, extractDeb, fetchDebs } from '../apt.js';
-import { cacheDir, inputsKey, publish, withWorkDir } from '../cache.js';
+import { cacheDir, inputsKey, pruneDebs, pruneImages, publish, withWorkDir } from '../cache.js';
 import { type CpioEntry, cpioArchive } from '../cpio.js';
 import { assembleDisk } from '../disk.js';
 import { moduleDepends, neededLibraries } from '../elf.js';
@@ -123,6 +123,8 @@ export async function buildTiny(progress: Progress = () => {}): Promise<BuildRes
       out,
     );
     publish(out, path);
+    pruneImages('tiny-');
+    pruneDebs(join(cacheDir(), 'debs'), new Set([...debs.values()].map((p) => basename(p))));
   });
   return { ...result, cached: false, ms: performance.now() - t0 };
 }
