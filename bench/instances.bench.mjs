@@ -102,7 +102,8 @@ export default async function main() {
         if (active !== undefined) {
           const out = (await call(`${nova}/servers/${id}/action`, token, 'POST', { 'os-getConsoleOutput': {} })).output;
           if (/tiny: instance-id /.test(out)) metadata = performance.now() - t0;
-          else if (/tiny: datasource none/.test(out)) throw new Error(`${name}: no metadata answered`);
+          // tiny gives up after 5 tries (its config-drive fallback is off here): counted, not fatal
+          else if (/tiny: datasource none/.test(out)) metadata = Number.NaN;
         }
         await sleep(250);
       }
@@ -135,7 +136,10 @@ export default async function main() {
     const many = await Promise.all(Array.from({ length: AT_ONCE }, (_, i) => boot(`many-${i}`)));
     const all = performance.now() - t0;
     const p = (k, q) => {
-      const v = many.map((m) => m[k]).sort((a, b) => a - b);
+      const v = many
+        .map((m) => m[k])
+        .filter((x) => !Number.isNaN(x))
+        .sort((a, b) => a - b);
       return v[Math.min(v.length - 1, Math.floor(q * v.length))];
     };
     rows.push({
@@ -152,7 +156,10 @@ export default async function main() {
       rss_mb: p('rss', 1),
       load: loadavg()[0],
     });
-    console.log(`compute: ${accel}; all ${AT_ONCE} showed metadata ${Math.round(all)} ms after the first create`);
+    const missed = many.filter((m) => Number.isNaN(m.metadata)).length;
+    console.log(
+      `compute: ${accel}; ${AT_ONCE - missed} of ${AT_ONCE} read the metadata service (${missed} gave up), all done ${Math.round(all)} ms after the first create`,
+    );
     table(rows);
     await remove(many.map((m) => m.id));
   } finally {
