@@ -8,7 +8,7 @@ import { run } from '../host/exec.js';
 // --offset) and filled with mtools, syslinux installed into that partition
 // through mtools (syslinux --offset) with syslinux's mbr.bin in the first 440
 // bytes, optionally an ext4 root partition populated from a directory
-// (mkfs.ext4 -d -E offset=), then compressed to qcow2.
+// (mkfs.ext4 -d -E offset=), then converted to qcow2.
 
 const MiB = 1024 * 1024;
 const SECTOR = 512;
@@ -29,6 +29,12 @@ export interface DiskLayout {
   bootMiB: number;
   /** Kernel, initramfs, syslinux.cfg, ... */
   bootFiles: BootFile[];
+  /**
+   * qcow2 with zlib-compressed clusters (smaller file; every read of a
+   * cluster not yet copied to an overlay is inflated again, which under TCG
+   * costs the tiny image about a second of boot).
+   */
+  compress: boolean;
   /** An ext4 root partition after the boot one, filled from `dir`; the disk is `rootMiB` larger. */
   root?: { dir: string; uuid: string; label: string; sizeMiB: number };
 }
@@ -41,7 +47,7 @@ function mbrBin(): Buffer {
   return mbr;
 }
 
-/** Writes the raw disk to `work`/disk.raw and the compressed qcow2 to `out`. */
+/** Writes the raw disk to `work`/disk.raw and the qcow2 to `out`. */
 export async function assembleDisk(
   layout: DiskLayout,
   work: string,
@@ -115,5 +121,6 @@ export async function assembleDisk(
     );
   }
   step('qcow2');
-  await run('qemu-img', ['convert', '-c', '-f', 'raw', '-O', 'qcow2', raw, out], { timeoutMs: 1_800_000 });
+  const compress = layout.compress ? ['-c'] : [];
+  await run('qemu-img', ['convert', ...compress, '-f', 'raw', '-O', 'qcow2', raw, out], { timeoutMs: 1_800_000 });
 }

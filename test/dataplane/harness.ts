@@ -38,7 +38,7 @@ export class DataplaneCloud {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-dataplane-'));
   readonly tag = hostTag(this.dataDir);
   floatingRange = '';
-  /** More `pocketstack start` options (e.g. --default-image blank). */
+  /** More `pocketstack start` options (e.g. --compute-driver fake). */
   startArgs: string[] = [];
   url = '';
   private child: ChildProcess | undefined;
@@ -186,7 +186,7 @@ export class DataplaneCloud {
    * machine or a guest sees of who connected.
    */
   async whoamiServer(ns: string, port: number): Promise<void> {
-    const code = `require('net').createServer((s) => s.end(s.remoteAddress.replace(/^::ffff:/, ''))).listen(${port}, () => console.log('ready'))`;
+    const code = `require('net').createServer((s) => { s.on('error', () => {}); s.end(s.remoteAddress.replace(/^::ffff:/, '')); }).listen(${port}, () => console.log('ready'))`;
     const full = ns ? argv(process.execPath, ['-e', code], { netns: ns }) : [process.execPath, '-e', code];
     const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     this.servers.add(child);

@@ -148,6 +148,7 @@ export async function buildDebian(opts: DebianOptions = {}): Promise<DebianBuild
     await assembleDisk(
       {
         bootMiB,
+        compress: true, // 250 MB instead of 800
         bootFiles: [
           { name: 'vmlinuz', from: boot.kernel },
           { name: 'initrd.img', from: boot.initrd },
