@@ -89,6 +89,34 @@ export async function buildDashboard() {
       }),
     );
   }
+  console.log(`dashboard: ${bundleReport()}`);
+}
+
+/** The budget of the first load (gzip bytes): React, TanStack Query and every page but the lazy ones. */
+export const FIRST_LOAD_BUDGET = 150 * 1024;
+
+/** Gzip sizes: what the first page load fetches (index.html's assets), and each lazy JS chunk. */
+export function bundleSizes() {
+  const gz = (f) => statSync(`${f}.gz`).size;
+  const index = readFileSync(join(dashboardOut, 'index.html'), 'utf8');
+  const initial = [...index.matchAll(/\/dashboard\/(assets\/[^"]+)"/g)].map((m) => join(dashboardOut, m[1]));
+  const lazy = files(join(dashboardOut, 'assets'))
+    .filter((f) => /\.js$/.test(f) && !initial.includes(f))
+    .map((f) => ({
+      name: f
+        .split('/')
+        .pop()
+        .replace(/-[\w-]{8}\.js$/, ''),
+      gzip: gz(f),
+    }));
+  return { firstLoad: initial.reduce((n, f) => n + gz(f), 0), files: initial.length, lazy };
+}
+
+export function bundleReport() {
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  const s = bundleSizes();
+  const over = s.firstLoad > FIRST_LOAD_BUDGET ? ` OVER THE BUDGET of ${kb(FIRST_LOAD_BUDGET)}` : '';
+  return `first load ${kb(s.firstLoad)} gzip (${s.files} files)${over}; lazy: ${s.lazy.map((l) => `${l.name} ${kb(l.gzip)}`).join(', ')}`;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
