@@ -24,6 +24,7 @@ function eventNames(req: NovaRequest): string[] {
   const names = [...EVENTS];
   if (req.microversion.atLeast('2.51')) names.push('volume-extended');
   if (req.microversion.atLeast('2.76')) names.push('power-update');
+  if (req.microversion.atLeast('2.82')) names.push('accelerator-request-bound');
   return names;
 }
 
@@ -162,6 +163,8 @@ export async function hostAdminRoutes(app: FastifyInstance, cloud: Cloud) {
         new_instance_type_id: sys.new_flavor?.flavorid ?? i?.flavorid ?? null,
         created_at: isoMicrosNoZone(a.start_time),
         updated_at: isoMicrosNoZone(a.updated_at),
+        // 2.80: who asked for the migration
+        ...(req.microversion.atLeast('2.80') ? { user_id: a.user_id, project_id: a.project_id } : {}),
       };
       const inst = qparam(req, 'instance_uuid');
       const st = qparam(req, 'status');
@@ -169,6 +172,12 @@ export async function hostAdminRoutes(app: FastifyInstance, cloud: Cloud) {
       if (inst && m.instance_uuid !== inst) continue;
       if (st && m.status !== st) continue;
       if (type && m.migration_type !== type) continue;
+      if (req.microversion.atLeast('2.80')) {
+        const user = qparam(req, 'user_id');
+        const project = qparam(req, 'project_id');
+        if (user && a.user_id !== user) continue;
+        if (project && a.project_id !== project) continue;
+      }
       out.push(m);
     }
     return { migrations: out.reverse() };

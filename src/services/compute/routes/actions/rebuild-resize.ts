@@ -1,5 +1,6 @@
 import { BadRequest } from '../../../../server/errors.js';
 import { links, requireComputeAdmin } from '../../api.js';
+import { novaVolume } from '../../cinder.js';
 import { embedFlavor, getFlavor } from '../../flavors.js';
 import { bootImage } from '../../glance.js';
 import { idFromHref, password } from '../../servers/create.js';
@@ -25,14 +26,34 @@ export const REBUILD_RESIZE_ACTIONS: Record<string, ActionHandler> = {
       throw new BadRequest('Cannot find image for rebuild');
     });
     checkAction(i, 'rebuild', req.auth.isAdmin);
+    // a volume-backed server keeps an empty image_ref; a new image rewrites
+    // its root volume, which Nova does from 2.93 and refuses before
+    const root = await cdb(cloud)
+      .selectFrom('nova_bdms')
+      .select('volume_id')
+      .where('instance_uuid', '=', i.uuid)
+      .where('boot_index', '=', 0)
+      .executeTakeFirst();
+    let reimageVolume: string | undefined;
+    if (root?.volume_id) {
+      const volume = await novaVolume(cloud, root.volume_id);
+      if (volume.imageMetadata.image_id !== image.id) {
+        if (!req.microversion.atLeast('2.93'))
+          throw new BadRequest(
+            `Image ${image.id} is unacceptable: Unable to rebuild with a different image for a volume-backed server.`,
+          );
+        reimageVolume = root.volume_id;
+      }
+    }
     const changes = {
-      image_ref: image.id,
+      ...(root ? {} : { image_ref: image.id }),
       ...(b.name !== undefined ? { display_name: b.name } : {}),
       ...(b.description !== undefined ? { display_description: b.description } : {}),
       ...(b.metadata !== undefined ? { meta: b.metadata } : {}),
       ...(b.accessIPv4 !== undefined ? { access_ip_v4: b.accessIPv4 } : {}),
       ...(b.accessIPv6 !== undefined ? { access_ip_v6: b.accessIPv6 } : {}),
       ...(b.user_data !== undefined ? { user_data: b.user_data } : {}),
+      ...(b.hostname !== undefined ? { hostname: b.hostname } : {}),
       ...(b['OS-DCF:diskConfig'] !== undefined
         ? { sys: { ...i.sys, auto_disk_config: b['OS-DCF:diskConfig'] === 'AUTO' } }
         : {}),
@@ -48,7 +69,7 @@ export const REBUILD_RESIZE_ACTIONS: Record<string, ActionHandler> = {
         action: 'rebuild',
         task: TaskState.REBUILDING,
         op: 'rebuild',
-        args: { imageRef: image.id },
+        args: { imageRef: image.id, ...(reimageVolume ? { reimageVolume } : {}) },
       },
     );
     const fresh = await findInstance(cloud, req.auth, i.uuid);
