@@ -3,6 +3,7 @@ import { links, requireComputeAdmin } from '../../api.js';
 import { novaVolume } from '../../cinder.js';
 import { embedFlavor, getFlavor } from '../../flavors.js';
 import { bootImage } from '../../glance.js';
+import { checkResizeQuota } from '../../quotas.js';
 import { idFromHref, password } from '../../servers/create.js';
 import { findInstance, updateInstance } from '../../servers/model.js';
 import { rebuildSchema } from '../../servers/schemas.js';
@@ -109,6 +110,13 @@ export const REBUILD_RESIZE_ACTIONS: Record<string, ActionHandler> = {
       throw new BadRequest(
         'Server disk was unable to be resized because: Resize to smaller disk flavor is not allowed.',
       );
+    await checkResizeQuota(cdb(cloud), i.project_id, i.user_id, {
+      cores: flavor.vcpus - i.flavorInfo.vcpus,
+      ram: flavor.memory_mb - i.flavorInfo.memory_mb,
+    });
+    const diskConfig = b.resize['OS-DCF:diskConfig'];
+    if (diskConfig !== undefined)
+      await updateInstance(cdb(cloud), i.uuid, { sys: { ...i.sys, auto_disk_config: diskConfig === 'AUTO' } });
     await startOperation(cloud, req, i, {
       rule: 'resize',
       apiName: 'resize',
