@@ -7,6 +7,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 SHARED=${SHARED:-$HERE/../../shared}
 KNOWN=$HERE/guide-known-failures.txt
+# lanes run guide.sh at the same time: each run its own id (names of what it makes)
+export GUIDE_RUN_ID=${GUIDE_RUN_ID:-$((RANDOM * 32768 + RANDOM))}
 out=$("$SHARED/e2e/guide.sh" "$@" 2>&1)
 echo "$out"
 unexpected=0

@@ -8,9 +8,14 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Starts `pocketstack start --port 0` on a fresh data dir; resolves with its URL and a stop(). */
+/**
+ * Starts `pocketstack start --port 0` on a fresh data dir; resolves with its
+ * URL and a stop() that also removes what it made on the host. The API
+ * benchmarks run the fake network driver unless extraArgs name one.
+ */
 export async function startPocketstack(extraArgs = []) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-bench-'));
+  if (!extraArgs.includes('--network-driver')) extraArgs = [...extraArgs, '--network-driver', 'fake'];
   const child = spawn(
     process.execPath,
     [
@@ -44,6 +49,12 @@ export async function startPocketstack(extraArgs = []) {
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
+      // namespaces, dnsmasq and the host veth of a linux-driver run
+      await new Promise((r) =>
+        spawn(process.execPath, [join(root, 'bin/pocketstack.js'), 'reset', '--yes', '--data-dir', dataDir], {
+          stdio: 'ignore',
+        }).once('exit', r),
+      );
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

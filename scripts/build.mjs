@@ -36,6 +36,9 @@ export async function build() {
     format: 'cjs',
     target: 'node20',
     external: ['better-sqlite3'],
+    // import.meta.url (package files found from the source, e.g. noVNC's) is the bundle's own URL
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     sourcemap: 'linked',
     logLevel: 'warning',
   });

@@ -47,6 +47,7 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
   cloud.app = await buildApp(cloud);
   cloud.close = async () => {
     await tasks.stop();
+    for (const s of services) await s.close?.(cloud);
     await cloud.app.close();
     await db.destroy();
     if (sqlite.open) sqlite.close();

@@ -17,10 +17,20 @@ export interface Config {
   /** scrypt cost log2(N) (identity/passwords.ts says why 16); tests lower it, stored hashes carry their own cost. */
   passwordHashCost: number;
   logLevel: LogLevel;
-  drivers: { compute: 'fake' | 'qemu'; network: 'fake' | 'linux'; volume: 'fake' | 'file' };
+  drivers: { compute: 'auto' | 'fake' | 'qemu'; network: 'fake' | 'linux'; volume: 'fake' | 'file' };
+  /** How long a guest gets to shut down cleanly (ACPI) before it is stopped hard (Nova's shutdown_timeout, 60 s). */
+  shutdownTimeoutMs?: number;
+  /**
+   * The public network's IPv4 range at first start (DevStack's FLOATING_RANGE):
+   * gateway .1 (the host's address on it with the linux network driver), pool
+   * .2 to the last but one. A second cloud on the same host uses another one.
+   */
+  floatingRange: string;
   /** Origins browsers may call from (CORS, as oslo.middleware's filter); '*' is any; none: no CORS. */
   corsOrigins: string[];
 }
+
+export const DEFAULT_FLOATING_RANGE = '172.24.4.0/24';
 
 export function defaultDataDir(): string {
   return (
@@ -42,6 +52,7 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
     passwordHashCost: 16,
     logLevel: 'info',
     drivers: { compute: 'fake', network: 'fake', volume: 'file' },
+    floatingRange: DEFAULT_FLOATING_RANGE,
     corsOrigins: [],
     ...overrides,
   };

@@ -1,6 +1,9 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
+import { demoTwoTier } from './demo/two-tier.js';
+import { buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
+import { portPlug, portUnplug } from './port.js';
 import { reset } from './reset.js';
 import { start } from './start.js';
 import { status } from './status.js';
@@ -25,6 +28,25 @@ program
   )
   .option('--log-level <level>', 'log level of <data-dir>/pocketstack.log', 'info')
   .option('--token-ttl <seconds>', 'token lifetime', '3600')
+  .option(
+    '--network-driver <driver>',
+    'auto (linux when root with ip, nft and dnsmasq; else fake), fake (API only) or linux (real namespaces and packets)',
+    'auto',
+  )
+  .option(
+    '--compute-driver <driver>',
+    'auto (qemu when root on Linux with qemu-system-x86_64 and the linux network driver; else fake), fake (records only) or qemu (real guests)',
+    'auto',
+  )
+  .option(
+    '--floating-range <cidr>',
+    "the public network's IPv4 range at first start (DevStack's FLOATING_RANGE; default 172.24.4.0/24)",
+  )
+  .option(
+    '--default-image <kind>',
+    'tiny: the default image becomes the tiny image, built in the background when the host can; blank: a blank placeholder',
+    'tiny',
+  )
   .option('--cors-origin <origins>', "origins browsers may call from, comma-separated ('*' for any); default none")
   .action(start);
 
@@ -50,10 +72,53 @@ program
 
 program
   .command('reset')
-  .description('delete all state in the data dir')
+  .description('delete all state in the data dir, and what the cloud made on the host (namespaces, host veth)')
   .option(...dataDirOption)
   .option('-y, --yes', 'do not ask')
   .action(reset);
+
+const port = program
+  .command('port')
+  .description('plug a network namespace of yours into a Neutron port (linux driver)');
+port
+  .command('plug')
+  .description("a veth with the port's MAC into namespace NAME (made if missing), address by DHCP as a guest gets it")
+  .argument('<port>', 'port id or unique name')
+  .requiredOption('--netns <name>', 'the network namespace standing for the guest')
+  .option('--ifname <name>', 'the device name inside it', 'eth0')
+  .option(...dataDirOption)
+  .action(portPlug);
+port
+  .command('unplug')
+  .description('remove what `port plug` made for the port')
+  .argument('<port>', 'port id or unique name')
+  .option(...dataDirOption)
+  .action(portUnplug);
+
+const images = program.command('images').description('bootable images built from Debian packages');
+const build = images
+  .command('build')
+  .description("build an image (from the host's apt sources) and optionally register it");
+build
+  .command('tiny')
+  .description(
+    'a CirrOS-like image of a few MB: Debian cloud kernel, busybox, dropbear; reads metadata or the config drive',
+  )
+  .option('--output <file>', 'also write the qcow2 there')
+  .option('--register [name]', "upload it to the running cloud's Glance (default name cirros-0.6.2-x86_64-disk)")
+  .option(...dataDirOption)
+  .action(buildTinyCommand);
+
+const demo = program.command('demo').description("the guide's scenarios, run against the running cloud");
+demo
+  .command('two-tier')
+  .description("the guide's two-tier application: database and web server, reached on a floating IP")
+  .option(...dataDirOption)
+  .option('--delete', 'remove everything the demo made')
+  .option('--image <name>', 'image with mariadb-server and nodejs', 'debian-12-genericcloud-amd64')
+  .option('--flavor <id>', 'flavor of both servers', 'd2')
+  .option('--timeout <seconds>', 'how long to wait for the application', '900')
+  .action(demoTwoTier);
 
 program.parseAsync().catch((err) => {
   console.error(err);

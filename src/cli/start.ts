@@ -2,7 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createCloud, listen } from '../cloud.js';
-import { type LogLevel, makeConfig } from '../config.js';
+import { DEFAULT_FLOATING_RANGE, type LogLevel, makeConfig } from '../config.js';
+import { chooseComputeDriver } from '../drivers/compute/index.js';
+import { chooseNetworkDriver, type NetworkDriverChoice, type NetworkDriverRequest } from '../drivers/network/choice.js';
+import { available } from '../host/exec.js';
+import { upgradeDefaultImage } from '../images/default-image.js';
+import { computeDriver } from '../services/compute/driver.js';
+import { publicSubnet, seededFloatingRange } from '../services/network/bootstrap.js';
 import { openrcLines } from './openrc.js';
 import { isRunning, markStopped, readState, writeState } from './state.js';
 
@@ -13,6 +19,11 @@ export interface StartOptions {
   adminPassword?: string;
   logLevel: string;
   tokenTtl: string;
+  networkDriver?: string;
+  computeDriver?: string;
+  floatingRange?: string;
+  /** `tiny`: replace the blank default image with the tiny image, built in the background; `blank`: keep it. */
+  defaultImage?: string;
   corsOrigin?: string;
 }
 
@@ -25,6 +36,24 @@ export async function start(opts: StartOptions): Promise<void> {
     console.error(`pocketstack is already running on ${previous!.url} (pid ${previous!.pid}) with data dir ${dataDir}`);
     process.exit(1);
   }
+  const requested = (opts.networkDriver ?? 'auto') as NetworkDriverRequest;
+  if (!['auto', 'fake', 'linux'].includes(requested)) {
+    console.error(`--network-driver must be auto, fake or linux (not ${requested})`);
+    process.exit(1);
+  }
+  let network: NetworkDriverChoice;
+  try {
+    if (opts.floatingRange) publicSubnet(opts.floatingRange);
+    network = await chooseNetworkDriver(requested);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(1);
+  }
+  const askedCompute = opts.computeDriver ?? 'auto';
+  if (!['auto', 'fake', 'qemu'].includes(askedCompute)) {
+    console.error(`--compute-driver must be auto, fake or qemu (not ${askedCompute})`);
+    process.exit(1);
+  }
   const password = opts.adminPassword ?? process.env.POCKETSTACK_PASSWORD ?? previous?.password ?? 'secret';
   const config = makeConfig({
     host: opts.host,
@@ -33,20 +62,41 @@ export async function start(opts: StartOptions): Promise<void> {
     adminPassword: password,
     logLevel: opts.logLevel as LogLevel,
     tokenTtlSeconds: Number(opts.tokenTtl),
+    drivers: { ...makeConfig().drivers, network: network.driver, compute: askedCompute as 'auto' | 'fake' | 'qemu' },
+    floatingRange: opts.floatingRange ?? DEFAULT_FLOATING_RANGE,
     corsOrigins: (opts.corsOrigin ?? '')
       .split(',')
       .map((o) => o.trim())
       .filter((o) => o !== ''),
   });
+  const compute = chooseComputeDriver(config, await available('qemu-system-x86_64'));
+  config.drivers.compute = compute.driver;
   const logger = pino(
     { level: config.logLevel },
     pino.destination({ dest: join(dataDir, 'pocketstack.log'), sync: false }),
   );
   const cloud = await createCloud(config, { logger });
   const url = await listen(cloud);
-  writeState(dataDir, { url, pid: process.pid, startedAt: new Date().toISOString(), password, region: config.region });
+  const seededRange = await seededFloatingRange(cloud);
+  // the qemu driver says which accelerator its probe chose; the fake, why it runs
+  const computeLine = computeDriver(cloud).describe?.() ?? `${compute.driver} (${compute.reason})`;
+  writeState(dataDir, {
+    url,
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    password,
+    region: config.region,
+    drivers: { network: network.driver, compute: computeLine },
+    floatingRange: seededRange ?? config.floatingRange,
+  });
   const ms = Math.round(performance.now() - t0);
   console.log(`pocketstack is running on ${url} (ready in ${ms} ms; data in ${dataDir})
+${network.line}
+compute: ${computeLine}${
+    opts.floatingRange && seededRange && seededRange !== opts.floatingRange
+      ? `\n--floating-range ${opts.floatingRange} ignored: the public subnet was made with ${seededRange} at first start (pocketstack reset to change it)`
+      : ''
+  }
 
   users     admin / ${password}   (admin of every project)
             demo / ${password}    (member of project demo)
@@ -60,9 +110,13 @@ ${openrcLines({ url, username: 'admin', project: 'admin', password, region: conf
   .map((l) => `  ${l}`)
   .join('\n')}
 `);
-  logger.info({ url, ms }, 'pocketstack started');
+  logger.info({ url, ms, networkDriver: network.driver, compute: computeLine }, 'pocketstack started');
 
   let closing = false;
+  if (opts.defaultImage !== 'blank')
+    void upgradeDefaultImage(cloud, () => closing).then((state) => {
+      if (state === 'ready' && !closing) console.log('default image: the tiny image (CirrOS-like, boots) is in place');
+    });
   const stop = async (signal: string) => {
     if (closing) return;
     closing = true;

@@ -9,6 +9,10 @@ export interface RunState {
   /** The seeded users' password, so `openrc` can print it (the data dir is the user's own, mode 0600). */
   password: string;
   region: string;
+  /** The drivers this run chose (auto picks by what the host allows). */
+  drivers?: { network?: string; compute?: string };
+  /** The public network's range (DevStack's FLOATING_RANGE). */
+  floatingRange?: string;
 }
 
 const FILE = 'pocketstack.json';

@@ -50,6 +50,11 @@ export async function status(opts: { dataDir: string }): Promise<void> {
       ? `running   ${state!.url} (pid ${state!.pid}${answering ? '' : ', not answering'}, since ${state!.startedAt})`
       : 'stopped',
   );
+  if (running && state?.drivers?.network)
+    console.log(
+      `network   ${state.drivers.network} driver${state.drivers.network === 'linux' && state.floatingRange ? ` (public network ${state.floatingRange})` : ''}`,
+    );
+  if (running && state?.drivers?.compute) console.log(`compute   ${state.drivers.compute}`);
   console.log(`data dir  ${opts.dataDir} (${human(du(opts.dataDir))})`);
   const dbFile = join(opts.dataDir, 'pocketstack.db');
   if (!existsSync(dbFile)) return;

@@ -14,6 +14,12 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Exit codes that count as success besides 0. */
   okCodes?: number[];
+  /** Working directory of the command (e.g. `apt-get download` writes there). */
+  cwd?: string;
+  /** Called with each chunk of stdout and stderr as it comes (progress of a long build). */
+  onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
+  /** Aborting kills the command (SIGKILL): a long-running one (a test's qemu) ended on demand. */
+  signal?: AbortSignal;
 }
 
 export class HostCommandError extends Error {
@@ -48,9 +54,13 @@ const PACKAGES: Record<string, string> = {
   'qemu-system-x86_64': 'qemu-system-x86',
   mmdebstrap: 'mmdebstrap',
   sfdisk: 'fdisk',
-  syslinux: 'syslinux',
+  'mkfs.ext4': 'e2fsprogs',
+  'mkfs.fat': 'dosfstools',
+  syslinux: 'syslinux syslinux-common',
   mcopy: 'mtools',
-  mkfs_ext4: 'e2fsprogs',
+  'dpkg-deb': 'dpkg',
+  'apt-get': 'apt',
+  'apt-cache': 'apt',
 };
 
 type Listener = (argv: string[], ms: number, error?: Error) => void;
@@ -83,7 +93,7 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   const full = argv(cmd, args, opts);
   const t0 = performance.now();
   return new Promise<string>((resolve, reject) => {
-    const child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let killed = false;
@@ -91,10 +101,23 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
       killed = true;
       child.kill('SIGKILL');
     }, opts.timeoutMs ?? 30_000);
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const abort = () => {
+      killed = true;
+      child.kill('SIGKILL');
+    };
+    if (opts.signal?.aborted) abort();
+    opts.signal?.addEventListener('abort', abort, { once: true });
+    child.stdout.on('data', (b: Buffer) => {
+      out.push(b);
+      opts.onOutput?.(b.toString(), 'stdout');
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      err.push(b);
+      opts.onOutput?.(b.toString(), 'stderr');
+    });
     const done = (e?: Error, stdout = '') => {
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', abort);
       for (const l of listeners) l(full, performance.now() - t0, e);
       if (e) reject(e);
       else resolve(stdout);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { run } from './exec.js';
 import { ownerAlias } from './names.js';
 
@@ -21,6 +22,11 @@ async function aliasOf(ns: string): Promise<string | undefined> {
   }
 }
 
+/** Whether the named namespace exists (its mount point under /run/netns, as iproute2 keeps them). */
+export function namespaceExists(name: string): boolean {
+  return existsSync(`/run/netns/${name}`);
+}
+
 /** The namespaces marked as this cloud's (`tag`), or any pocketstack cloud's when tag is '*'. */
 export async function ownedNamespaces(tag: string): Promise<string[]> {
   const all = await listNamespaces();
@@ -33,22 +39,20 @@ export async function ownedNamespaces(tag: string): Promise<string[]> {
 
 /** The namespace exists, its loopback is up and carries this cloud's mark. */
 export async function ensureNamespace(name: string, tag: string): Promise<void> {
-  const exists = (await listNamespaces()).includes(name);
-  if (!exists) {
+  if (!namespaceExists(name)) {
     try {
       await run('ip', ['netns', 'add', name]);
     } catch (e) {
       // created meanwhile by a concurrent call
-      if (!(await listNamespaces()).includes(name)) throw e;
+      if (!namespaceExists(name)) throw e;
     }
   }
-  await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-  await run('ip', ['-n', name, 'link', 'set', 'lo', 'alias', ownerAlias(tag)]);
+  await run('ip', ['-n', name, 'link', 'set', 'lo', 'up', 'alias', ownerAlias(tag)]);
 }
 
 /** Kills every process still inside the namespace, then deletes it. No-op when it does not exist. */
 export async function removeNamespace(name: string): Promise<void> {
-  if (!(await listNamespaces()).includes(name)) return;
+  if (!namespaceExists(name)) return;
   const pids = (await run('ip', ['netns', 'pids', name]).catch(() => '')).split(/\s+/).filter(Boolean);
   for (const pid of pids) {
     try {

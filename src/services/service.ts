@@ -31,6 +31,8 @@ export interface Service {
   register(app: FastifyInstance, cloud: Cloud): Promise<void>;
   /** Seeds first-start state and resumes work; runs on every start, must be idempotent. */
   bootstrap?(cloud: Cloud): Promise<void>;
+  /** Runs when the cloud closes, after the task runner stopped (stop watchdogs; leave the host as it is). */
+  close?(cloud: Cloud): Promise<void>;
   /** Runs once the listener is up and cloud.baseUrl is final (e.g. to point the catalog at it). */
   onListen?(cloud: Cloud): Promise<void>;
 }

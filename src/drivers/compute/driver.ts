@@ -47,16 +47,37 @@ export interface GuestSpec {
   name: string;
   hostname: string;
   flavor: GuestFlavor;
-  /** The boot image, absent when booting from a volume. */
-  image?: { id: string; path?: string; disk_format?: string };
+  /**
+   * The boot image, absent when booting from a volume. `kernel`, `ramdisk`
+   * and `cmdline` come from its kernel_id, ramdisk_id and os_command_line
+   * properties (Nova's AKI/ARI direct kernel boot).
+   */
+  image?: {
+    id: string;
+    path?: string;
+    disk_format?: string;
+    kernel?: { id: string; path?: string };
+    ramdisk?: { id: string; path?: string };
+    cmdline?: string;
+  };
   ports: GuestPort[];
   volumes: GuestVolume[];
   /** An ISO 9660 config drive (label config-2) to attach, when asked for. */
   configDrive?: Buffer;
 }
 
-/** How to reach a guest's console. 'page' means pocketstack serves it itself (no graphical console). */
-export type ConsoleEndpoint = { kind: 'page' } | { kind: 'vnc' | 'spice' | 'serial'; host: string; port: number };
+/**
+ * How to reach a guest's console. 'page' means pocketstack serves it itself
+ * (no graphical console); 'vnc' with `socket` is a VNC server on a unix socket
+ * that pocketstack's websocket proxy connects to.
+ */
+export type ConsoleEndpoint =
+  | { kind: 'page' }
+  | { kind: 'vnc'; socket: string }
+  | { kind: 'vnc' | 'spice' | 'serial'; host: string; port: number };
+
+/** Told when a guest's power state changes by itself (its qemu exited): Nova's power-state sync. */
+export type PowerListener = (uuid: string, state: PowerStateValue) => void;
 
 export interface HostInfo {
   hypervisor_type: string;
@@ -92,6 +113,15 @@ export type DriverStep =
 
 export interface ComputeDriver {
   readonly name: string;
+
+  /** Gets ready (probes the host, re-adopts running guests); called once before anything else. */
+  start?(): Promise<void>;
+  /** Stops background work; guests keep running. */
+  stop?(): Promise<void>;
+  /** One line saying what runs the guests, for the start banner and `pocketstack status`. */
+  describe?(): string;
+  /** Registers a listener for power changes the driver did not make (a guest that shut down or died). */
+  onPowerChange?(listener: PowerListener): void;
 
   /** What this host offers, for the hypervisor views and the scheduler's checks. */
   hostInfo(): HostInfo;
@@ -131,7 +161,7 @@ export interface ComputeDriver {
   /** The guest has the new flavor's resources and is in the power state it had before. */
   resize(uuid: string, flavor: GuestFlavor): Promise<void>;
   /** The guest runs from the rescue image with its own disk attached second; RUNNING afterwards. */
-  rescue(uuid: string, image: { id: string; path?: string }): Promise<void>;
+  rescue(uuid: string, image: { id: string; path?: string; disk_format?: string }): Promise<void>;
   /** The guest runs from its own disk again; RUNNING afterwards. */
   unrescue(uuid: string): Promise<void>;
 

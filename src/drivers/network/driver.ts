@@ -24,6 +24,12 @@ export interface NetworkSpec {
   mtu: number;
   admin_state_up: boolean;
   external: boolean;
+  /**
+   * The address (CIDR form, e.g. 172.24.4.1/24) the host itself takes on this
+   * network, as DevStack's br-ex does on `public`: set only on the external
+   * network of the cloud's floating range.
+   */
+  host_address?: string | null;
   subnets: SubnetSpec[];
 }
 
@@ -94,8 +100,31 @@ export interface RouterSpec {
   }[];
 }
 
+/** Everything the data plane should carry, handed over whole at start (see `reconcile`). */
+export interface DesiredState {
+  networks: NetworkSpec[];
+  ports: PortSpec[];
+  routers: RouterSpec[];
+  securityGroups: SecurityGroupSpec[];
+}
+
 export interface NetworkDriver {
   readonly name: string;
+  /**
+   * Whether DHCP is served from a `network:dhcp` port of each network with a
+   * DHCP subnet, which the network service then makes and keeps, as
+   * Neutron's DHCP agent does (the fake serves nothing, so has none).
+   */
+  readonly dhcpPorts?: boolean;
+  /**
+   * Called once at start with the whole desired state: afterwards the data
+   * plane carries exactly that, and nothing of this cloud that has no record
+   * (left by a crash or a deleted resource) remains. It may finish its host
+   * work in the background; later ensure/remove calls apply after it.
+   */
+  reconcile?(state: DesiredState): Promise<void>;
+  /** Stops background work (watchdogs); what runs on the host stays. */
+  close?(): Promise<void>;
   ensureNetwork(spec: NetworkSpec): Promise<void>;
   removeNetwork(id: string): Promise<void>;
   ensurePort(spec: PortSpec): Promise<void>;

@@ -21,6 +21,8 @@ export interface RecordedCall {
  */
 export class FakeNetworkDriver implements NetworkDriver {
   readonly name = 'fake';
+  /** Off: the fake serves no DHCP, so has no DHCP ports; tests turn it on to see the network service keep them. */
+  dhcpPorts = false;
   readonly calls: RecordedCall[] = [];
   readonly state = {
     network: new Map<string, NetworkSpec>(),

@@ -1,7 +1,10 @@
 import type { Cloud } from '../../cloud.js';
-import { NotImplemented } from '../../server/errors.js';
+import { bridgeNamespace, hostTag } from '../../host/names.js';
 import type { NetworkDriver } from './driver.js';
 import { FakeNetworkDriver } from './fake.js';
+import { LinuxNetworkDriver } from './linux/driver.js';
+import { MetadataProxy } from './linux/metadata-proxy.js';
+import { Firewall } from './linux/security-groups.js';
 
 export type { NetworkDriver } from './driver.js';
 
@@ -11,10 +14,21 @@ const drivers = new WeakMap<Cloud, NetworkDriver>();
 export function networkDriver(cloud: Cloud): NetworkDriver {
   let d = drivers.get(cloud);
   if (!d) {
-    if (cloud.config.drivers.network !== 'fake')
-      throw new NotImplemented(`network driver '${cloud.config.drivers.network}' is not built yet; use 'fake'.`);
-    d = new FakeNetworkDriver();
+    d =
+      cloud.config.drivers.network === 'linux'
+        ? new LinuxNetworkDriver({
+            dataDir: cloud.config.dataDir,
+            log: cloud.log,
+            firewall: new Firewall(bridgeNamespace(hostTag(cloud.config.dataDir))),
+            metadata: new MetadataProxy(cloud),
+          })
+        : new FakeNetworkDriver();
     drivers.set(cloud, d);
   }
   return d;
+}
+
+/** Gives a cloud another driver (tests: a fake that serves DHCP ports, say); before the cloud's first use of it. */
+export function setNetworkDriver(cloud: Cloud, driver: NetworkDriver): void {
+  drivers.set(cloud, driver);
 }

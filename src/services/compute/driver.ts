@@ -8,7 +8,7 @@ const drivers = new WeakMap<Cloud, ComputeDriver>();
 export function computeDriver(cloud: Cloud): ComputeDriver {
   let d = drivers.get(cloud);
   if (!d) {
-    d = createComputeDriver(cloud.config);
+    d = createComputeDriver(cloud.config, cloud.log);
     drivers.set(cloud, d);
   }
   return d;

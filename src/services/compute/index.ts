@@ -3,6 +3,7 @@ import type { Cloud } from '../../cloud.js';
 import { negotiateMicroversion } from '../../server/microversion.js';
 import type { Service } from '../service.js';
 import { checkMemberWrites, MICROVERSIONS } from './api.js';
+import { computeDriver } from './driver.js';
 import { formatError } from './errors.js';
 import { seedFlavors } from './flavors.js';
 import { seedServices } from './host.js';
@@ -33,6 +34,7 @@ import { volumeAttachmentRoutes } from './routes/volume-attachments.js';
 import { volumeProxyRoutes } from './routes/volumes-proxy.js';
 import { registerBuildTasks } from './servers/build.js';
 import { registerOperationTasks } from './servers/operations.js';
+import { startPowerSync } from './servers/power-sync.js';
 import { restoreGuests } from './servers/restore.js';
 import { cdb } from './store.js';
 
@@ -80,6 +82,9 @@ async function bootstrap(cloud: Cloud): Promise<void> {
       await seedServices(trx);
     });
   }
+  const driver = computeDriver(cloud);
+  await driver.start?.();
+  startPowerSync(cloud);
   await restoreGuests(cloud);
 }
 
@@ -93,6 +98,9 @@ export const compute: Service = {
     registerBuildTasks(cloud);
     registerOperationTasks(cloud);
     app.addHook('onClose', () => stopMetadataListener(cloud));
+    app.addHook('onClose', async () => {
+      await computeDriver(cloud).stop?.();
+    });
     await versionRoutes(app);
     await consolePageRoutes(app, cloud);
     await app.register(async (scope) => v21(scope, cloud), { prefix: '/v2.1' });

@@ -30,7 +30,9 @@ export interface AgentRow {
 export const DHCP = 'DHCP agent';
 export const L3 = 'L3 agent';
 
-const KINDS: Omit<AgentRow, 'id' | 'admin_state_up' | 'description' | 'created_at' | 'started_at'>[] = [
+type AgentKind = Omit<AgentRow, 'id' | 'admin_state_up' | 'description' | 'created_at' | 'started_at'>;
+
+const KINDS: AgentKind[] = [
   {
     agent_type: DHCP,
     binary: 'neutron-dhcp-agent',
@@ -46,13 +48,6 @@ const KINDS: Omit<AgentRow, 'id' | 'admin_state_up' | 'description' | 'created_a
     configurations: '{"agent_mode": "legacy"}',
   },
   {
-    agent_type: 'Open vSwitch agent',
-    binary: 'neutron-openvswitch-agent',
-    topic: 'N/A',
-    availability_zone: null,
-    configurations: '{"bridge_mappings": {"public": "br-ex"}, "tunnel_types": ["vxlan"]}',
-  },
-  {
     agent_type: 'Metadata agent',
     binary: 'neutron-metadata-agent',
     topic: 'N/A',
@@ -61,17 +56,45 @@ const KINDS: Omit<AgentRow, 'id' | 'admin_state_up' | 'description' | 'created_a
   },
 ];
 
+/**
+ * The L2 agent: DevStack's default is Open vSwitch; the linux network driver
+ * does what the Linux bridge agent does (a bridge per network), so it is
+ * listed as that one.
+ */
+const L2: Record<'ovs' | 'linuxbridge', AgentKind> = {
+  ovs: {
+    agent_type: 'Open vSwitch agent',
+    binary: 'neutron-openvswitch-agent',
+    topic: 'N/A',
+    availability_zone: null,
+    configurations: '{"bridge_mappings": {"public": "br-ex"}, "tunnel_types": ["vxlan"]}',
+  },
+  linuxbridge: {
+    agent_type: 'Linux bridge agent',
+    binary: 'neutron-linuxbridge-agent',
+    topic: 'N/A',
+    availability_zone: null,
+    configurations: '{"bridge_mappings": {}, "interface_mappings": {}, "devices": 0}',
+  },
+};
+
 type AgentTables = NetworkTables & {
   neutron_agents: AgentRow;
   neutron_agent_bindings: { agent_id: string; resource_id: string };
 };
 const adb = (db: NetDb | Kysely<NetworkTables>) => db as unknown as Kysely<AgentTables>;
 
-/** Registers the agents on every start (started_at is this start). */
+/** Registers the agents on every start (started_at is this start); the L2 agent is the one the driver stands for. */
 export async function ensureAgents(cloud: Cloud): Promise<void> {
   const db = adb(ndb(cloud));
   const at = now();
-  for (const k of KINDS) {
+  const [l2, other] = cloud.config.drivers.network === 'linux' ? [L2.linuxbridge, L2.ovs] : [L2.ovs, L2.linuxbridge];
+  const gone = await db.selectFrom('neutron_agents').select('id').where('agent_type', '=', other.agent_type).execute();
+  for (const g of gone) {
+    await db.deleteFrom('neutron_agent_bindings').where('agent_id', '=', g.id).execute();
+    await db.deleteFrom('neutron_agents').where('id', '=', g.id).execute();
+  }
+  for (const k of [...KINDS, l2]) {
     const row = await db
       .selectFrom('neutron_agents')
       .select('id')

@@ -4,6 +4,8 @@ import { now } from '../../server/time.js';
 import { getProjectByName } from '../identity/store.js';
 import { parseCreate } from './attributes.js';
 import type { Op, Resource } from './common.js';
+import { formatCidr, formatIp, parseCidr } from './ip.js';
+import { defaultPools, type Pool } from './ipam.js';
 import { networks } from './networks.js';
 import { addRouterInterface } from './router-interfaces.js';
 import { routers } from './routers.js';
@@ -35,9 +37,29 @@ async function make(op: Op, r: Resource, projectId: string, body: Record<string,
   return r.create(op, parseCreate(op.ctx, { ...body, project_id: projectId }, r.attrs));
 }
 
+/** The public subnet of a floating range (DevStack's FLOATING_RANGE): gateway .1, the rest a pool. */
+export function publicSubnet(range: string): { cidr: string; gateway_ip: string; allocation_pools: Pool[] } {
+  const c = parseCidr(range);
+  if (c?.version !== 4 || c.hostBits || c.prefix > 29)
+    throw new Error(`floating range ${range} is not an IPv4 network of at least 8 addresses (like 172.24.4.0/24)`);
+  const gateway_ip = formatIp({ version: 4, value: c.network + 1n });
+  return { cidr: formatCidr(c), gateway_ip, allocation_pools: defaultPools(c, gateway_ip) };
+}
+
+/** The floating range the public subnet was made with (recorded at first start), if seeded. */
+export async function seededFloatingRange(cloud: Cloud): Promise<string | undefined> {
+  const row = await ndb(cloud)
+    .selectFrom('neutron_meta')
+    .select('value')
+    .where('key', '=', 'floating_range')
+    .executeTakeFirst();
+  return row?.value;
+}
+
 /**
  * What DevStack's stack.sh leaves behind, made once on first start: the
- * external network `public` (admin's, not shared, the default one) with 172.24.4.0/24 and
+ * external network `public` (admin's, not shared, the default one) with the
+ * floating range (172.24.4.0/24 unless `--floating-range` says otherwise) and
  * 2001:db8::/64, the shared default subnet pool 10.0.0.0/22, and for `demo`
  * the network `private` (10.0.0.0/26 from that pool) joined to `public` by
  * `router1`.
@@ -63,9 +85,7 @@ export async function seedNetworks(cloud: Cloud): Promise<void> {
       name: 'public-subnet',
       network_id: pub,
       ip_version: 4,
-      cidr: '172.24.4.0/24',
-      gateway_ip: '172.24.4.1',
-      allocation_pools: [{ start: '172.24.4.2', end: '172.24.4.254' }],
+      ...publicSubnet(cloud.config.floatingRange),
       enable_dhcp: false,
     });
     await make(op, subnets, admin.id, {
@@ -94,5 +114,6 @@ export async function seedNetworks(cloud: Cloud): Promise<void> {
     const router = await make(op, routers, demo.id, { name: 'router1', external_gateway_info: { network_id: pub } });
     await addRouterInterface(op, router, { subnet_id: privSubnet });
     await trx.insertInto('neutron_meta').values({ key: 'seeded', value: now() }).execute();
+    await trx.insertInto('neutron_meta').values({ key: 'floating_range', value: cloud.config.floatingRange }).execute();
   });
 }

@@ -1,7 +1,9 @@
+import { networkDriver } from '../../drivers/network/index.js';
 import type { Service } from '../service.js';
 import { ensureAgents } from './agents.js';
 import { autoAllocateRoutes } from './auto-allocate.js';
-import { seedNetworks } from './bootstrap.js';
+import { seedNetworks, serviceContext } from './bootstrap.js';
+import { syncAllDhcpPorts } from './dhcp-ports.js';
 import { formatError } from './errors.js';
 import { floatingIps } from './floating-ips.js';
 import { meteringLabels, meteringRules } from './metering.js';
@@ -18,9 +20,10 @@ import { versionRoutes } from './routes/versions.js';
 import { securityGroupRules } from './security-group-rules.js';
 import { securityGroups } from './security-groups.js';
 import { segmentRoutes } from './segments.js';
+import { inTransaction } from './store.js';
 import { subnetPools } from './subnet-pools.js';
 import { subnets } from './subnets.js';
-import { registerSync } from './sync.js';
+import { reconcileDataPlane, registerSync } from './sync.js';
 
 const TAGGABLE = [networks, subnets, ports, routers, floatingIps, securityGroups, subnetPools];
 
@@ -44,5 +47,11 @@ export const network: Service = {
   async bootstrap(cloud) {
     await ensureAgents(cloud);
     await seedNetworks(cloud);
+    // the data plane at start: DHCP ports as the subnets say, then every resource handed to the driver
+    await inTransaction(cloud, (trx) => syncAllDhcpPorts({ cloud, db: trx, ctx: serviceContext() }));
+    await reconcileDataPlane(cloud);
+  },
+  async close(cloud) {
+    await networkDriver(cloud).close?.();
   },
 };

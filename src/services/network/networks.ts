@@ -4,6 +4,7 @@ import { fromJson, toJson } from '../../store/json.js';
 import { unschedule } from './agents.js';
 import { type AttrMap, bool as boolCheck, int, listOf, oneOf, str } from './attributes.js';
 import { bumped, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
+import { DHCP_OWNER } from './dhcp-ports.js';
 import { notFound, policyRefused } from './errors.js';
 import { owns, requireOwner, requireWriter, seesNetwork } from './policy.js';
 import { deletePortRow } from './ports.js';
@@ -192,12 +193,13 @@ export const networks: Resource = {
   async remove(op, id) {
     const n = await visibleNetwork(op, id);
     requireOwner(op.ctx, n.project_id, 'delete_network');
-    // unassociated floating IPs do not hold an external network (Neutron deletes them with it)
+    // unassociated floating IPs do not hold an external network (Neutron deletes them with it), nor does
+    // the DHCP port (Neutron's auto-delete owners)
     const ports = await op.db
       .selectFrom('neutron_ports')
       .select('id')
       .where('network_id', '=', id)
-      .where('device_owner', '!=', 'network:floatingip')
+      .where('device_owner', 'not in', ['network:floatingip', DHCP_OWNER])
       .execute();
     if (ports.length)
       throw new Conflict(
@@ -223,6 +225,13 @@ export const networks: Resource = {
       op.db,
       fips.map((f) => f.id),
     );
+    for (const p of await op.db
+      .selectFrom('neutron_ports')
+      .selectAll()
+      .where('network_id', '=', id)
+      .where('device_owner', '=', DHCP_OWNER)
+      .execute())
+      await deletePortRow(op, p);
     const subnets = await op.db.selectFrom('neutron_subnets').select('id').where('network_id', '=', id).execute();
     await dropTags(op.db, [id, ...subnets.map((s) => s.id)]);
     await op.db.deleteFrom('neutron_subnets').where('network_id', '=', id).execute();

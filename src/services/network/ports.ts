@@ -172,6 +172,8 @@ export interface NewPort {
   extra_dhcp_opts?: unknown[];
   dns_name?: string;
   created_for_server?: boolean;
+  /** Made by the data plane itself (the DHCP port), which Neutron does not count against the quota. */
+  skipQuota?: boolean;
   /** Only these subnets when allocating by default (routers and floating IPs take IPv4 from the external network). */
   subnetFilter?: Parameters<typeof defaultFixedIps>[3];
 }
@@ -192,7 +194,7 @@ export async function insertPort(op: Op, b: NewPort): Promise<{ id: string; fixe
   else await checkGroups(op, b.project_id, groups);
   const pairs = b.allowed_address_pairs ?? [];
   checkPortSecurity(portSecurity, groups, pairs);
-  if (b.project_id) await checkQuota(op.db, 'port', b.project_id);
+  if (b.project_id && !b.skipQuota) await checkQuota(op.db, 'port', b.project_id);
   let macAddress = b.mac_address ?? null;
   if (macAddress) {
     const used = await op.db

@@ -14,6 +14,7 @@ import {
   subnetCidr,
 } from './attributes.js';
 import { bumped, bumpRevision, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
+import { releaseDhcpAddresses, syncDhcpPort } from './dhcp-ports.js';
 import { badRequest, invalidAttr, invalidInput, notFound, policyRefused } from './errors.js';
 import { formatCidr, formatIp, lastAddress, parseCidr, parseIp } from './ip.js';
 import { checkPools, defaultPools, type Pool } from './ipam.js';
@@ -272,6 +273,7 @@ export const subnets: Resource = {
     if (isAutoAddress({ ip_version: version, ipv6_address_mode: b.ipv6_address_mode as string | null }))
       await addAutoAddresses(op, id);
     if (b.enable_dhcp) await autoSchedule(op.db, net.id, DHCP);
+    await syncDhcpPort(op, net.id);
     await sync(op, 'network', net.id);
     return id;
   },
@@ -319,6 +321,7 @@ export const subnets: Resource = {
     }
     if ('service_types' in b) set.service_types = toJson(b.service_types);
     await op.db.updateTable('neutron_subnets').set(set).where('id', '=', id).execute();
+    if ('enable_dhcp' in b) await syncDhcpPort(op, s.network_id);
     await sync(op, 'network', s.network_id);
   },
 
@@ -345,6 +348,7 @@ export const subnets: Resource = {
         await sync(op, 'port', a.port_id);
       }
     }
+    await releaseDhcpAddresses(op, id);
     const used = await op.db
       .selectFrom('neutron_ip_allocations')
       .select('port_id')
@@ -358,6 +362,7 @@ export const subnets: Resource = {
     await dropTags(op.db, [id]);
     await op.db.deleteFrom('neutron_subnets').where('id', '=', id).execute();
     await bumpRevision(op.db, 'neutron_networks', s.network_id);
+    await syncDhcpPort(op, s.network_id);
     await sync(op, 'network', s.network_id);
   },
 };

@@ -1,5 +1,6 @@
 import type { Cloud } from '../../cloud.js';
 import type {
+  DesiredState,
   NetworkResourceKind,
   NetworkSpec,
   PortSpec,
@@ -55,16 +56,33 @@ export function registerSync(cloud: Cloud): void {
   });
 }
 
-export async function networkSpec(db: NetDb, id: string): Promise<NetworkSpec | undefined> {
+/** The public subnet's range (recorded at first start): the host takes its gateway address. */
+async function floatingRange(db: NetDb): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('neutron_meta')
+    .select('value')
+    .where('key', '=', 'floating_range')
+    .executeTakeFirst();
+  return row?.value;
+}
+
+export async function networkSpec(db: NetDb, id: string, range?: string | null): Promise<NetworkSpec | undefined> {
   const net = await db.selectFrom('neutron_networks').selectAll().where('id', '=', id).executeTakeFirst();
   if (!net) return undefined;
   const subnets = await db.selectFrom('neutron_subnets').selectAll().where('network_id', '=', id).execute();
+  let hostAddress: string | null = null;
+  if (net.external) {
+    const r = range === undefined ? await floatingRange(db) : range;
+    const pub = subnets.find((s) => s.ip_version === 4 && s.cidr === r && s.gateway_ip);
+    if (pub) hostAddress = `${pub.gateway_ip}/${pub.cidr.split('/')[1]}`;
+  }
   return {
     id,
     name: net.name,
     mtu: net.mtu,
     admin_state_up: bool(net.admin_state_up),
     external: bool(net.external),
+    host_address: hostAddress,
     subnets: subnets.map((s) => ({
       id: s.id,
       cidr: s.cidr,
@@ -198,4 +216,32 @@ export async function securityGroupSpec(db: NetDb, id: string): Promise<Security
       remote_group_id: r.remote_group_id,
     })),
   };
+}
+
+/** Every resource's spec, for the driver's reconcile at start. */
+export async function desiredState(db: NetDb): Promise<DesiredState> {
+  const range = (await floatingRange(db)) ?? null;
+  const ids = async (table: 'neutron_networks' | 'neutron_ports' | 'neutron_routers' | 'neutron_security_groups') =>
+    (await db.selectFrom(table).select('id').orderBy('created_at').execute()).map((r) => r.id);
+  const all = async <T>(list: string[], spec: (id: string) => Promise<T | undefined>): Promise<T[]> => {
+    const out: T[] = [];
+    for (const id of list) {
+      const one = await spec(id);
+      if (one) out.push(one);
+    }
+    return out;
+  };
+  return {
+    networks: await all(await ids('neutron_networks'), (id) => networkSpec(db, id, range)),
+    ports: await all(await ids('neutron_ports'), (id) => portSpec(db, id)),
+    routers: await all(await ids('neutron_routers'), (id) => routerSpec(db, id)),
+    securityGroups: await all(await ids('neutron_security_groups'), (id) => securityGroupSpec(db, id)),
+  };
+}
+
+/** At start: hands the driver everything the store says, so it rebuilds what is missing and drops what has no record. */
+export async function reconcileDataPlane(cloud: Cloud): Promise<void> {
+  const driver = networkDriver(cloud);
+  if (!driver.reconcile) return;
+  await driver.reconcile(await desiredState(ndb(cloud)));
 }

@@ -10,11 +10,13 @@ import { serverStatus } from '../servers/view.js';
 import { VmState } from '../states.js';
 import { cdb } from '../store.js';
 import type { ActionHandler } from './actions/operation.js';
+import { vncPage, vncProxyRoutes } from './vnc-proxy.js';
 
 // Remote consoles: Nova hands out a URL with a one-time token that its
 // console proxy (noVNC) accepts. pocketstack is its own proxy: the URL is a
-// page under /compute/console that shows the guest's console, for as long
-// as the token lives (Nova's default: 10 minutes).
+// page under /compute/console, for as long as the token lives (Nova's
+// default: 10 minutes): noVNC connected to the guest's screen when the
+// driver has one (qemu, vnc-proxy.ts), else the guest's serial log.
 
 const TOKEN_TTL_MS = 600_000;
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -32,7 +34,12 @@ const KNOWN: Record<string, string[]> = {
 async function issue(cloud: Cloud, req: NovaRequest, i: Instance, type: string) {
   if (!SERVED[type]) throw new BadRequest(`Unavailable console type ${type}.`);
   if (!i.host) throw new Conflict(`Instance ${i.uuid} is not ready`);
-  const endpoint = await computeDriver(cloud).console(i.uuid, SERVED[type] as 'vnc' | 'serial');
+  // a guest that is not running has no console to reach (Nova's InstanceNotReady)
+  await computeDriver(cloud)
+    .console(i.uuid, SERVED[type] as 'vnc' | 'serial')
+    .catch(() => {
+      throw new Conflict(`Instance ${i.uuid} is not ready`);
+    });
   const token = randomToken(24);
   await cdb(cloud)
     .insertInto('nova_console_tokens')
@@ -43,7 +50,6 @@ async function issue(cloud: Cloud, req: NovaRequest, i: Instance, type: string) 
       expires_at: new Date(Date.now() + TOKEN_TTL_MS).toISOString(),
     })
     .execute();
-  void endpoint;
   const base = `${computeBase(req)}/console`;
   const url =
     type === 'serial'
@@ -162,6 +168,11 @@ export async function consolePageRoutes(app: FastifyInstance, cloud: Cloud) {
       .executeTakeFirst();
     if (!inst || inst.deleted) return { code: 404, html: page('Console', '<p>The server is gone.</p>') };
     const i = parseInstance(inst);
+    const endpoint = await computeDriver(cloud)
+      .console(i.uuid, 'vnc')
+      .catch(() => undefined);
+    if (row.console_type === 'novnc' && endpoint?.kind === 'vnc')
+      return { code: 200, html: vncPage(`Console of ${i.display_name}`) };
     const log = await computeDriver(cloud)
       .consoleOutput(i.uuid, 200)
       .catch(() => '(no console output)');
@@ -174,7 +185,8 @@ export async function consolePageRoutes(app: FastifyInstance, cloud: Cloud) {
       ),
     };
   };
-  for (const path of ['/console', '/console/vnc_lite.html', '/console/vnc_auto.html'])
+  await vncProxyRoutes(app, cloud, (token) => lookup(cloud, token));
+  for (const path of ['/console', '/console/vnc_lite.html', '/console/vnc_auto.html', '/console/vnc.html'])
     app.get(path, { config: { public: true } }, async (req, reply) => {
       const { code, html } = await show(req);
       return reply.code(code).type('text/html; charset=utf-8').send(html);

@@ -44,11 +44,16 @@ async function schedule(cloud: Cloud, i: Instance): Promise<{ host: string; node
   const info = computeDriver(cloud).hostInfo();
   const used = await db
     .selectFrom('nova_instances')
-    .select((eb) => [eb.fn.sum<number>('memory_mb').as('ram'), eb.fn.sum<number>('root_gb').as('disk')])
+    .select((eb) => [
+      eb.fn.sum<number>('memory_mb').as('ram'),
+      eb.fn.sum<number>('root_gb').as('disk'),
+      eb.fn.sum<number>('vcpus').as('vcpus'),
+    ])
     .where('host', '=', svc.host)
     .where('deleted', '=', 0)
     .executeTakeFirstOrThrow();
-  // Nova's default allocation ratios: RAM 1.5, disk 1.0 (CPU is overcommitted 16x: never the limit here)
+  // Nova's default allocation ratios (initial_*_allocation_ratio up to Zed): CPU 16, RAM 1.5, disk 1.0
+  if (Number(used.vcpus ?? 0) + i.vcpus > info.vcpus * 16) throw new NoValidHost('not enough vCPUs');
   if (Number(used.ram ?? 0) + i.memory_mb > info.memory_mb * 1.5) throw new NoValidHost('not enough RAM');
   const localDisk = (await isVolumeBacked(db, i.uuid)) ? 0 : i.root_gb;
   if (Number(used.disk ?? 0) + localDisk > info.local_gb) throw new NoValidHost('not enough disk');

@@ -1,7 +1,7 @@
 import type { Cloud } from '../../../cloud.js';
 import type { GuestPort, GuestSpec, GuestVolume } from '../../../drivers/compute/driver.js';
 import type { AuthContext } from '../../../server/auth.js';
-import { bootImagePath } from '../glance.js';
+import { bootImagePath, getImageAs } from '../glance.js';
 import { portsOf } from '../neutron.js';
 import { guestVolumes } from './block-devices.js';
 import { type Instance, instanceName } from './model.js';
@@ -36,6 +36,30 @@ export async function guestPorts(cloud: Cloud, i: Instance): Promise<GuestPort[]
   }));
 }
 
+/**
+ * The boot image as the driver needs it: its file and format, and for an
+ * AMI with kernel_id/ramdisk_id (Nova's AKI/ARI) the kernel's and ramdisk's
+ * files and os_command_line. Also what a rescue boots from.
+ */
+export async function guestImage(cloud: Cloud, i: Instance, imageId: string): Promise<GuestSpec['image']> {
+  const ctx = serviceContext(i);
+  const path = await bootImagePath(cloud, ctx, imageId);
+  const info = await getImageAs(cloud, ctx, imageId).catch(() => undefined);
+  const props = info?.properties ?? {};
+  const part = async (key: string) => {
+    const id = props[key];
+    return typeof id === 'string' && id ? { id, path: await bootImagePath(cloud, ctx, id) } : undefined;
+  };
+  return {
+    id: imageId,
+    path,
+    disk_format: info?.disk_format ?? undefined,
+    kernel: await part('kernel_id'),
+    ramdisk: await part('ramdisk_id'),
+    cmdline: typeof props.os_command_line === 'string' ? props.os_command_line : undefined,
+  };
+}
+
 /** What the driver needs to run an instance, from what Nova recorded. */
 export async function guestSpec(
   cloud: Cloud,
@@ -43,7 +67,6 @@ export async function guestSpec(
   configDrive?: Buffer,
   volumes?: GuestVolume[],
 ): Promise<GuestSpec> {
-  const path = i.image_ref ? await bootImagePath(cloud, serviceContext(i), i.image_ref) : undefined;
   return {
     uuid: i.uuid,
     name: instanceName(i),
@@ -56,7 +79,7 @@ export async function guestSpec(
       swap: i.flavorInfo.swap,
       extra_specs: i.flavorInfo.extra_specs,
     },
-    image: i.image_ref ? { id: i.image_ref, path } : undefined,
+    image: i.image_ref ? await guestImage(cloud, i, i.image_ref) : undefined,
     ports: await guestPorts(cloud, i),
     volumes: volumes ?? (await guestVolumes(cloud, i.uuid)),
     configDrive,

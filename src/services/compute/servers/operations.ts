@@ -13,7 +13,7 @@ import { TaskState, VmState } from '../states.js';
 import { cdb } from '../store.js';
 import { nextDevice } from './block-devices.js';
 import { fault, loadLive } from './build.js';
-import { guestSpec } from './guest.js';
+import { guestImage, guestSpec } from './guest.js';
 import { recordEvent } from './journal.js';
 import { changeColumns, type Instance, type InstanceChange, updateInstance } from './model.js';
 
@@ -139,7 +139,8 @@ export const OPERATIONS: Record<string, Operation> = {
     event: 'compute_rescue_instance',
     onFailure: 'keep',
     async run(cloud, i, args) {
-      await computeDriver(cloud).rescue(i.uuid, { id: args.rescueImage ?? i.image_ref });
+      const image = await guestImage(cloud, i, args.rescueImage ?? i.image_ref);
+      await computeDriver(cloud).rescue(i.uuid, image ?? { id: args.rescueImage ?? i.image_ref });
       return {
         vm_state: VmState.RESCUED,
         power_state: PowerState.RUNNING,

@@ -1,6 +1,6 @@
 import type { Cloud } from '../../../../cloud.js';
 import { links, type NovaReply, type NovaRequest } from '../../api.js';
-import { startSnapshot } from '../../glance.js';
+import { getImageAs, startSnapshot } from '../../glance.js';
 import type { Instance } from '../../servers/model.js';
 import { checkAction, TaskState } from '../../states.js';
 import { strictObject, types, validateBody, wrapped } from '../../validation.js';
@@ -9,15 +9,27 @@ import { type ActionHandler, startOperation } from './operation.js';
 // Actions that make an image of a server's disk: createImage and
 // createBackup (Nova's servers.py, create_backup.py); shelve makes one too.
 
+/** What a snapshot keeps of its base image so that it boots the same way (Nova inherits the AMI's kernel and ramdisk). */
+const BOOT_PROPERTIES = ['kernel_id', 'ramdisk_id', 'os_command_line'];
+
 /** Starts the Glance image a snapshot of the server's disk fills (queued until the operation uploads it). */
-export function snapshotImage(
+export async function snapshotImage(
   cloud: Cloud,
   req: NovaRequest,
   i: Instance,
   name: string,
   properties: Record<string, unknown>,
 ) {
-  return startSnapshot(cloud, req.auth, { name, min_disk: i.flavorInfo.root_gb, min_ram: 0, properties });
+  const base = i.image_ref ? await getImageAs(cloud, req.auth, i.image_ref).catch(() => undefined) : undefined;
+  const inherited = Object.fromEntries(
+    BOOT_PROPERTIES.filter((k) => base?.properties[k] !== undefined).map((k) => [k, base?.properties[k]]),
+  );
+  return startSnapshot(cloud, req.auth, {
+    name,
+    min_disk: i.flavorInfo.root_gb,
+    min_ram: 0,
+    properties: { ...inherited, ...properties },
+  });
 }
 
 /** The answer of createImage and createBackup: the image id in the body from 2.45, in Location before. */
