@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { constants, Script } from 'node:vm';
+import { Script } from 'node:vm';
 
 export function loadBundle(file) {
   const cacheFile = `${file}.v8-cache`;
@@ -12,12 +12,9 @@ export function loadBundle(file) {
   try {
     cachedData = readFileSync(cacheFile);
   } catch {}
-  // importModuleDynamically: an `await import()` in the bundle resolves as it would in any module
-  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), {
-    filename: file,
-    cachedData,
-    importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-  });
+  // No dynamic import() can run in code loaded this way once the code cache is used (Node 20 does not
+  // restore the loader for cached code): scripts/build.mjs turns every import() into a require().
+  const script = new Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     // Written once start-up is over, so the functions it compiled are in it too;
     // a read-only install simply runs without one.

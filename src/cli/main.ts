@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
 import { demoTwoTier } from './demo/two-tier.js';
-import { buildTinyCommand } from './images.js';
+import { buildDebianCommand, buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { portPlug, portUnplug } from './port.js';
 import { reset } from './reset.js';
@@ -108,6 +108,17 @@ build
   .option('--register [name]', "upload it to the running cloud's Glance (default name cirros-0.6.2-x86_64-disk)")
   .option(...dataDirOption)
   .action(buildTinyCommand);
+
+build
+  .command('debian')
+  .description(
+    "a Debian 12 cloud image as genericcloud (cloud-init, user debian, openssh-server), by mmdebstrap from the host's apt sources; needs root",
+  )
+  .option('--packages <list>', 'more Debian packages, comma-separated (e.g. mariadb-server,nodejs)')
+  .option('--output <file>', 'also write the qcow2 there')
+  .option('--register [name]', "upload it to the running cloud's Glance (default name debian-12-genericcloud-amd64)")
+  .option(...dataDirOption)
+  .action(buildDebianCommand);
 
 const demo = program.command('demo').description("the guide's scenarios, run against the running cloud");
 demo

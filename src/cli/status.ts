@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
+import { readDefaultImageState } from '../images/default-image.js';
 import { isRunning, readState } from './state.js';
 
 function du(path: string): number {
@@ -69,6 +70,8 @@ export async function status(opts: { dataDir: string }): Promise<void> {
       ([t, label]) => `${label} ${(db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n}`,
     );
     console.log(`state     ${counts.join(', ')}`);
+    const image = readDefaultImageState(opts.dataDir);
+    if (image) console.log(`image     default: ${image.detail}`);
   } finally {
     db.close();
   }

@@ -1,7 +1,18 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { run } from '../host/exec.js';
 
 // Where built images and fetched packages are kept: one cache per user,
 // shared by every data dir (tests make many), keyed by a builder's inputs.
@@ -17,6 +28,32 @@ export function inputsKey(inputs: unknown): string {
   return createHash('sha256').update(JSON.stringify(inputs)).digest('hex').slice(0, 16);
 }
 
+/** Mount points at or under `dir` (mmdebstrap mounts /proc, /sys and /dev in its tree while it runs), deepest first. */
+function mountsUnder(dir: string): string[] {
+  if (!existsSync('/proc/self/mounts')) return [];
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' '))
+    .filter((m) => m === dir || m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Removes a build directory, never through a mount point: a build killed
+ * midway can leave the host's /dev or /sys mounted inside its tree, and a
+ * recursive delete would go through them. Lazily unmounts them first; if any
+ * stays mounted, the directory is left and an error says where.
+ */
+export async function removeBuildDir(dir: string): Promise<void> {
+  for (const m of mountsUnder(dir)) await run('umount', ['--lazy', m]).catch(() => {});
+  const left = mountsUnder(dir);
+  if (left.length) throw new Error(`not removing ${dir}: still mounted there: ${left.join(', ')}`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Work directories older than this are from a build that died: removed by the next build. */
+const STALE_MS = 6 * 3600_000;
+
 /**
  * Runs `fn` in a fresh work directory (on the cache's file system, so the
  * result can be renamed into place) and removes it afterwards, even when `fn`
@@ -24,11 +61,23 @@ export function inputsKey(inputs: unknown): string {
  */
 export async function withWorkDir<T>(fn: (dir: string) => Promise<T>, under = join(cacheDir(), 'work')): Promise<T> {
   mkdirSync(under, { recursive: true });
+  for (const old of readdirSync(under)) {
+    const p = join(under, old);
+    if (Date.now() - statSync(p).mtimeMs > STALE_MS) await removeBuildDir(p).catch(() => {});
+  }
   const dir = mkdtempSync(join(under, 'build-'));
+  let failed = false;
   try {
     return await fn(dir);
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    // a cleanup failure is reported, but never hides the build's own error
+    await removeBuildDir(dir).catch((err: Error) => {
+      if (!failed) throw err;
+      process.emitWarning(err.message);
+    });
   }
 }
 
@@ -45,6 +94,26 @@ export function copyOut(from: string, to: string): void {
   renameSync(tmp, to);
 }
 
-export function scratchDir(): string {
-  return mkdtempSync(join(tmpdir(), 'pocketstack-'));
+/**
+ * Keeps the `keep` newest built images whose names start with `prefix`
+ * (tiny-, debian-bookworm-) and removes the older ones with their notes:
+ * every change of inputs makes a new file, and a debian image is 250 MB.
+ */
+export function pruneImages(prefix: string, keep = 2): void {
+  const dir = join(cacheDir(), 'images');
+  if (!existsSync(dir)) return;
+  const images = readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.qcow2'))
+    .map((f) => ({ f, at: statSync(join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.at - a.at);
+  for (const { f } of images.slice(keep)) {
+    rmSync(join(dir, f), { force: true });
+    rmSync(join(dir, f.replace(/\.qcow2$/, '.json')), { force: true });
+  }
+}
+
+/** Removes cached .debs that are not among `keep` (file names): the tiny build's previous versions. */
+export function pruneDebs(dir: string, keep: Set<string>): void {
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) if (f.endsWith('.deb') && !keep.has(f)) rmSync(join(dir, f), { force: true });
 }

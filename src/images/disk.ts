@@ -8,7 +8,7 @@ import { run } from '../host/exec.js';
 // --offset) and filled with mtools, syslinux installed into that partition
 // through mtools (syslinux --offset) with syslinux's mbr.bin in the first 440
 // bytes, optionally an ext4 root partition populated from a directory
-// (mkfs.ext4 -d -E offset=), then compressed to qcow2.
+// (mkfs.ext4 -d -E offset=), then converted to qcow2.
 
 const MiB = 1024 * 1024;
 const SECTOR = 512;
@@ -29,6 +29,12 @@ export interface DiskLayout {
   bootMiB: number;
   /** Kernel, initramfs, syslinux.cfg, ... */
   bootFiles: BootFile[];
+  /**
+   * qcow2 with zlib-compressed clusters (smaller file; every read of a
+   * cluster not yet copied to an overlay is inflated again, which under TCG
+   * costs the tiny image about a second of boot).
+   */
+  compress: boolean;
   /** An ext4 root partition after the boot one, filled from `dir`; the disk is `rootMiB` larger. */
   root?: { dir: string; uuid: string; label: string; sizeMiB: number };
 }
@@ -41,8 +47,13 @@ function mbrBin(): Buffer {
   return mbr;
 }
 
-/** Writes the raw disk to `work`/disk.raw and the compressed qcow2 to `out`. */
-export async function assembleDisk(layout: DiskLayout, work: string, out: string): Promise<void> {
+/** Writes the raw disk to `work`/disk.raw and the qcow2 to `out`. */
+export async function assembleDisk(
+  layout: DiskLayout,
+  work: string,
+  out: string,
+  step: (name: 'boot' | 'root' | 'qcow2') => void = () => {},
+): Promise<void> {
   const mbr = mbrBin();
   const raw = join(work, 'disk.raw');
   const bootSectors = (layout.bootMiB * MiB) / SECTOR;
@@ -54,6 +65,7 @@ export async function assembleDisk(layout: DiskLayout, work: string, out: string
   } finally {
     closeSync(fd);
   }
+  step('boot');
   // type e: FAT16 with LBA; 83: Linux. The boot partition is the active one (syslinux's MBR boots it).
   const table = ['label: dos', 'unit: sectors', `${FIRST_SECTOR},${bootSectors},e,*`];
   if (layout.root) table.push(`${rootStart},,83`);
@@ -87,6 +99,7 @@ export async function assembleDisk(layout: DiskLayout, work: string, out: string
   }
 
   if (layout.root) {
+    step('root');
     const r = layout.root;
     await run(
       'mkfs.ext4',
@@ -107,5 +120,7 @@ export async function assembleDisk(layout: DiskLayout, work: string, out: string
       { timeoutMs: 1_800_000 },
     );
   }
-  await run('qemu-img', ['convert', '-c', '-f', 'raw', '-O', 'qcow2', raw, out], { timeoutMs: 1_800_000 });
+  step('qcow2');
+  const compress = layout.compress ? ['-c'] : [];
+  await run('qemu-img', ['convert', ...compress, '-f', 'raw', '-O', 'qcow2', raw, out], { timeoutMs: 1_800_000 });
 }

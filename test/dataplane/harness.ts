@@ -38,6 +38,8 @@ export class DataplaneCloud {
   readonly dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-dataplane-'));
   readonly tag = hostTag(this.dataDir);
   floatingRange = '';
+  /** More `pocketstack start` options (e.g. --compute-driver fake). */
+  startArgs: string[] = [];
   url = '';
   private child: ChildProcess | undefined;
   private token = '';
@@ -62,6 +64,9 @@ export class DataplaneCloud {
         this.floatingRange,
         '--log-level',
         'debug',
+        '--default-image',
+        'blank',
+        ...this.startArgs,
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -125,10 +130,19 @@ export class DataplaneCloud {
   }
 
   /** A Neutron call as admin; throws on an error status. */
-  async neutron(method: string, path: string, body?: unknown): Promise<any> {
-    const res = await fetch(`${this.url}/networking/v2.0/${path}`, {
+  neutron(method: string, path: string, body?: unknown): Promise<any> {
+    return this.call(method, `/networking/v2.0/${path}`, body);
+  }
+
+  /** Any API call as admin (path from the root, e.g. /compute/v2.1/servers); throws on an error status. */
+  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<any> {
+    const res = await fetch(`${this.url}${path}`, {
       method,
-      headers: { 'x-auth-token': await this.authToken(), ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        'x-auth-token': await this.authToken(),
+        ...(body ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
@@ -172,7 +186,7 @@ export class DataplaneCloud {
    * machine or a guest sees of who connected.
    */
   async whoamiServer(ns: string, port: number): Promise<void> {
-    const code = `require('net').createServer((s) => s.end(s.remoteAddress.replace(/^::ffff:/, ''))).listen(${port}, () => console.log('ready'))`;
+    const code = `require('net').createServer((s) => { s.on('error', () => {}); s.end(s.remoteAddress.replace(/^::ffff:/, '')); }).listen(${port}, () => console.log('ready'))`;
     const full = ns ? argv(process.execPath, ['-e', code], { netns: ns }) : [process.execPath, '-e', code];
     const child = spawn(full[0], full.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
     this.servers.add(child);

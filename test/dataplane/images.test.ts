@@ -1,7 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/host/exec.js';
 import { upgradeDefaultImage } from '../../src/images/default-image.js';
 import { buildTiny } from '../../src/images/tiny/build.js';
 import { buildIso } from '../../src/services/compute/iso9660.js';
@@ -13,11 +15,12 @@ import { bootAndRead } from './standalone-guest.js';
 // booted twice with no cloud around it. First with no network card and a
 // config drive (the fallback path), then on qemu's user network closed to
 // the outside (restrict=on) where the only thing the guest reaches is a
-// metadata responder at 169.254.169.254 (guestfwd to a local command): DHCP,
+// metadata responder at 169.254.169.254 (guestfwd to a local command), and
+// SSH from loopback (hostfwd) with the key the metadata gave: DHCP,
 // the metadata service, keys and user data. Timings are printed, not asserted.
 
 const UUID = '5d4c6a1e-2f3b-4c5d-8e9f-0a1b2c3d4e5f';
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJ0aW55LXRlc3Qta2V5LW5vdC1yZWFsLWF0LWFsbC0x test@pocketstack';
+let KEY = ''; // made in beforeAll: SSH into the guest proves dropbear, its libraries and the key
 
 function metaData(host: string, dbIp: string): Buffer {
   return Buffer.from(
@@ -55,12 +58,36 @@ process.stdin.on('data', (d) => {
 });
 `;
 
+const SSH_OPTS = [
+  '-o',
+  'StrictHostKeyChecking=no',
+  '-o',
+  'UserKnownHostsFile=/dev/null',
+  '-o',
+  'LogLevel=ERROR',
+  '-o',
+  'BatchMode=yes',
+  '-o',
+  'ConnectTimeout=30',
+];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 describe('the tiny image, standalone under TCG', () => {
   let work: string;
   let image: string;
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'pocketstack-images-test-'));
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test@pocketstack', '-f', join(work, 'id')]);
+    KEY = readFileSync(join(work, 'id.pub'), 'utf8').trim();
     const built = await buildTiny((m) => console.log(`tiny: ${m}`));
     console.log(`tiny image: ${built.path} (${built.cached ? 'cached' : 'built'} in ${Math.round(built.ms)} ms)`);
     image = built.path;
@@ -102,7 +129,8 @@ describe('the tiny image, standalone under TCG', () => {
       writeFileSync(join(md, path), data);
     }
     writeFileSync(join(work, 'responder.cjs'), RESPONDER);
-    // qemu's own DHCP on 169.254.169.0/24; restrict=on: nothing leaves but the guestfwd
+    // qemu's own DHCP on 169.254.169.0/24; restrict=on: nothing leaves but the guestfwd (and SSH from loopback)
+    const sshPort = await freePort();
     const nic = [
       'user',
       'restrict=on',
@@ -110,15 +138,39 @@ describe('the tiny image, standalone under TCG', () => {
       'host=169.254.169.2',
       'dhcpstart=169.254.169.15',
       `guestfwd=tcp:169.254.169.254:80-cmd:${process.execPath} ${join(work, 'responder.cjs')} ${md}`,
+      `hostfwd=tcp:127.0.0.1:${sshPort}-:22`,
       'model=virtio-net-pci',
     ].join(',');
-    const boot = await bootAndRead({ image, nic, until: /tiny: ready/, timeoutMs: 300_000 });
+    const ssh: Record<string, string> = {};
+    const boot = await bootAndRead({
+      image,
+      nic,
+      until: /tiny: ready/,
+      timeoutMs: 300_000,
+      whileUp: async () => {
+        for (const user of ['root', 'cirros'])
+          ssh[user] = await run(
+            'ssh',
+            [
+              ...SSH_OPTS,
+              '-i',
+              join(work, 'id'),
+              '-p',
+              String(sshPort),
+              `${user}@127.0.0.1`,
+              'echo "$(id -un)@$(hostname)"',
+            ],
+            { timeoutMs: 120_000 },
+          ).catch((e: Error) => e.message);
+      },
+    });
     console.log(`metadata boot: ready after ${Math.round(boot.ms)} ms`);
     expect(boot.console).toMatch(/tiny: network eth0 169\.254\.169\.15\/24/);
     expect(boot.console).toContain('tiny: datasource metadata service http://169.254.169.254');
     expect(boot.console).toContain(`tiny: instance-id ${UUID}`);
     expect(boot.console).toContain('tiny: hostname md-vm');
     expect(boot.console).toContain('tiny: meta db_ip=10.9.8.7');
+    expect(ssh).toEqual({ root: 'root@md-vm\n', cirros: 'cirros@md-vm\n' });
     expect(boot.console).toContain('user-data ran: 42 as root');
     expect(boot.matched).toBe(true);
   }, 360_000);

@@ -307,6 +307,49 @@ describe.runIf(process.getuid?.() === 0)('real instances (qemu, TCG)', { timeout
     );
   });
 
+  it('hotplugs an interface (a tap on the bridge) and unplugs it', async () => {
+    const net2 = (await api('POST', '/networking/v2.0/networks', { network: { name: 'second' } })).network.id;
+    await api('POST', '/networking/v2.0/subnets', {
+      subnet: { network_id: net2, cidr: '10.98.0.0/24', ip_version: 4 },
+    });
+    const att = (await api('POST', `${NOVA}/servers/${web}/os-interface`, { interfaceAttachment: { net_id: net2 } }))
+      .interfaceAttachment;
+    expect(await linkExists(bridgeNamespace(tag), tapName(att.port_id))).toBe(true);
+    const cmd = await readFile(`/proc/${await qemuPid(web)}/cmdline`, 'latin1');
+    expect(cmd).not.toContain(att.mac_addr); // hotplugged over QMP, not on the command line
+    await api('DELETE', `${NOVA}/servers/${web}/os-interface/${att.port_id}`);
+    await until(
+      'tap gone',
+      () => linkExists(bridgeNamespace(tag), tapName(att.port_id)),
+      (x) => !x,
+      90_000,
+    );
+  });
+
+  it('rescues (the rescue disk first, a new boot) and unrescues', async () => {
+    const boots = count(await consoleLog(web), /^test-guest: booted/);
+    await api('POST', `${NOVA}/servers/${web}/action`, { rescue: {} });
+    await settled(web, 'RESCUE');
+    const cmd = (await readFile(`/proc/${await qemuPid(web)}/cmdline`, 'latin1')).split('\0');
+    expect(cmd.some((a) => a.includes('disk.rescue'))).toBe(true);
+    await seen(web, /^test-guest: booted/, boots + 1);
+    await api('POST', `${NOVA}/servers/${web}/action`, { unrescue: null });
+    await settled(web, 'ACTIVE');
+    const after = (await readFile(`/proc/${await qemuPid(web)}/cmdline`, 'latin1')).split('\0');
+    expect(after.some((a) => a.includes('disk.rescue'))).toBe(false);
+  });
+
+  it("resizes: the guest runs again with the new flavor's memory", async () => {
+    const bigger = (await api('POST', `${NOVA}/flavors`, { flavor: { name: 'guest2', ram: 384, vcpus: 1, disk: 2 } }))
+      .flavor.id;
+    await api('POST', `${NOVA}/servers/${web}/action`, { resize: { flavorRef: bigger } });
+    await settled(web, 'VERIFY_RESIZE');
+    const cmd = (await readFile(`/proc/${await qemuPid(web)}/cmdline`, 'latin1')).split('\0');
+    expect(cmd[cmd.indexOf('-m') + 1]).toBe('384');
+    await api('POST', `${NOVA}/servers/${web}/action`, { confirmResize: null });
+    await settled(web, 'ACTIVE');
+  });
+
   it('sees a killed qemu within seconds: SHUTOFF, with a stop action as Nova power sync records', async () => {
     const pid = await qemuPid(web);
     expect(pid).toBeDefined();

@@ -32,6 +32,7 @@ const ping = (g: Guest | undefined, ip: string) =>
 describe('linux network driver: packets', () => {
   const c: Cloud = new DataplaneCloud();
   const ids: Record<string, string> = {};
+  const guests: Record<string, Guest> = {};
   let publicNet: any;
   let routerGw = '';
   let outside: Guest;
@@ -209,6 +210,20 @@ describe('linux network driver: packets', () => {
     await ping(g3, g1Ip);
     expect(await c.whoami(g1.ns, outsideIp, 7000)).toBe(fip);
     expect(await eventually(() => c.whoami('', fip, 7001))).toBe(c.floatingRange.replace(/0\/24$/, '1'));
+    ids.g3 = port.id;
+    guests.g3 = g3;
+  });
+
+  it('unplugs a namespace with port unplug, and when its port is deleted', async () => {
+    expect(await c.cli(['port', 'unplug', ids.g3])).toContain('unplugged');
+    expect(await guests.g3.exec('ip', ['-br', 'link'])).not.toContain('eth0');
+    const port = (await c.neutron('POST', 'ports', { port: { port_security_enabled: false, network_id: ids.net } }))
+      .port;
+    const g4 = c.guest();
+    await c.plug(port.id, g4);
+    await c.neutron('DELETE', `ports/${port.id}`);
+    await c.settled();
+    expect(await g4.exec('ip', ['-br', 'link'])).not.toContain('eth0');
   });
 
   it('restarts a dnsmasq that died, and removes what was deleted', async () => {

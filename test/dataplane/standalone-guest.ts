@@ -20,6 +20,8 @@ export interface BootOptions {
   /** Stop reading when the console matches this. */
   until: RegExp;
   timeoutMs: number;
+  /** Run once `until` matched, while the guest still runs (qemu is killed after it). */
+  whileUp?: () => Promise<void>;
 }
 
 export interface BootResult {
@@ -48,15 +50,17 @@ export async function bootAndRead(opts: BootOptions): Promise<BootResult> {
   let matched = false;
   let ms = 0;
   const t0 = performance.now();
+  let after: Promise<void> = Promise.resolve();
   const poll = setInterval(() => {
     if (matched || !opts.until.test(read())) return;
     matched = true;
     ms = performance.now() - t0;
-    abort.abort();
+    after = (opts.whileUp?.() ?? Promise.resolve()).finally(() => abort.abort());
   }, 100);
   try {
     // killed by us or by the timeout: the console says what happened
     await run('qemu-system-x86_64', args, { timeoutMs: opts.timeoutMs, signal: abort.signal }).catch(() => {});
+    await after;
     return { console: read(), matched, ms };
   } finally {
     clearInterval(poll);

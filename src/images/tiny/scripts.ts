@@ -83,18 +83,29 @@ field() { awk -F '\t' -v k="$1" '$1 == k { sub(/^[^\t]*\t/, ""); print; exit }' 
 
 hostname tiny
 ip link set lo up
-while read -r m; do insmod "$m" 2>/dev/null; done < /lib/modules/load.list
+
+# DHCP starts as soon as virtio_net is in, while the other modules load (the IDE probe takes a while)
+MD=/run/md
+mkdir -p $MD
+dhcp=
+start_dhcp() {
+  [ -e /sys/class/net/eth0 ] || return 0
+  ip link set eth0 up
+  udhcpc -i eth0 -s /etc/udhcpc.script -O mtu -O staticroutes -t 8 -T 1 -A 2 -b -S -p /run/udhcpc.pid >/dev/null 2>&1 &
+  dhcp=$!
+}
+while read -r m; do
+  insmod "$m" 2>/dev/null
+  case "$m" in */virtio_net.ko) start_dhcp ;; esac
+done < /lib/modules/load.list
 syslogd -C64
 acpid -c /etc/acpi
 mkpasswd -m sha512 gocubsgo > /run/cirros.pw 2>/dev/null &
 
-# network: DHCP on eth0 when there is one
-MD=/run/md
-mkdir -p $MD
 lease=no
-if [ -e /sys/class/net/eth0 ]; then
-  ip link set eth0 up
-  if udhcpc -i eth0 -s /etc/udhcpc.script -O mtu -O staticroutes -t 8 -T 1 -A 2 -b -S -p /run/udhcpc.pid >/dev/null 2>&1 && [ -f /run/dhcp.lease ]; then
+if [ -n "$dhcp" ]; then
+  wait $dhcp
+  if [ -f /run/dhcp.lease ]; then
     lease=yes
     . /run/dhcp.lease
     say "network eth0 $ip/$mask mtu $(cat /sys/class/net/eth0/mtu)"

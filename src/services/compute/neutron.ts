@@ -421,3 +421,12 @@ export async function releaseFloatingIp(cloud: Cloud, ctx: AuthContext, id: stri
   await showFloatingIp(cloud, ctx, id);
   await deleteResource(cloud, ctx, 'floatingip', id);
 }
+
+/** A network's MTU (what the guest's taps take), undefined when unknown. */
+export async function networkMtu(cloud: Cloud, projectId: string, networkId: string): Promise<number | undefined> {
+  const ctx = { isAdmin: true, projectId } as AuthContext;
+  const net = (await showResource(cloud, ctx, 'network', networkId).catch(() => undefined)) as
+    | { mtu?: number }
+    | undefined;
+  return typeof net?.mtu === 'number' ? net.mtu : undefined;
+}

@@ -189,8 +189,7 @@ export async function insertPort(op: Op, b: NewPort): Promise<{ id: string; fixe
   const portSecurity = b.port_security_enabled ?? bool(net.port_security_enabled);
   let groups = b.security_groups ?? null;
   if (groups === null)
-    groups =
-      portSecurity && !isServicePort(owner) && b.project_id ? [await ensureDefaultGroup(op.db, b.project_id)] : [];
+    groups = portSecurity && !isServicePort(owner) && b.project_id ? [await ensureDefaultGroup(op, b.project_id)] : [];
   else await checkGroups(op, b.project_id, groups);
   const pairs = b.allowed_address_pairs ?? [];
   checkPortSecurity(portSecurity, groups, pairs);
@@ -341,7 +340,7 @@ export const ports: Resource = {
       !currentGroups.length &&
       !isServicePort(owner)
     )
-      groups = [await ensureDefaultGroup(op.db, p.project_id)];
+      groups = [await ensureDefaultGroup(op, p.project_id)];
     const pairs = (b.allowed_address_pairs as unknown[] | undefined) ?? JSON.parse(p.allowed_address_pairs);
     checkPortSecurity(enabled, groups ?? currentGroups, pairs);
     if ('mac_address' in b && b.mac_address !== p.mac_address) {

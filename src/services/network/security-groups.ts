@@ -80,9 +80,11 @@ function egressRules(projectId: string, groupId: string, at: string): SecurityGr
 
 /**
  * The project's `default` group, made on the project's first use with its two
- * egress rules and two ingress rules from the group itself. Returns its id.
+ * egress rules and two ingress rules from the group itself (and handed to the
+ * data plane, in the same transaction). Returns its id.
  */
-export async function ensureDefaultGroup(db: NetDb, projectId: string): Promise<string> {
+export async function ensureDefaultGroup(op: Pick<Op, 'cloud' | 'db'>, projectId: string): Promise<string> {
+  const db = op.db;
   const existing = await db
     .selectFrom('neutron_default_security_groups')
     .select('security_group_id')
@@ -109,6 +111,7 @@ export async function ensureDefaultGroup(db: NetDb, projectId: string): Promise<
     .insertInto('neutron_security_group_rules')
     .values([...egressRules(projectId, id, at), ...ingress])
     .execute();
+  await sync(op, 'security_group', id);
   return id;
 }
 
@@ -150,7 +153,8 @@ export const securityGroups: Resource = {
 
   async list(op: Op, q: Query) {
     const project = oneValue(q, 'project_id') ?? oneValue(q, 'tenant_id') ?? op.ctx.projectId;
-    if (project && owns(op.ctx, project)) await op.db.transaction().execute((trx) => ensureDefaultGroup(trx, project));
+    if (project && owns(op.ctx, project))
+      await op.db.transaction().execute((trx) => ensureDefaultGroup({ cloud: op.cloud, db: trx }, project));
     let query = op.db.selectFrom('neutron_security_groups').selectAll();
     if (!op.ctx.isAdmin) query = query.where('project_id', '=', op.ctx.projectId ?? '');
     query = pushDown(query, q, ['id', 'name']);
@@ -164,7 +168,7 @@ export const securityGroups: Resource = {
   async create(op, b) {
     requireWriter(op.ctx, 'create_security_group');
     const projectId = b.project_id as string;
-    await ensureDefaultGroup(op.db, projectId);
+    await ensureDefaultGroup(op, projectId);
     await checkQuota(op.db, 'security_group', projectId);
     await checkQuota(op.db, 'security_group_rule', projectId, 2);
     const id = uuid();

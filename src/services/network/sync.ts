@@ -28,7 +28,7 @@ interface SyncPayload {
 }
 
 /** Queue the data plane update of one resource with the current transaction. */
-export async function sync(op: Op, kind: NetworkResourceKind, id: string): Promise<void> {
+export async function sync(op: Pick<Op, 'cloud' | 'db'>, kind: NetworkResourceKind, id: string): Promise<void> {
   await op.cloud.tasks.enqueue<SyncPayload>(TASK, `${kind}:${id}`, { kind, id }, op.db as unknown as Store);
 }
 

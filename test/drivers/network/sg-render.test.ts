@@ -75,8 +75,9 @@ describe('security-group rules as nft', () => {
     expect(renderRule(r({ ethertype: 'IPv6', remote_group_id: 'g' }), set)).toBe(
       'meta nfproto ipv6 ip6 saddr @rg6_g return',
     );
-    // a prefix of the other family never matches
+    // a prefix of the other family, an unknown protocol: the rule admits nothing
     expect(renderRule(r({ remote_ip_prefix: '2001:db8::/64' }), set)).toBeUndefined();
+    expect(renderRule(r({ protocol: 'bogus' }), set)).toBeUndefined();
   });
 
   it('filters ports with port security, but not the network:* ones', () => {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FakeNetworkDriver } from '../../../src/drivers/network/fake.js';
+import { networkDriver } from '../../../src/drivers/network/index.js';
 import { ensureAgents } from '../../../src/services/network/agents.js';
 import { ndb } from '../../../src/services/network/store.js';
 import { desiredState } from '../../../src/services/network/sync.js';
@@ -42,6 +44,20 @@ describe('network: the data plane seam', () => {
     const ports = (await api('GET', 'ports')).body.ports;
     expect(state.ports.map((p) => p.id).sort()).toEqual(ports.map((p: any) => p.id).sort());
     expect(state.securityGroups.map((g) => g.id)).toContain(sg.id);
+  });
+
+  it("hands the driver a project's default group when it is made, with its rules", async () => {
+    const driver = networkDriver(t.cloud) as FakeNetworkDriver;
+    const net = (await api('POST', 'networks', { network: { name: 'first' } }, 'alt_demo')).body.network;
+    const port = (await api('POST', 'ports', { port: { network_id: net.id } }, 'alt_demo')).body.port;
+    await t.cloud.tasks.idle();
+    const group = driver.state.security_group.get(port.security_groups[0]);
+    expect(group?.rules.map((r) => `${r.direction} ${r.ethertype} ${r.remote_group_id ?? ''}`).sort()).toEqual([
+      'egress IPv4 ',
+      'egress IPv6 ',
+      `ingress IPv4 ${group?.id}`,
+      `ingress IPv6 ${group?.id}`,
+    ]);
   });
 
   it('lists the Linux bridge agent instead of Open vSwitch when the linux driver runs', async () => {

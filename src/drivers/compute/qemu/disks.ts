@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { qemuFormat } from '../../../host/disk-files.js';
 import { run } from '../../../host/exec.js';
@@ -35,7 +35,7 @@ export async function cacheBase(
     } catch {
       await copyFile(source, tmp, constants.COPYFILE_FICLONE);
     }
-    await import('node:fs/promises').then((fs) => fs.rename(tmp, path));
+    await rename(tmp, path);
   }
   return { image_id: imageId, path, format: qemuFormat(diskFormat) };
 }

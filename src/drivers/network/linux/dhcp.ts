@@ -5,7 +5,7 @@ import { addressLines, ensureVeth, ipBatch, linkStates } from '../../../host/lin
 import { dhcpDeviceName, dhcpNamespace, tapName } from '../../../host/names.js';
 import { ensureNamespace, namespaceExists, removeNamespace } from '../../../host/netns.js';
 import { adoptable, commandLine, stopProcess } from '../../../host/processes.js';
-import type { NetworkSpec } from '../driver.js';
+import type { NetworkSpec, PortSpec } from '../driver.js';
 import { ensureNetworkBridge } from './bridges.js';
 import { type Ctx, dhcpPortOf, withPrefix } from './context.js';
 import { dhcpSubnets, dnsmasqArgs, hostsFile, METADATA_IP, optsFile } from './dhcp-config.js';
@@ -86,14 +86,14 @@ export async function applyDhcp(ctx: Ctx, networkId: string): Promise<void> {
     ...addressLines(dev, have?.addr_info, cidrs),
   ]);
   await ipBatch(ctx.brns, [`link set dev ${tap} master ${bridge} mtu ${net.mtu} up`]);
-  await startOrReload(ctx, net, dev);
+  await startOrReload(ctx, net, port, dev);
   await ctx.metadata.ensure(ns, { networkId });
 }
 
-async function startOrReload(ctx: Ctx, net: NetworkSpec, dev: string): Promise<void> {
+/** `net` and `port` as applyDhcp read them: the model may change meanwhile (the next job applies that). */
+async function startOrReload(ctx: Ctx, net: NetworkSpec, port: PortSpec, dev: string): Promise<void> {
   const f = files(ctx, net.id);
   mkdirSync(f.dir, { recursive: true, mode: 0o755 });
-  const port = dhcpPortOf(ctx.model, net.id)!;
   const hostsChanged = writeIfChanged(f.hostsFile, hostsFile(net, [...ctx.model.ports.values()], port.id));
   const optsChanged = writeIfChanged(f.optsFile, optsFile(net, port));
   const changed = hostsChanged || optsChanged;

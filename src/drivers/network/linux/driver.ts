@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { onCommand } from '../../../host/exec.js';
 import { HOST_NS, linkStates, removeLink } from '../../../host/links.js';
 import { bridgeNamespace, hostTag, hostVethName, hostVethPeerName, tapName } from '../../../host/names.js';
 import { listNamespaces, namespaceExists, ownedNamespaces, removeNamespace } from '../../../host/netns.js';
@@ -41,6 +42,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
   private pending = 0;
   private hostGatewayNet: string | undefined;
   private watchdog: NodeJS.Timeout | undefined;
+  private unlisten: () => void;
 
   constructor(opts: LinuxDriverOptions) {
     const tag = hostTag(opts.dataDir);
@@ -56,6 +58,11 @@ export class LinuxNetworkDriver implements NetworkDriver {
       prepared: new Set(),
     };
     mkdirSync(this.ctx.runDir, { recursive: true, mode: 0o755 });
+    // every host command, at debug level (--log-level debug): what ran, how long, how it failed
+    this.unlisten = onCommand((argv, ms, error) => {
+      if (opts.log.isLevelEnabled('debug'))
+        opts.log.debug({ argv, ms: Math.round(ms * 10) / 10, error: error?.message }, 'host command');
+    });
     const every = opts.watchdogMs ?? 5000;
     if (every > 0) {
       this.watchdog = setInterval(() => this.checkDnsmasq(), every);
@@ -79,6 +86,7 @@ export class LinuxNetworkDriver implements NetworkDriver {
   async close(): Promise<void> {
     if (this.watchdog) clearInterval(this.watchdog);
     await this.idle();
+    this.unlisten();
     await this.ctx.metadata.close();
   }
 

@@ -125,7 +125,7 @@ export async function applyRouter(ctx: Ctx, routerId: string): Promise<void> {
   const legs = legsOf(ctx, r);
   const bridges = new Map<string, string>();
   for (const leg of legs) bridges.set(leg.networkId, await ensureNetworkBridge(ctx, leg.networkId));
-  let states = await linkStates(ns);
+  const states = await linkStates(ns);
   const wanted = new Set(legs.map((l) => l.dev));
   const stale = [...states.keys()].filter((n) => (n.startsWith('qr-') || n.startsWith('qg-')) && !wanted.has(n));
   if (stale.length)
@@ -134,8 +134,8 @@ export async function applyRouter(ctx: Ctx, routerId: string): Promise<void> {
       stale.map((n) => `link delete dev ${n}`),
     );
   const missing = legs.filter((l) => !states.has(l.dev));
+  // a new leg has the port's MAC and no address yet
   for (const leg of missing) await ensureVeth(ctx.brns, leg.tap, ns, leg.dev, { mtu: leg.mtu, peerMac: leg.mac });
-  if (missing.length) states = await linkStates(ns);
   const lines: string[] = [];
   for (const leg of legs) {
     const have = states.get(leg.dev);

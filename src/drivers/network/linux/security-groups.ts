@@ -50,7 +50,11 @@ export { isFiltered } from './sg-render.js';
 // with it, and an established packet whose mark is older is checked against
 // the rules again (replies pass: they follow the original direction).
 
-const DEBOUNCE_MS = 15;
+/**
+ * Calls this close together share one apply. Kept short: while an apply runs
+ * (tens of ms) later calls wait and are coalesced anyway.
+ */
+const DEBOUNCE_MS = 2;
 
 interface Waiter {
   resolve(): void;
@@ -72,6 +76,8 @@ export class Firewall {
   /** Applies the rules for `model` (coalesced with other calls); resolves once they are in force. */
   update(model: FirewallModel): Promise<void> {
     this.model = model;
+    // nothing queued and nothing changed: in force already (a driver calls this after every change)
+    if (!this.timer && !this.running && this.applied === renderFirewall(model).body) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
       this.schedule();
@@ -86,6 +92,7 @@ export class Firewall {
     const waiters = this.waiters;
     this.waiters = [];
     this.applied = undefined;
+    this.sysctlsDone = false; // the namespace may be made again
     await run('nft', ['-f', '-'], { netns: this.namespace, input: renderRemoval() });
     for (const w of waiters) w.resolve();
   }

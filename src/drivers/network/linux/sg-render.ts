@@ -183,7 +183,12 @@ export function renderRule(
     if (c.prefix > 0) parts.push(`${fam(v)} ${dir} ${formatIp({ version: v, value: c.network })}/${c.prefix}`);
   }
   if (r.remote_group_id) parts.push(`${fam(v)} ${dir} @${remoteSet(r.remote_group_id, v)}`);
-  const proto = protocolNumber(r);
+  let proto: number | undefined;
+  try {
+    proto = protocolNumber(r);
+  } catch {
+    return undefined; // a protocol the API should have refused: the rule admits nothing, the others still apply
+  }
   if (proto !== undefined) {
     parts.push(`meta l4proto ${proto}`);
     const min = r.port_range_min;

@@ -3,7 +3,7 @@ import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound } from '../../../server/errors.js';
 import type { NovaRequest } from '../api.js';
 import { computeDriver } from '../driver.js';
-import { attachPort, detachPort, instancePorts } from '../neutron.js';
+import { attachPort, detachPort, instancePorts, networkMtu } from '../neutron.js';
 import { serviceContext } from '../servers/guest.js';
 import { askerOf, recordAction } from '../servers/journal.js';
 import { getServer } from '../servers/model.js';
@@ -98,6 +98,7 @@ export async function interfaceRoutes(app: FastifyInstance, cloud: Cloud) {
         network_id: port.network_id,
         mac_address: port.mac_address,
         fixed_ips: port.fixed_ips,
+        mtu: await networkMtu(cloud, i.project_id, port.network_id),
       });
     } catch (e) {
       await detachPort(cloud, serviceContext(i), port.id, made.created);

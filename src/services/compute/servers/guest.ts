@@ -2,7 +2,7 @@ import type { Cloud } from '../../../cloud.js';
 import type { GuestPort, GuestSpec, GuestVolume } from '../../../drivers/compute/driver.js';
 import type { AuthContext } from '../../../server/auth.js';
 import { bootImagePath, getImageAs } from '../glance.js';
-import { portsOf } from '../neutron.js';
+import { networkMtu, portsOf } from '../neutron.js';
 import { guestVolumes } from './block-devices.js';
 import { type Instance, instanceName } from './model.js';
 
@@ -28,11 +28,15 @@ export function serviceContext(i: Instance): AuthContext {
 
 export async function guestPorts(cloud: Cloud, i: Instance): Promise<GuestPort[]> {
   const ports = await portsOf(cloud, i);
+  const mtus = new Map<string, number | undefined>();
+  for (const id of new Set(ports.map((p) => p.network_id))) mtus.set(id, await networkMtu(cloud, i.project_id, id));
   return ports.map((p) => ({
     port_id: p.id,
     network_id: p.network_id,
     mac_address: p.mac_address,
     fixed_ips: p.fixed_ips,
+    // the tap takes its network's MTU, as the bridge and the guest's DHCP answer have it
+    mtu: mtus.get(p.network_id),
   }));
 }
 
