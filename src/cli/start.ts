@@ -146,6 +146,7 @@ compute: ${computeLine}${
 
   users     admin / ${password}   (admin of every project)
             demo / ${password}    (member of project demo)
+  dashboard ${url}/dashboard
 
 Configure the openstack CLI:
 

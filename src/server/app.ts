@@ -3,6 +3,7 @@ import type { Cloud } from '../cloud.js';
 import type { Service } from '../services/service.js';
 import { AuthRequired, authHook } from './auth.js';
 import { installCors } from './cors.js';
+import { dashboardRoutes } from './dashboard.js';
 import { type ApiError, BadRequest, NotFound, toApiError } from './errors.js';
 import { requestId } from './ids.js';
 import { sendVersions } from './root.js';
@@ -60,6 +61,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
   );
 
   app.get('/', { config: { public: true } }, (req, reply) => sendVersions(cloud, req, reply));
+  dashboardRoutes(app);
 
   for (const svc of cloud.services) {
     await app.register(

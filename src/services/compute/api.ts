@@ -14,7 +14,7 @@ export const MICROVERSIONS: MicroversionSpec = {
   service: 'compute',
   legacyHeader: 'X-OpenStack-Nova-API-Version',
   min: '2.1',
-  max: '2.79',
+  max: '2.93',
 };
 
 /**

@@ -7,6 +7,7 @@ import {
   deleteVolume,
   detachVolume,
   getVolume,
+  reimageVolume,
   reserveVolume,
   type VolumeInfo,
   volumePath,
@@ -92,4 +93,9 @@ export async function removeVolume(cloud: Cloud, volumeId: string): Promise<void
 /** Where the volume's data is, for the driver. */
 export function volumeLocation(cloud: Cloud, volumeId: string): string {
   return volumePath(cloud, volumeId).path;
+}
+
+/** Rewrites a (root) volume with an image's data: Nova's rebuild of a volume-backed server (2.93). */
+export async function reimage(cloud: Cloud, volumeId: string, imageId: string): Promise<void> {
+  await reimageVolume(cloud, volumeId, imageId);
 }

@@ -134,6 +134,30 @@ export async function checkInstanceQuota(
   return minCount;
 }
 
+/** Nova's resize quota check: the growth in cores and ram must fit the project's and the user's limits. */
+export async function checkResizeQuota(
+  trx: ComputeDb,
+  projectId: string,
+  userId: string,
+  deltas: { cores: number; ram: number },
+): Promise<void> {
+  const w = Object.fromEntries(Object.entries(deltas).filter(([, d]) => d > 0)) as Record<string, number>;
+  for (const [limits, used] of [
+    [await limitsFor(trx, projectId), await usageOf(trx, projectId)],
+    [await limitsFor(trx, projectId, userId), await usageOf(trx, projectId, userId)],
+  ]) {
+    const overs = Object.keys(w).filter((r) => over(limits[r], used[r], w[r]));
+    if (overs.length) {
+      const list = overs.join(', ');
+      throw new Forbidden(
+        `Quota exceeded for ${list}: Requested ${overs.map((r) => w[r]).join(', ')}, but already used ${overs
+          .map((r) => used[r])
+          .join(', ')} of ${overs.map((r) => limits[r]).join(', ')} ${list}`,
+      );
+    }
+  }
+}
+
 export async function checkKeypairQuota(trx: ComputeDb, projectId: string, userId: string): Promise<void> {
   const limits = await limitsFor(trx, projectId, userId);
   const used = await usageOf(trx, projectId, userId);

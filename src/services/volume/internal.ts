@@ -24,10 +24,11 @@ import { volumeDriver } from '../../drivers/volume/index.js';
 import type { AuthContext } from '../../server/auth.js';
 import { completeAttachment, removeAttachment, reserveAttachment } from './attachments.js';
 import { attachmentNotFound, volumeNotFound } from './errors.js';
+import { findImage, imageFile } from './image-source.js';
 import { authorize, type Caller, callerOfToken } from './policy.js';
 import { type VolumeTrx, vdb } from './store.js';
 import type { VolumeRecord } from './views.js';
-import { createVolume as create, loadRecord, loadRecords, deleteVolume as remove } from './volumes.js';
+import { createVolume as create, loadRecord, loadRecords, deleteVolume as remove, replaceDict } from './volumes.js';
 
 export { createSnapshot, deleteSnapshot, getSnapshot, listSnapshots, type SnapshotInfo } from './internal-snapshots.js';
 
@@ -258,6 +259,29 @@ export async function deleteVolume(cloud: Cloud, volumeId: string, auth?: AuthCo
   const caller = callerOfActor(auth ? { auth } : { projectId: v.projectId, userId: 'nova' });
   authorize(caller, 'member', 'volume:delete');
   await remove(cloud, caller, volumeId);
+}
+
+/**
+ * Cinder's re-image (3.68), what Nova's rebuild of a volume-backed server
+ * asks from 2.93: the volume's data becomes the image's, in place, and its
+ * image metadata is the new image's. The volume stays attached (in-use).
+ */
+export async function reimageVolume(cloud: Cloud, volumeId: string, imageId: string): Promise<void> {
+  const v = await vdb(cloud)
+    .selectFrom('volumes')
+    .select(['id', 'size', 'project_id'])
+    .where('id', '=', volumeId)
+    .executeTakeFirst();
+  if (!v) throw volumeNotFound(volumeId);
+  const image = await findImage(cloud, serviceCaller(v.project_id, 'nova'), imageId);
+  await volumeDriver(cloud.config).importImage(
+    { kind: 'volume', id: volumeId },
+    v.size,
+    await imageFile(cloud, imageId),
+  );
+  await vdb(cloud)
+    .transaction()
+    .execute((trx) => replaceDict(trx, 'volume_image_metadata', volumeId, image.metadata));
 }
 
 /** Where the volume's bytes are, for a hypervisor: a raw file (or fake:// with the fake driver). */

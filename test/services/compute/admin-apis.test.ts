@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { action, base, boot, cirros } from './util.js';
+import { action, base, boot, cirros, mv } from './util.js';
 
 describe('compute: usage, hosts, migrations and external events', () => {
   let t: TestCloud;
@@ -130,11 +130,47 @@ describe('compute: usage, hosts, migrations and external events', () => {
     await action(t, 'demo', server, { resize: { flavorRef: '84' } });
     await action(t, 'demo', server, { confirmResize: null });
     const res = await t.call({ method: 'GET', url: `${base}/os-migrations`, as: 'admin' });
-    expect(res.json().migrations[0]).toMatchObject({
-      instance_uuid: server,
-      status: 'confirmed',
+    const at21 = res.json().migrations[0];
+    // Nova's fields only: migration_type from 2.23, uuid from 2.59, flavors by integer id
+    expect(Object.keys(at21).sort()).toEqual([
+      'created_at',
+      'dest_compute',
+      'dest_host',
+      'dest_node',
+      'id',
+      'instance_uuid',
+      'new_instance_type_id',
+      'old_instance_type_id',
+      'source_compute',
+      'source_node',
+      'status',
+      'updated_at',
+    ]);
+    expect(at21).toMatchObject({ instance_uuid: server, status: 'confirmed', new_instance_type_id: 84 });
+    const at259 = await t.call({ method: 'GET', url: `${base}/os-migrations`, as: 'admin', headers: mv('2.59') });
+    expect(at259.json().migrations[0]).toMatchObject({
       migration_type: 'resize',
+      uuid: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
+  });
+
+  it('refuses a resize over the cores or ram quota (403) and takes the disk config it is given', async () => {
+    const f = await t.call({
+      method: 'POST',
+      url: `${base}/flavors`,
+      as: 'admin',
+      payload: { flavor: { name: 'huge', ram: 1_000_000, vcpus: 1, disk: 5 } },
+    });
+    const over = await action(t, 'demo', server, { resize: { flavorRef: f.json().flavor.id } });
+    expect(over.statusCode).toBe(403);
+    expect(over.json().forbidden.message).toMatch(
+      /^Quota exceeded for ram: Requested \d+, but already used \d+ of \d+ ram$/,
+    );
+    const auto = await action(t, 'demo', server, { resize: { flavorRef: '42', 'OS-DCF:diskConfig': 'AUTO' } });
+    expect(auto.statusCode).toBe(202);
+    const s = (await t.call({ method: 'GET', url: `${base}/servers/${server}`, as: 'demo' })).json().server;
+    expect(s['OS-DCF:diskConfig']).toBe('AUTO');
+    await action(t, 'demo', server, { confirmResize: null });
   });
 
   it('accepts external events for known servers', async () => {

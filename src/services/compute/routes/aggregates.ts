@@ -94,6 +94,33 @@ export async function aggregateRoutes(app: FastifyInstance, cloud: Cloud) {
     return { aggregate: await view(req, { ...values, id: Number(res.insertId) }, true) };
   });
 
+  // 2.81: pre-cache images on the aggregate's hosts. The one host keeps
+  // every image it boots from on local disk already, so there is nothing to
+  // fetch: the request is checked and accepted, as Nova's API casts it.
+  app.post('/os-aggregates/:id/images', async (req, reply) => {
+    if (!req.microversion.atLeast('2.81')) throw new NotFound('The resource could not be found.');
+    requireComputeAdmin(req, 'compute:aggregates:images');
+    const body = validateBody<{ cache: { id: string }[] }>(
+      {
+        type: 'object',
+        properties: {
+          cache: {
+            type: 'array',
+            minItems: 1,
+            items: { type: 'object', properties: { id: types.uuid }, required: ['id'], additionalProperties: false },
+          },
+        },
+        required: ['cache'],
+        additionalProperties: false,
+      },
+      req.body,
+    );
+    const ids = body.cache.map((c) => c.id);
+    if (new Set(ids).size !== ids.length) throw new BadRequest('Duplicate images in request');
+    await find((req.params as { id: string }).id);
+    return reply.code(202).send();
+  });
+
   app.get('/os-aggregates/:id', async (req) => {
     requireComputeAdmin(req, 'os_compute_api:os-aggregates:show');
     return { aggregate: await view(req, await find((req.params as { id: string }).id)) };

@@ -3,7 +3,8 @@ import type { Cloud } from '../../../cloud.js';
 import { BadRequest, Conflict, NotFound } from '../../../server/errors.js';
 import { fromJson } from '../../../store/json.js';
 import { getProject } from '../../identity/store.js';
-import { type NovaHandler, requireComputeAdmin } from '../api.js';
+import { type NovaHandler, type NovaRequest, requireComputeAdmin } from '../api.js';
+import { validateExtraSpec } from '../extra-specs.js';
 import { getFlavor } from '../flavors.js';
 import { cdb } from '../store.js';
 import { type Schema, strictObject, validateBody, wrapped } from '../validation.js';
@@ -20,12 +21,14 @@ const updateSchema: Schema = { ...specs, minProperties: 1, maxProperties: 1 };
 const tenantAction = (name: string) =>
   wrapped(name, strictObject({ tenant: { type: 'string', minLength: 1, maxLength: 255 } }, ['tenant']));
 
-function stringify(values: Record<string, unknown>): Record<string, string> {
+/** The values as stored (strings); from 2.86 each known spec is validated as Nova does. */
+function stringify(req: NovaRequest, values: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) {
     const s = String(v);
     if (s.length > 255)
       throw new BadRequest('Invalid input received: extra_specs value has a maximum length of 255 characters.');
+    if (req.microversion.atLeast('2.86')) validateExtraSpec(k, s);
     out[k] = s;
   }
   return out;
@@ -54,7 +57,7 @@ export const createExtraSpecs: NovaHandler = async (cloud, req) => {
   requireComputeAdmin(req, 'os_compute_api:os-flavor-extra-specs:create');
   const { id } = req.params as { id: string };
   const body = validateBody(createSchema, req.body);
-  const added = stringify(body.extra_specs);
+  const added = stringify(req, body.extra_specs);
   await changeExtraSpecs(cloud, id, (s) => Object.assign(s, added));
   return { extra_specs: body.extra_specs };
 };
@@ -124,7 +127,7 @@ export async function flavorExtraRoutes(app: FastifyInstance, cloud: Cloud) {
     const { id, key } = req.params as { id: string; key: string };
     const body = validateBody<Record<string, unknown>>(updateSchema, req.body);
     if (!(key in body)) throw new BadRequest('Request body and URI mismatch');
-    const changed = stringify(body);
+    const changed = stringify(req, body);
     await changeExtraSpecs(cloud, id, (s) => Object.assign(s, changed));
     return body;
   });

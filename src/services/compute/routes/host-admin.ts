@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { BadRequest, NotFound, NotImplemented } from '../../../server/errors.js';
@@ -24,7 +25,24 @@ function eventNames(req: NovaRequest): string[] {
   const names = [...EVENTS];
   if (req.microversion.atLeast('2.51')) names.push('volume-extended');
   if (req.microversion.atLeast('2.76')) names.push('power-update');
+  if (req.microversion.atLeast('2.82')) names.push('accelerator-request-bound');
   return names;
+}
+
+/**
+ * Nova's instance_type_id is the flavor's database id, an integer; a
+ * flavor here is known by its flavorid: a numeric one is its own number,
+ * another a stable 31-bit hash of it.
+ */
+function flavorNumber(flavorid: string): number {
+  if (/^\d{1,9}$/.test(flavorid)) return Number(flavorid);
+  return createHash('sha1').update(flavorid).digest().readUInt32BE(0) >>> 1;
+}
+
+/** A migration's uuid (2.59): name-based on its id, so it stays the same. */
+function migrationUuid(id: number): string {
+  const h = createHash('sha1').update(`migration:${id}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 export async function hostAdminRoutes(app: FastifyInstance, cloud: Cloud) {
@@ -146,7 +164,9 @@ export async function hostAdminRoutes(app: FastifyInstance, cloud: Cloud) {
         later?.action === 'confirmResize' ? 'confirmed' : later?.action === 'revertResize' ? 'reverted' : 'finished';
       const i = instances.get(a.instance_uuid);
       const sys = fromJson<{ old_flavor?: EmbeddedFlavor; new_flavor?: EmbeddedFlavor }>(i?.system_metadata, {});
-      const m = {
+      const oldFlavor = sys.old_flavor?.flavorid;
+      const newFlavor = sys.new_flavor?.flavorid ?? i?.flavorid;
+      const m: Record<string, unknown> = {
         id: a.id,
         instance_uuid: a.instance_uuid,
         source_compute: i?.host ?? null,
@@ -154,21 +174,28 @@ export async function hostAdminRoutes(app: FastifyInstance, cloud: Cloud) {
         source_node: i?.node ?? null,
         dest_node: i?.node ?? null,
         dest_host: cloud.config.host,
-        source_region: cloud.config.region,
-        dest_region: cloud.config.region,
         status,
-        migration_type: 'resize',
-        old_instance_type_id: sys.old_flavor?.flavorid ?? null,
-        new_instance_type_id: sys.new_flavor?.flavorid ?? i?.flavorid ?? null,
+        old_instance_type_id: oldFlavor === undefined ? null : flavorNumber(oldFlavor),
+        new_instance_type_id: newFlavor === undefined ? null : flavorNumber(newFlavor),
         created_at: isoMicrosNoZone(a.start_time),
         updated_at: isoMicrosNoZone(a.updated_at),
+        ...(req.microversion.atLeast('2.23') ? { migration_type: 'resize' } : {}),
+        ...(req.microversion.atLeast('2.59') ? { uuid: migrationUuid(a.id) } : {}),
+        // 2.80: who asked for the migration
+        ...(req.microversion.atLeast('2.80') ? { user_id: a.user_id, project_id: a.project_id } : {}),
       };
       const inst = qparam(req, 'instance_uuid');
       const st = qparam(req, 'status');
       const type = qparam(req, 'migration_type');
       if (inst && m.instance_uuid !== inst) continue;
       if (st && m.status !== st) continue;
-      if (type && m.migration_type !== type) continue;
+      if (type && type !== 'resize') continue;
+      if (req.microversion.atLeast('2.80')) {
+        const user = qparam(req, 'user_id');
+        const project = qparam(req, 'project_id');
+        if (user && a.user_id !== user) continue;
+        if (project && a.project_id !== project) continue;
+      }
       out.push(m);
     }
     return { migrations: out.reverse() };

@@ -135,19 +135,24 @@ export async function hostRoutes(app: FastifyInstance, cloud: Cloud) {
           hypervisor_version: info.hypervisor_version,
           host_ip: cloud.config.host,
           service: { id: uuids ? s.uuid : s.id, host: s.host, disabled_reason: s.disabled_reason },
-          vcpus: info.vcpus,
-          memory_mb: info.memory_mb,
-          local_gb: info.local_gb,
-          vcpus_used: vcpusUsed,
-          memory_mb_used: ramUsed,
-          local_gb_used: diskUsed,
-          free_ram_mb: info.memory_mb - ramUsed,
-          free_disk_gb: info.local_gb - diskUsed,
-          current_workload: 0,
-          running_vms: Number(u?.n ?? 0),
-          disk_available_least: info.local_gb - diskUsed,
-          cpu_info: req.microversion.atLeast('2.28') ? info.cpu_info : JSON.stringify(info.cpu_info),
         });
+        // 2.88: the resource figures are gone (placement has them), uptime is here
+        if (req.microversion.atLeast('2.88')) h.uptime = uptimeText();
+        else
+          Object.assign(h, {
+            vcpus: info.vcpus,
+            memory_mb: info.memory_mb,
+            local_gb: info.local_gb,
+            vcpus_used: vcpusUsed,
+            memory_mb_used: ramUsed,
+            local_gb_used: diskUsed,
+            free_ram_mb: info.memory_mb - ramUsed,
+            free_disk_gb: info.local_gb - diskUsed,
+            current_workload: 0,
+            running_vms: Number(u?.n ?? 0),
+            disk_available_least: info.local_gb - diskUsed,
+            cpu_info: req.microversion.atLeast('2.28') ? info.cpu_info : JSON.stringify(info.cpu_info),
+          });
       }
       if (withServers) {
         const rows = await db
@@ -193,6 +198,7 @@ export async function hostRoutes(app: FastifyInstance, cloud: Cloud) {
 
   app.get('/os-hypervisors/statistics', async (req) => {
     requireComputeAdmin(req, 'os_compute_api:os-hypervisors:statistics');
+    if (req.microversion.atLeast('2.88')) throw new NotFound('The resource could not be found.');
     const all = await hypervisors(req, true);
     const sum = (k: string) => all.reduce((a, h) => a + Number(h[k] ?? 0), 0);
     const keys = [
@@ -225,6 +231,7 @@ export async function hostRoutes(app: FastifyInstance, cloud: Cloud) {
 
   app.get('/os-hypervisors/:id/uptime', async (req) => {
     requireComputeAdmin(req, 'os_compute_api:os-hypervisors:uptime');
+    if (req.microversion.atLeast('2.88')) throw new NotFound('The resource could not be found.');
     const h = await one(req, (req.params as { id: string }).id);
     return {
       hypervisor: {

@@ -10,8 +10,11 @@ import { type Schema, types, validateBody } from '../validation.js';
 
 function createSchema(req: NovaRequest): Schema {
   const mv = req.microversion;
+  // 2.92 also allows '@' and '.' in names, and a public key is required (Nova no longer generates keys)
+  const v292 = mv.atLeast('2.92');
+  const chars = v292 ? '^[@._\\- a-zA-Z0-9]+$' : '^[_\\- a-zA-Z0-9]+$';
   const name: Schema = {
-    allOf: [types.name, { type: 'string', pattern: '^[_\\- a-zA-Z0-9]+$', minLength: 1, maxLength: 255 }],
+    allOf: [types.name, { type: 'string', pattern: chars, minLength: 1, maxLength: 255 }],
   };
   return {
     type: 'object',
@@ -24,7 +27,7 @@ function createSchema(req: NovaRequest): Schema {
           ...(mv.atLeast('2.2') ? { type: { type: 'string', enum: ['ssh', 'x509'] } } : {}),
           ...(mv.atLeast('2.10') ? { user_id: { type: 'string' } } : {}),
         },
-        required: ['name'],
+        required: v292 ? ['name', 'public_key'] : ['name'],
         additionalProperties: false,
       },
     },

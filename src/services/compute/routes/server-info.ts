@@ -102,8 +102,8 @@ export async function serverInfoRoutes(app: FastifyInstance, cloud: Cloud) {
       .executeTakeFirst();
     if (!a) throw new NotFound(`Action for request_id ${requestId} on instance ${i.uuid} not found`);
     const out: Record<string, unknown> = actionView(req, a);
-    // Nova's default policy shows events to admins only
-    if (req.auth.isAdmin)
+    // Nova shows events to admins, and from 2.51 to the owner too (without traceback and host)
+    if (req.auth.isAdmin || req.microversion.atLeast('2.51'))
       out.events = fromJson<ActionEvent[]>(a.events, []).map((e) => eventView(req, e, i.project_id));
     return { instanceAction: out };
   });

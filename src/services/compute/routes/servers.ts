@@ -48,6 +48,7 @@ export const updateServer: NovaHandler = async (cloud, req) => {
   await updateInstance(db, i.uuid, {
     ...(body.name !== undefined ? { display_name: String(body.name) } : {}),
     ...(body.description !== undefined ? { display_description: body.description as string | null } : {}),
+    ...(body.hostname !== undefined ? { hostname: String(body.hostname) } : {}),
     ...(body.accessIPv4 !== undefined ? { access_ip_v4: String(body.accessIPv4) } : {}),
     ...(body.accessIPv6 !== undefined ? { access_ip_v6: String(body.accessIPv6) } : {}),
     ...(body['OS-DCF:diskConfig'] !== undefined

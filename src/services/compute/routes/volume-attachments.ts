@@ -39,11 +39,52 @@ function createSchema(req: NovaRequest): Schema {
   };
 }
 
+/** PUT before 2.85 (a swap): only the volume to swap to. */
+const swapSchema: Schema = {
+  type: 'object',
+  properties: {
+    volumeAttachment: {
+      type: 'object',
+      properties: { volumeId: types.uuid },
+      required: ['volumeId'],
+      additionalProperties: false,
+    },
+  },
+  required: ['volumeAttachment'],
+  additionalProperties: false,
+};
+
+/** PUT at 2.85: the attachment as shown, with volumeId naming the volume it should be. */
+const updateSchema: Schema = {
+  type: 'object',
+  properties: {
+    volumeAttachment: {
+      type: 'object',
+      properties: {
+        volumeId: types.uuid,
+        device: { type: ['string', 'null'] },
+        id: types.uuid,
+        serverId: types.uuid,
+        tag,
+        delete_on_termination: types.boolean,
+      },
+      required: ['volumeId'],
+      additionalProperties: false,
+    },
+  },
+  required: ['volumeAttachment'],
+  additionalProperties: false,
+};
+
 function view(req: NovaRequest, b: BdmRow) {
-  const out: Record<string, unknown> = { id: b.volume_id, volumeId: b.volume_id, serverId: b.instance_uuid };
+  // 2.89 drops `id` (it repeats volumeId) and shows the attachment and mapping ids
+  const v289 = req.microversion.atLeast('2.89');
+  const out: Record<string, unknown> = v289 ? {} : { id: b.volume_id };
+  Object.assign(out, { volumeId: b.volume_id, serverId: b.instance_uuid });
   if (b.device_name) out.device = b.device_name;
   if (req.microversion.atLeast('2.70')) out.tag = b.tag;
   if (req.microversion.atLeast('2.79')) out.delete_on_termination = b.delete_on_termination === 1;
+  if (v289) Object.assign(out, { attachment_id: b.attachment_id, bdm_uuid: b.uuid });
   return out;
 }
 
@@ -175,12 +216,31 @@ export async function volumeAttachmentRoutes(app: FastifyInstance, cloud: Cloud)
 
   app.post('/servers/:id/os-volume_attachments', (req, reply) => attachVolume(cloud, req, reply));
 
-  app.put('/servers/:id/os-volume_attachments/:volumeId', async (req) => {
+  app.put('/servers/:id/os-volume_attachments/:volumeId', async (req, reply) => {
     const i = await getServer(cloud, req);
-    await mappingOf(cloud, i, (req.params as { volumeId: string }).volumeId);
-    const next = (req.body as { volumeAttachment?: { volumeId?: string } } | undefined)?.volumeAttachment?.volumeId;
-    if (typeof next !== 'string')
-      throw new BadRequest("Invalid input for field/attribute volumeAttachment. 'volumeId' is a required property");
+    const { volumeId } = req.params as { volumeId: string };
+    const b = await mappingOf(cloud, i, volumeId);
+    if (req.microversion.atLeast('2.85')) {
+      const att = validateBody(updateSchema, req.body).volumeAttachment;
+      if (att.volumeId === volumeId) {
+        // 2.85: the same volume: only delete_on_termination may change
+        for (const [k, now] of [
+          ['id', volumeId],
+          ['serverId', i.uuid],
+          ['device', b.device_name],
+          ['tag', b.tag],
+        ] as const)
+          if (k in att && att[k] !== now) throw new BadRequest(`The ${k} property is not mutable`);
+        if (att.delete_on_termination !== undefined)
+          await cdb(cloud)
+            .updateTable('nova_bdms')
+            .set({ delete_on_termination: toBool(att.delete_on_termination) ? 1 : 0 })
+            .where('id', '=', b.id)
+            .execute();
+        return reply.code(202).send();
+      }
+    }
+    const next = validateBody(swapSchema, req.body).volumeAttachment.volumeId as string;
     // a new volume that does not exist is a bad request here, not a missing resource
     await novaVolume(cloud, next, visibleProject(req.auth)).catch((e) => {
       throw e instanceof NotFound ? new BadRequest(e.message) : e;

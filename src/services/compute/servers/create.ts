@@ -130,6 +130,8 @@ export async function createServers(cloud: Cloud, req: NovaRequest): Promise<Cre
   const minCount = Number(s.min_count ?? 1);
   const maxCount = Number(s.max_count ?? minCount);
   if (minCount > maxCount) throw new BadRequest('min_count must be <= max_count');
+  if (s.hostname !== undefined && maxCount > 1)
+    throw new BadRequest('Unable to allocate a single hostname to multiple instances');
 
   const { bdms, bootImage: bdmImage } = parseBlockDevices(s);
   const volumeBacked = bdms.some((b) => b.boot_index === 0);
@@ -212,7 +214,7 @@ export async function createServers(cloud: Cloud, req: NovaRequest): Promise<Cre
           user_id: ctx.userId,
           display_name: name,
           display_description: req.microversion.atLeast('2.19') ? (s.description ?? null) : String(s.name),
-          hostname: hostnameOf(name),
+          hostname: s.hostname ?? hostnameOf(name),
           reservation_id: resv,
           launch_index: index,
           image_ref: volumeBacked ? '' : imageRef,

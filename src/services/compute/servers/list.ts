@@ -117,19 +117,40 @@ export async function listInstances(cloud: Cloud, req: NovaRequest): Promise<{ p
   if (resv !== undefined) q = q.where('reservation_id', '=', resv);
   if (mv.atLeast('2.73') && qparam(req, 'locked') !== undefined)
     q = q.where('locked', '=', toBool(qparam(req, 'locked')) ? 1 : 0);
-  if (admin) {
+  // admins filter on more of an instance; from 2.83 members on most of it too
+  const more = admin || mv.atLeast('2.83');
+  for (const [param, col, adminOnly] of [
+    ['host', 'host', true],
+    ['node', 'node', true],
+    ['uuid', 'uuid', true],
+    ['user_id', 'user_id', false],
+    ['vm_state', 'vm_state', false],
+    ['task_state', 'task_state', false],
+    ['availability_zone', 'availability_zone', false],
+    ['key_name', 'key_name', false],
+  ] as const) {
+    const v = qparam(req, param);
+    if (v !== undefined && (adminOnly ? admin : more)) q = q.where(col, '=', v);
+  }
+  if (more) {
+    const configDrive = qparam(req, 'config_drive');
+    if (configDrive !== undefined) q = q.where('config_drive', toBool(configDrive) ? '=' : '!=', 'True');
     for (const [param, col] of [
-      ['host', 'host'],
-      ['node', 'node'],
-      ['user_id', 'user_id'],
-      ['vm_state', 'vm_state'],
-      ['task_state', 'task_state'],
-      ['availability_zone', 'availability_zone'],
-      ['key_name', 'key_name'],
-      ['uuid', 'uuid'],
+      ['power_state', 'power_state'],
+      ['progress', 'progress'],
     ] as const) {
       const v = qparam(req, param);
-      if (v !== undefined) q = q.where(col, '=', v);
+      if (v === undefined) continue;
+      if (!/^\d+$/.test(v)) throw new BadRequest(`Invalid input for query parameters ${param}. Value: ${v}.`);
+      q = q.where(col, '=', Number(v));
+    }
+    for (const [param, col] of [
+      ['created_at', 'created_at'],
+      ['launched_at', 'launched_at'],
+      ['terminated_at', 'terminated_at'],
+    ] as const) {
+      const at = timeParam(req, param);
+      if (at !== undefined) q = q.where(col, '=', at);
     }
   }
   if (mv.atLeast('2.26')) {

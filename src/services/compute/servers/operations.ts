@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import type { Cloud } from '../../../cloud.js';
 import { type ComputeDriver, type GuestFlavor, PowerState } from '../../../drivers/compute/driver.js';
 import { now } from '../../../server/time.js';
-import { complete, release, volumeLocation } from '../cinder.js';
+import { complete, reimage, release, volumeLocation } from '../cinder.js';
 import { computeDriver } from '../driver.js';
 import type { EmbeddedFlavor } from '../flavors.js';
 import { failSnapshot, finishSnapshot, removeShelvedImage, rotateBackups } from '../glance.js';
-import { computeService } from '../host.js';
+import { computeService, DEFAULT_AZ, hostZones } from '../host.js';
 import { TaskState, VmState } from '../states.js';
 import { cdb } from '../store.js';
 import { nextDevice } from './block-devices.js';
@@ -32,6 +32,8 @@ export interface OperationArgs {
   type?: 'SOFT' | 'HARD';
   flavor?: EmbeddedFlavor;
   imageRef?: string;
+  /** The root volume a rebuild rewrites with imageRef (a volume-backed server, 2.93). */
+  reimageVolume?: string;
   imageId?: string;
   rescueImage?: string;
   clean?: boolean;
@@ -191,7 +193,8 @@ export const OPERATIONS: Record<string, Operation> = {
       const driver = computeDriver(cloud);
       const wasStopped = i.vm_state === VmState.STOPPED;
       await driver.destroy(i.uuid);
-      const rebuilt: Instance = { ...i, image_ref: args.imageRef ?? i.image_ref };
+      if (args.reimageVolume) await reimage(cloud, args.reimageVolume, args.imageRef!);
+      const rebuilt: Instance = i.image_ref ? { ...i, image_ref: args.imageRef ?? i.image_ref } : i;
       await driver.spawn(await guestSpec(cloud, rebuilt));
       if (wasStopped) await driver.powerOff(i.uuid);
       return {
@@ -235,7 +238,16 @@ export const OPERATIONS: Record<string, Operation> = {
       await computeDriver(cloud).spawn(await guestSpec(cloud, placed));
       const { shelved_image_id, pre_power_state: _p, ...sys } = i.sys;
       if (shelved_image_id) await removeShelvedImage(cloud, shelved_image_id);
-      return { vm_state: VmState.ACTIVE, power_state: PowerState.RUNNING, host: placed.host, node: placed.node, sys };
+      // as after a build, the server is in its host's zone
+      const zone = (await hostZones(cdb(cloud))).get(placed.host) ?? DEFAULT_AZ;
+      return {
+        vm_state: VmState.ACTIVE,
+        power_state: PowerState.RUNNING,
+        host: placed.host,
+        node: placed.node,
+        availability_zone: zone,
+        sys,
+      };
     },
   },
   createImage: {

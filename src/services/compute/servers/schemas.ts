@@ -108,6 +108,7 @@ export function createSchema(mv: Microversion): Schema {
     props.host = fqdn;
     props.hypervisor_hostname = fqdn;
   }
+  if (mv.atLeast('2.90')) props.hostname = hostname;
   return {
     type: 'object',
     properties: {
@@ -137,6 +138,7 @@ export function updateSchema(mv: Microversion): Schema {
           accessIPv4: { type: 'string', format: 'ipv4' },
           accessIPv6: { type: 'string', format: 'ipv6' },
           ...(mv.atLeast('2.19') ? { description: types.description } : {}),
+          ...(mv.atLeast('2.90') ? { hostname } : {}),
         },
         additionalProperties: false,
       },
@@ -145,6 +147,14 @@ export function updateSchema(mv: Microversion): Schema {
     additionalProperties: false,
   };
 }
+
+/** 2.90: a hostname the user picks (RFC 952 letters, digits and inner hyphens). */
+const hostname: Schema = {
+  type: 'string',
+  minLength: 2,
+  maxLength: 63,
+  pattern: '^[a-zA-Z0-9]+[a-zA-Z0-9-]*[a-zA-Z0-9]+$',
+};
 
 export function rebuildSchema(mv: Microversion): Schema {
   const props: Record<string, Schema> = {
@@ -163,6 +173,7 @@ export function rebuildSchema(mv: Microversion): Schema {
     props.key_name = { oneOf: [{ type: 'string', minLength: 1, maxLength: 255 }, { type: 'null' }] };
   if (mv.atLeast('2.57')) props.user_data = { ...userData, type: ['string', 'null'] };
   if (mv.atLeast('2.63')) props.trusted_image_certificates = { type: ['array', 'null'], items: { type: 'string' } };
+  if (mv.atLeast('2.90')) props.hostname = hostname;
   return {
     type: 'object',
     properties: {

@@ -174,6 +174,8 @@ export function serverView(
       });
     }
   }
+  // 2.90: everyone sees the hostname (admins have it with the other extended attributes)
+  if (mv.atLeast('2.90') && !admin) s['OS-EXT-SRV-ATTR:hostname'] = i.hostname;
   s['OS-EXT-STS:task_state'] = i.task_state;
   s['OS-EXT-STS:vm_state'] = i.vm_state;
   s['OS-EXT-STS:power_state'] = i.power_state;

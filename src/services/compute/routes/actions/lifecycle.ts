@@ -1,8 +1,12 @@
-import { BadRequest, NotFound, NotImplemented } from '../../../../server/errors.js';
-import { policyDenied, requireComputeAdmin } from '../../api.js';
+import { BadRequest, Conflict, NotFound, NotImplemented } from '../../../../server/errors.js';
+import { type NovaRequest, policyDenied, requireComputeAdmin } from '../../api.js';
 import { bootImage } from '../../glance.js';
+import { DEFAULT_AZ, hostZones } from '../../host.js';
+import { isVolumeBacked } from '../../servers/block-devices.js';
 import { idFromHref, password } from '../../servers/create.js';
-import { checkAction, TaskState } from '../../states.js';
+import { updateInstance } from '../../servers/model.js';
+import { checkAction, TaskState, VmState } from '../../states.js';
+import { cdb } from '../../store.js';
 import { strictObject, validateBody, wrapped } from '../../validation.js';
 import { deleteInstance } from '../servers.js';
 import { snapshotImage } from './images.js';
@@ -22,7 +26,43 @@ export const LIFECYCLE_ACTIONS: Record<string, ActionHandler> = {
   resume: simple('resume', TaskState.RESUMING, 'resume'),
   unrescue: simple('unrescue', TaskState.UNRESCUING, 'unrescue'),
   shelveOffload: simple('shelveOffload', TaskState.SHELVING_OFFLOADING, 'shelveOffload'),
-  unshelve: simple('unshelve', TaskState.UNSHELVING, 'unshelve'),
+
+  async unshelve(cloud, req, reply, i, body) {
+    const { az, host } = unshelveArgs(req, body);
+    checkAction(i, 'unshelve', req.auth.isAdmin);
+    if ((az !== undefined || host !== undefined) && i.vm_state !== VmState.SHELVED_OFFLOADED)
+      throw new Conflict(
+        `Specifying an availability zone or a host when unshelving server "${i.uuid}" with status "${i.vm_state}" is not supported. The server status must be SHELVED_OFFLOADED.`,
+      );
+    const db = cdb(cloud);
+    const zones = await hostZones(db);
+    const computes = await db
+      .selectFrom('nova_services')
+      .select(['host', 'disabled'])
+      .where('binary', '=', 'nova-compute')
+      .execute();
+    if (az && !computes.some((c) => !c.disabled && (zones.get(c.host) ?? DEFAULT_AZ) === az))
+      throw new BadRequest('The requested availability zone is not available');
+    if (host !== undefined) {
+      // 2.91: to a named host, admins only
+      if (!req.auth.isAdmin) throw policyDenied('os_compute_api:os-shelve:unshelve_to_host');
+      if (!computes.some((c) => c.host === host)) throw new BadRequest(`Compute host ${host} could not be found.`);
+      const expected = az === undefined ? i.availability_zone : az;
+      const at = zones.get(host) ?? DEFAULT_AZ;
+      if (expected && expected !== at)
+        throw new Conflict(`Host "${host}" is not in the availability zone "${expected}".`);
+    }
+    // an availability zone given (or null: unpinned) is the server's from now on
+    if (az !== undefined) await updateInstance(db, i.uuid, { availability_zone: az });
+    await startOperation(cloud, req, i, {
+      rule: 'unshelve',
+      apiName: 'unshelve',
+      action: 'unshelve',
+      task: TaskState.UNSHELVING,
+      op: 'unshelve',
+    });
+    return reply.code(202).send();
+  },
 
   async reboot(cloud, req, reply, i, body) {
     const b = validateBody(
@@ -72,6 +112,9 @@ export const LIFECYCLE_ACTIONS: Record<string, ActionHandler> = {
       image = idFromHref(String(b.rescue_image_ref));
       await bootImage(cloud, req.auth, image);
     }
+    // a volume-backed server is rescued from 2.87 (the one host can: COMPUTE_RESCUE_BFV)
+    if (!req.microversion.atLeast('2.87') && (await isVolumeBacked(cdb(cloud), i.uuid)))
+      throw new BadRequest(`Instance ${i.uuid} cannot be rescued: Cannot rescue a volume-backed instance`);
     const adminPass = typeof b.adminPass === 'string' ? b.adminPass : password();
     await startOperation(cloud, req, i, {
       rule: 'rescue',
@@ -143,3 +186,30 @@ export const LIFECYCLE_ACTIONS: Record<string, ActionHandler> = {
     throw new NotImplemented('Unable to set password on instance');
   },
 };
+
+/**
+ * The unshelve body by microversion: before 2.77 anything (ignored); 2.77
+ * null or {availability_zone}; 2.91 null or {availability_zone (null
+ * unpins), host}, not empty. `az` undefined: the zone stays as it is.
+ */
+function unshelveArgs(req: NovaRequest, body: any): { az?: string | null; host?: string } {
+  const mv = req.microversion;
+  if (!mv.atLeast('2.77')) return {};
+  const u = body.unshelve;
+  if (u === null || u === undefined) return {};
+  const bad = (msg: string) =>
+    new BadRequest(`Invalid input for field/attribute unshelve. Value: ${JSON.stringify(u)}. ${msg}`);
+  if (typeof u !== 'object' || Array.isArray(u)) throw bad("is not of type 'object', 'null'");
+  const allowed = mv.atLeast('2.91') ? ['availability_zone', 'host'] : ['availability_zone'];
+  const extra = Object.keys(u).filter((k) => !allowed.includes(k));
+  if (extra.length) throw bad(`Additional properties are not allowed ('${extra.join("', '")}' was unexpected)`);
+  if (Object.keys(u).length === 0)
+    throw bad(
+      mv.atLeast('2.91') ? 'is not valid under any of the given schemas' : "'availability_zone' is a required property",
+    );
+  const az = u.availability_zone;
+  if (az !== undefined && !(typeof az === 'string' || (az === null && mv.atLeast('2.91'))))
+    throw bad('is not valid under any of the given schemas');
+  if (u.host !== undefined && typeof u.host !== 'string') throw bad("is not of type 'string'");
+  return { ...('availability_zone' in u ? { az } : {}), ...(u.host !== undefined ? { host: u.host } : {}) };
+}

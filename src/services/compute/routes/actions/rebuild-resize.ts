@@ -1,7 +1,9 @@
 import { BadRequest } from '../../../../server/errors.js';
 import { links, requireComputeAdmin } from '../../api.js';
+import { novaVolume } from '../../cinder.js';
 import { embedFlavor, getFlavor } from '../../flavors.js';
 import { bootImage } from '../../glance.js';
+import { checkResizeQuota } from '../../quotas.js';
 import { idFromHref, password } from '../../servers/create.js';
 import { findInstance, updateInstance } from '../../servers/model.js';
 import { rebuildSchema } from '../../servers/schemas.js';
@@ -25,14 +27,34 @@ export const REBUILD_RESIZE_ACTIONS: Record<string, ActionHandler> = {
       throw new BadRequest('Cannot find image for rebuild');
     });
     checkAction(i, 'rebuild', req.auth.isAdmin);
+    // a volume-backed server keeps an empty image_ref; a new image rewrites
+    // its root volume, which Nova does from 2.93 and refuses before
+    const root = await cdb(cloud)
+      .selectFrom('nova_bdms')
+      .select('volume_id')
+      .where('instance_uuid', '=', i.uuid)
+      .where('boot_index', '=', 0)
+      .executeTakeFirst();
+    let reimageVolume: string | undefined;
+    if (root?.volume_id) {
+      const volume = await novaVolume(cloud, root.volume_id);
+      if (volume.imageMetadata.image_id !== image.id) {
+        if (!req.microversion.atLeast('2.93'))
+          throw new BadRequest(
+            `Image ${image.id} is unacceptable: Unable to rebuild with a different image for a volume-backed server.`,
+          );
+        reimageVolume = root.volume_id;
+      }
+    }
     const changes = {
-      image_ref: image.id,
+      ...(root ? {} : { image_ref: image.id }),
       ...(b.name !== undefined ? { display_name: b.name } : {}),
       ...(b.description !== undefined ? { display_description: b.description } : {}),
       ...(b.metadata !== undefined ? { meta: b.metadata } : {}),
       ...(b.accessIPv4 !== undefined ? { access_ip_v4: b.accessIPv4 } : {}),
       ...(b.accessIPv6 !== undefined ? { access_ip_v6: b.accessIPv6 } : {}),
       ...(b.user_data !== undefined ? { user_data: b.user_data } : {}),
+      ...(b.hostname !== undefined ? { hostname: b.hostname } : {}),
       ...(b['OS-DCF:diskConfig'] !== undefined
         ? { sys: { ...i.sys, auto_disk_config: b['OS-DCF:diskConfig'] === 'AUTO' } }
         : {}),
@@ -48,7 +70,7 @@ export const REBUILD_RESIZE_ACTIONS: Record<string, ActionHandler> = {
         action: 'rebuild',
         task: TaskState.REBUILDING,
         op: 'rebuild',
-        args: { imageRef: image.id },
+        args: { imageRef: image.id, ...(reimageVolume ? { reimageVolume } : {}) },
       },
     );
     const fresh = await findInstance(cloud, req.auth, i.uuid);
@@ -88,6 +110,13 @@ export const REBUILD_RESIZE_ACTIONS: Record<string, ActionHandler> = {
       throw new BadRequest(
         'Server disk was unable to be resized because: Resize to smaller disk flavor is not allowed.',
       );
+    await checkResizeQuota(cdb(cloud), i.project_id, i.user_id, {
+      cores: flavor.vcpus - i.flavorInfo.vcpus,
+      ram: flavor.memory_mb - i.flavorInfo.memory_mb,
+    });
+    const diskConfig = b.resize['OS-DCF:diskConfig'];
+    if (diskConfig !== undefined)
+      await updateInstance(cdb(cloud), i.uuid, { sys: { ...i.sys, auto_disk_config: diskConfig === 'AUTO' } });
     await startOperation(cloud, req, i, {
       rule: 'resize',
       apiName: 'resize',
