@@ -51,6 +51,10 @@ program
     '--no-host-setup',
     'never install the Debian packages the real drivers need (then the fakes run where they are missing)',
   )
+  .option(
+    '--init <dir>',
+    'once the cloud answers, run the hooks in DIR in name order: *.sh with the admin openrc in their environment, HOT templates (*.yaml) as stacks, YAML resource lists; each once per data dir; a failing hook stops the start',
+  )
   .option('--cors-origin <origins>', "origins browsers may call from, comma-separated ('*' for any); default none")
   .action(start);
 

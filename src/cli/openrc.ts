@@ -9,20 +9,25 @@ export interface Credentials {
   region: string;
 }
 
+/** The same variables as DevStack's `source openrc USER PROJECT`, as an environment. */
+export function openrcEnv(c: Credentials): Record<string, string> {
+  return {
+    OS_AUTH_URL: `${c.url}/identity`,
+    OS_AUTH_TYPE: 'password',
+    OS_USERNAME: c.username,
+    OS_PASSWORD: c.password,
+    OS_PROJECT_NAME: c.project,
+    OS_USER_DOMAIN_ID: 'default',
+    OS_PROJECT_DOMAIN_ID: 'default',
+    OS_IDENTITY_API_VERSION: '3',
+    OS_REGION_NAME: c.region,
+    OS_VOLUME_API_VERSION: '3',
+  };
+}
+
 /** The same variables as DevStack's `source openrc USER PROJECT`. */
 export function openrcLines(c: Credentials): string[] {
-  return [
-    `export OS_AUTH_URL=${c.url}/identity`,
-    `export OS_AUTH_TYPE=password`,
-    `export OS_USERNAME=${c.username}`,
-    `export OS_PASSWORD=${shellQuote(c.password)}`,
-    `export OS_PROJECT_NAME=${c.project}`,
-    `export OS_USER_DOMAIN_ID=default`,
-    `export OS_PROJECT_DOMAIN_ID=default`,
-    `export OS_IDENTITY_API_VERSION=3`,
-    `export OS_REGION_NAME=${c.region}`,
-    `export OS_VOLUME_API_VERSION=3`,
-  ];
+  return Object.entries(openrcEnv(c)).map(([k, v]) => `export ${k}=${shellQuote(v)}`);
 }
 
 function shellQuote(s: string): string {

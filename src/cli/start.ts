@@ -9,6 +9,7 @@ import { chooseNetworkDriver, type NetworkDriverChoice, type NetworkDriverReques
 import { available } from '../host/exec.js';
 import { HostSetup, missingPackages, type SetupState } from '../host/setup.js';
 import { upgradeDefaultImage } from '../images/default-image.js';
+import { InitHookFailed, runInitHooks } from '../init/hooks.js';
 import { computeDriver } from '../services/compute/driver.js';
 import { publicSubnet, seededFloatingRange } from '../services/network/bootstrap.js';
 import { openrcLines } from './openrc.js';
@@ -27,6 +28,8 @@ export interface StartOptions {
   /** `tiny`: replace the blank default image with the tiny image, built in the background; `blank`: keep it. */
   defaultImage?: string;
   corsOrigin?: string;
+  /** A directory of init hooks to run once the cloud answers (src/init/hooks.ts). */
+  init?: string;
   /** false under --no-host-setup: never install the real drivers' Debian packages. */
   hostSetup?: boolean;
 }
@@ -160,6 +163,25 @@ ${openrcLines({ url, username: 'admin', project: 'admin', password, region: conf
   logger.info({ url, ms, networkDriver: network.driver, compute: computeLine }, 'pocketstack started');
 
   let closing = false;
+  if (opts.init) {
+    const t1 = performance.now();
+    try {
+      const { ran, done } = await runInitHooks(cloud, opts.init, { url, password, say: (l) => console.log(l) });
+      console.log(
+        `init: ${ran} hook(s) ran${done ? `, ${done} had already run` : ''} (${Math.round(performance.now() - t1)} ms); the cloud is ready`,
+      );
+    } catch (e) {
+      closing = true;
+      if (e instanceof InitHookFailed) console.error(`init: ${e.hook.name} failed:\n${e.output.trimEnd()}`);
+      else console.error(`init: ${(e as Error).message}`);
+      console.error('pocketstack stopped: an init hook failed');
+      logger.error({ err: e }, 'init hook failed');
+      await cloud.close();
+      markStopped(dataDir);
+      logger.flush();
+      process.exit(1);
+    }
+  }
   if (opts.defaultImage !== 'blank')
     void (setup?.ready ?? Promise.resolve())
       .then(
