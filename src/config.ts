@@ -28,6 +28,8 @@ export interface Config {
   floatingRange: string;
   /** Origins browsers may call from (CORS, as oslo.middleware's filter); '*' is any; none: no CORS. */
   corsOrigins: string[];
+  /** Fault injection (src/faults/): the /pocketstack/v1/faults API and its hooks; off unless asked for. */
+  faults?: boolean;
 }
 
 export const DEFAULT_FLOATING_RANGE = '172.24.4.0/24';

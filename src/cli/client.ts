@@ -68,6 +68,8 @@ export class Client {
   }
 
   endpoint(type: string): string {
+    // pocketstack's own admin API is not in the catalog
+    if (type === 'pocketstack') return `${this.opts.url}/pocketstack/v1`;
     const entry = this.catalog.find((c) => c.type === type);
     const ep = entry?.endpoints.find(
       (e) => e.interface === 'public' && (!this.opts.region || !e.region_id || e.region_id === this.opts.region),

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
 import { demoTwoTier } from './demo/two-tier.js';
+import { faultAdd, faultClear, faultList } from './fault.js';
 import { buildDebianCommand, buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { portPlug, portUnplug } from './port.js';
@@ -55,6 +56,10 @@ program
     '--init <dir>',
     'once the cloud answers, run the hooks in DIR in name order: *.sh with the admin openrc in their environment, HOT templates (*.yaml) as stacks, YAML resource lists; each once per data dir; a failing hook stops the start',
   )
+  .option(
+    '--faults',
+    'allow fault injection (pocketstack fault, /pocketstack/v1/faults; env POCKETSTACK_FAULTS=1): for testing clients, never for real use',
+  )
   .option('--cors-origin <origins>', "origins browsers may call from, comma-separated ('*' for any); default none")
   .action(start);
 
@@ -102,6 +107,37 @@ port
   .argument('<port>', 'port id or unique name')
   .option(...dataDirOption)
   .action(portUnplug);
+
+const fault = program
+  .command('fault')
+  .description('make the next matching API requests or driver steps fail, hang or slow down (start --faults)');
+fault
+  .command('add')
+  .description(
+    'add a rule: a request (--service, --method, --path) or a driver step (--step); fails with a 500 unless told',
+  )
+  .option('--service <name>', 'identity, compute, image, network, volume, orchestration or placement')
+  .option('--method <method>', 'GET, POST, PUT, PATCH, DELETE, ...')
+  .option('--path <glob>', "the request path, '*' for any characters (e.g. '/v2/images*' or '*/servers')")
+  .option('--step <step>', 'a driver step instead: compute.schedule (NoValidHost), compute.spawn, volume.create, ...')
+  .option('--status <code>', 'the HTTP status a failing request answers (default 500)')
+  .option('--message <text>', "the error's message (a failing step's fault)")
+  .option('--hang <ms>', 'hang instead: no answer, the connection dropped after MS (a step fails after MS)')
+  .option('--slow <ms>', 'slow down instead: MS more, then as usual')
+  .option('--count <n>', 'how many matching operations (default 1; 0: every one until cleared)')
+  .option(...dataDirOption)
+  .action(faultAdd);
+fault
+  .command('list')
+  .description('the rules in force')
+  .option(...dataDirOption)
+  .action(faultList);
+fault
+  .command('clear')
+  .description('remove one rule, or all')
+  .argument('[id]', 'the rule (default: all)')
+  .option(...dataDirOption)
+  .action(faultClear);
 
 const images = program.command('images').description('bootable images built from Debian packages');
 const build = images

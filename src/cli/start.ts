@@ -28,6 +28,8 @@ export interface StartOptions {
   /** `tiny`: replace the blank default image with the tiny image, built in the background; `blank`: keep it. */
   defaultImage?: string;
   corsOrigin?: string;
+  /** Fault injection on (--faults or POCKETSTACK_FAULTS=1). */
+  faults?: boolean;
   /** A directory of init hooks to run once the cloud answers (src/init/hooks.ts). */
   init?: string;
   /** false under --no-host-setup: never install the real drivers' Debian packages. */
@@ -110,6 +112,7 @@ export async function start(opts: StartOptions): Promise<void> {
     tokenTtlSeconds: Number(opts.tokenTtl),
     drivers: { ...makeConfig().drivers, network: network.driver, compute: askedCompute as 'auto' | 'fake' | 'qemu' },
     floatingRange: opts.floatingRange ?? DEFAULT_FLOATING_RANGE,
+    faults: opts.faults === true || ['1', 'true', 'yes'].includes(process.env.POCKETSTACK_FAULTS ?? ''),
     corsOrigins: (opts.corsOrigin ?? '')
       .split(',')
       .map((o) => o.trim())
@@ -141,7 +144,7 @@ export async function start(opts: StartOptions): Promise<void> {
   const ms = Math.round(performance.now() - t0);
   console.log(`pocketstack is running on ${url} (ready in ${ms} ms; data in ${dataDir})
 ${network.line}
-compute: ${computeLine}${
+compute: ${computeLine}${config.faults ? '\nfaults: injection on (pocketstack fault add|list|clear; /pocketstack/v1/faults)' : ''}${
     opts.floatingRange && seededRange && seededRange !== opts.floatingRange
       ? `\n--floating-range ${opts.floatingRange} ignored: the public subnet was made with ${seededRange} at first start (pocketstack reset to change it)`
       : ''

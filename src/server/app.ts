@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { Cloud } from '../cloud.js';
+import { faultHook, faultRoutes } from '../faults/http.js';
 import type { Service } from '../services/service.js';
 import { AuthRequired, authHook } from './auth.js';
 import { installCors } from './cors.js';
@@ -70,6 +71,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
         scope.setNotFoundHandler((req, reply) =>
           sendError(req, reply, new NotFound('The resource could not be found.'), svc, cloud),
         );
+        if (cloud.config.faults) scope.addHook('onRequest', faultHook(cloud, svc));
         scope.addHook('onRequest', authHook(cloud, svc));
         if (svc.headLikeGet) scope.addHook('onRoute', addHeadRoute);
         await svc.register(scope, cloud);
@@ -77,6 +79,15 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
       { prefix: svc.path },
     );
   }
+  // pocketstack's own admin API (fault injection): Keystone tokens, Keystone's error body
+  await app.register(
+    async (scope) => {
+      scope.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), undefined, cloud));
+      scope.addHook('onRequest', authHook(cloud, { path: '/pocketstack', catalog: [] }));
+      await faultRoutes(scope, cloud);
+    },
+    { prefix: '/pocketstack' },
+  );
   return app;
 }
 

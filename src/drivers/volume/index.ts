@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js';
+import { VOLUME_STEPS, withStepFaults } from '../../faults/faults.js';
 import { FakeVolumeDriver } from './fake.js';
 import { FileVolumeDriver } from './file.js';
 
@@ -57,6 +58,7 @@ export function volumeDriver(config: Config): VolumeDriver {
   let d = drivers.get(config);
   if (!d) {
     d = config.drivers.volume === 'fake' ? new FakeVolumeDriver() : new FileVolumeDriver(config.dataDir);
+    d = withStepFaults(config, d, 'volume', VOLUME_STEPS);
     drivers.set(config, d);
   }
   return d;

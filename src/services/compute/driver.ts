@@ -1,5 +1,6 @@
 import type { Cloud } from '../../cloud.js';
 import { type ComputeDriver, createComputeDriver } from '../../drivers/compute/index.js';
+import { COMPUTE_STEPS, withStepFaults } from '../../faults/faults.js';
 import { gated } from '../../host/gate.js';
 
 // One compute driver per cloud, made on first use from the configuration.
@@ -30,7 +31,8 @@ function entry(cloud: Cloud): Entry {
       fail = reject;
     });
     started.catch(() => {});
-    e = { raw, driver: cloud.hostReady ? gated(raw, started, DIRECT) : raw, open, fail };
+    const driver = cloud.hostReady ? gated(raw, started, DIRECT) : raw;
+    e = { raw, driver: withStepFaults(cloud.config, driver, 'compute', COMPUTE_STEPS), open, fail };
     drivers.set(cloud, e);
   }
   return e;

@@ -1,5 +1,6 @@
 import type { Cloud } from '../../../cloud.js';
 import { PowerState } from '../../../drivers/compute/driver.js';
+import { atStep } from '../../../faults/faults.js';
 import { isoSeconds, now } from '../../../server/time.js';
 import { computeDriver } from '../driver.js';
 import { removeShelvedImage } from '../glance.js';
@@ -38,6 +39,10 @@ export async function loadLive(cloud: Cloud, uuid: string): Promise<Instance | u
 /** The scheduler, for one host: enabled and up, room for the flavor, and the group's policy kept. */
 async function schedule(cloud: Cloud, i: Instance): Promise<{ host: string; node: string; availability_zone: string }> {
   const db = cdb(cloud);
+  // an injected scheduler fault (pocketstack fault add --step compute.schedule) is Nova's NoValidHost
+  await atStep(cloud.config, 'compute.schedule').catch((e: Error) => {
+    throw new NoValidHost(e.message);
+  });
   const svc = await computeService(cloud).catch(() => undefined);
   if (!svc) throw new NoValidHost('there is no compute service');
   if (svc.disabled || !serviceIsUp(svc)) throw new NoValidHost(`compute service on ${svc.host} is disabled or down`);
