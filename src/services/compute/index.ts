@@ -3,7 +3,7 @@ import type { Cloud } from '../../cloud.js';
 import { negotiateMicroversion } from '../../server/microversion.js';
 import type { Service } from '../service.js';
 import { checkMemberWrites, MICROVERSIONS } from './api.js';
-import { computeDriver } from './driver.js';
+import { computeDriver, startComputeDriver } from './driver.js';
 import { formatError } from './errors.js';
 import { seedFlavors } from './flavors.js';
 import { seedServices } from './host.js';
@@ -82,10 +82,10 @@ async function bootstrap(cloud: Cloud): Promise<void> {
       await seedServices(trx);
     });
   }
-  const driver = computeDriver(cloud);
-  await driver.start?.();
-  startPowerSync(cloud);
-  await restoreGuests(cloud);
+  await startComputeDriver(cloud, async () => {
+    startPowerSync(cloud);
+    await restoreGuests(cloud);
+  });
 }
 
 export const compute: Service = {
