@@ -28,7 +28,7 @@ program
   .option(...dataDirOption)
   .option(
     '--admin-password <password>',
-    'password of admin, demo and alt_demo on first start (env POCKETSTACK_PASSWORD)',
+    'password of admin, demo and alt_demo (env POCKETSTACK_PASSWORD); given on a later start, it replaces theirs',
   )
   .option('--log-level <level>', 'log level of <data-dir>/pocketstack.log', 'info')
   .option('--token-ttl <seconds>', 'token lifetime', '3600')
