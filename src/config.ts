@@ -30,15 +30,19 @@ export interface Config {
   corsOrigins: string[];
   /** Fault injection (src/faults/): the /pocketstack/v1/faults API and its hooks; off unless asked for. */
   faults?: boolean;
+  /** Also print each request's log line on the console (--log-requests); the log file always has them. */
+  logRequests?: boolean;
 }
 
 export const DEFAULT_FLOATING_RANGE = '172.24.4.0/24';
 
+/** The data dir when neither --data-dir nor POCKETSTACK_DATA_DIR says: $XDG_DATA_HOME/pocketstack. */
+export function builtinDataDir(): string {
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'pocketstack');
+}
+
 export function defaultDataDir(): string {
-  return (
-    process.env.POCKETSTACK_DATA_DIR ??
-    join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'pocketstack')
-  );
+  return process.env.POCKETSTACK_DATA_DIR ?? builtinDataDir();
 }
 
 export function makeConfig(overrides: Partial<Config> = {}): Config {

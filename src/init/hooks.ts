@@ -45,6 +45,16 @@ export interface InitOptions {
 
 const RECORD = 'init-hooks.json';
 
+/** Where the init hooks of this start are, for /healthz and `pocketstack wait` (undefined: no --init). */
+export interface InitState {
+  state: 'running' | 'done' | 'failed';
+  detail: string;
+}
+const states = new WeakMap<Cloud, InitState>();
+export function initState(cloud: Cloud): InitState | undefined {
+  return states.get(cloud);
+}
+
 /** The hooks in `dir`, in name order. `NAME.env.yaml` is the Heat environment of `NAME.yaml`, not a hook. */
 export function listHooks(dir: string): { hooks: Hook[]; skipped: string[] } {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new Error(`--init ${dir}: not a directory`);
@@ -85,6 +95,18 @@ export async function runInitHooks(
   dir: string,
   opts: InitOptions,
 ): Promise<{ ran: number; done: number }> {
+  states.set(cloud, { state: 'running', detail: `hooks in ${dir}` });
+  try {
+    const out = await runHooks(cloud, dir, opts);
+    states.set(cloud, { state: 'done', detail: `${out.ran} ran, ${out.done} had already run` });
+    return out;
+  } catch (e) {
+    states.set(cloud, { state: 'failed', detail: e instanceof InitHookFailed ? e.message : (e as Error).message });
+    throw e;
+  }
+}
+
+async function runHooks(cloud: Cloud, dir: string, opts: InitOptions): Promise<{ ran: number; done: number }> {
   const say = opts.say ?? (() => {});
   const { hooks, skipped } = listHooks(dir);
   for (const name of skipped) say(`init: ${name} skipped (hooks are *.sh, *.yaml, *.yml)`);
@@ -100,6 +122,7 @@ export async function runInitHooks(
       continue;
     }
     const t0 = performance.now();
+    states.set(cloud, { state: 'running', detail: `hook ${hook.name}` });
     const lines: string[] = [];
     try {
       if (hook.kind === 'script') await runScript(hook, { ...opts, region: cloud.config.region }, lines);

@@ -2,7 +2,9 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InitHookFailed, listHooks, runInitHooks, stackName } from '../../src/init/hooks.js';
+import { notReady } from '../../src/cli/wait.js';
+import { InitHookFailed, initState, listHooks, runInitHooks, stackName } from '../../src/init/hooks.js';
+import { health } from '../../src/server/healthz.js';
 import { type TestCloud, testCloud } from '../helpers.js';
 
 let t: TestCloud;
@@ -123,6 +125,20 @@ describe('init hooks', () => {
     expect(nets.networks).toHaveLength(0);
     // a failed hook is not recorded: the next start tries it again
     expect((await runInitHooks(t.cloud, dir, opts()).catch((e) => e)).hook.name).toBe('01-fail.sh');
+  });
+
+  it('/healthz and pocketstack wait count the hooks as part of ready', async () => {
+    const dir = hookDir({ 'a.sh': 'exit 0\n' });
+    const running = runInitHooks(t.cloud, dir, opts());
+    const during = await health(t.cloud);
+    expect(during.init?.state).toBe('running');
+    expect(notReady(during, 'api')).toMatch(/^init: /);
+    await running;
+    const after = await health(t.cloud);
+    expect(after.init).toEqual({ state: 'done', detail: '1 ran, 0 had already run' });
+    expect(notReady(after, 'api')).toBeUndefined();
+    await runInitHooks(t.cloud, hookDir({ 'b.sh': 'exit 1\n' }), opts()).catch(() => {});
+    expect(initState(t.cloud)?.state).toBe('failed');
   });
 
   it('an executable script runs itself', async () => {
