@@ -29,6 +29,8 @@ export interface StartOptions {
   corsOrigin?: string;
   /** false under --no-host-setup: never install the real drivers' Debian packages. */
   hostSetup?: boolean;
+  /** false under --no-credential-cache: every password login pays the full hash. */
+  credentialCache?: boolean;
 }
 
 /** The console's progress lines of the host setup: each phase, and every 10 % of the install. */
@@ -105,6 +107,7 @@ export async function start(opts: StartOptions): Promise<void> {
     adminPassword: password,
     logLevel: opts.logLevel as LogLevel,
     tokenTtlSeconds: Number(opts.tokenTtl),
+    ...(opts.credentialCache === false ? { credentialCacheSeconds: 0 } : {}),
     drivers: { ...makeConfig().drivers, network: network.driver, compute: askedCompute as 'auto' | 'fake' | 'qemu' },
     floatingRange: opts.floatingRange ?? DEFAULT_FLOATING_RANGE,
     corsOrigins: (opts.corsOrigin ?? '')
