@@ -10,7 +10,9 @@
 // (every login pays the scrypt), the default one's the repeated login.
 //
 // Env: COMPARE_ROUNDS (20), COMPARE_UPLOAD_MIB (256), COMPARE_CLI_ROUNDS (5),
-// COMPARE_PORTS (100,1000).
+// COMPARE_PORTS (100,1000); COMPARE_BEFORE=<dir>: also run another build (a
+// checkout of an older commit with its dist/ built, bin/ and dist/ are
+// enough) the same way, printed as the "before" column.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -81,6 +83,9 @@ export default async function compare() {
   const stopped = [];
   const ps = await startPocketstack();
   const cold = await startPocketstack(['--no-credential-cache']);
+  const before = process.env.COMPARE_BEFORE
+    ? await startPocketstack([], { checkout: process.env.COMPARE_BEFORE })
+    : undefined;
   try {
     const glance = await ensurePeer('glance.sh', `${GLANCE}/`);
     if (glance) started.push('glance.sh');
@@ -98,6 +103,16 @@ export default async function compare() {
       image_url: `${ps.url}/image`,
       cases: [...identityCases, ...networkCases, ...imageCases],
     });
+    const psBefore = before
+      ? client({
+          ...common,
+          project: 'admin',
+          auth_url: `${before.url}/identity/v3`,
+          network_url: `${before.url}/networking`,
+          image_url: `${before.url}/image`,
+          cases: [...identityCases, ...networkCases, ...imageCases],
+        })
+      : undefined;
     const psCold = client({ ...common, project: 'admin', auth_url: `${cold.url}/identity/v3`, cases: ['token issue'] });
     const real = {};
     if (keystone) Object.assign(real, client({ ...common, project: 'demo', auth_url: KEYSTONE, cases: identityCases }));
@@ -116,6 +131,7 @@ export default async function compare() {
       'openstack token issue, first login': [
         cli(['token', 'issue'], osEnv(`${cold.url}/identity/v3`, 'admin')),
         keystone ? cli(['token', 'issue'], osEnv(KEYSTONE, 'demo')) : undefined,
+        before ? cli(['token', 'issue'], osEnv(`${before.url}/identity/v3`, 'admin')) : undefined,
       ],
       'openstack token issue, repeated': [
         cli(['token', 'issue'], osEnv(`${ps.url}/identity/v3`, 'admin')),
@@ -125,26 +141,47 @@ export default async function compare() {
         cli(['server', 'list'], osEnv(`${cold.url}/identity/v3`, 'admin')),
         undefined,
       ],
-      'openstack server list, repeated': [cli(['server', 'list'], osEnv(`${ps.url}/identity/v3`, 'admin')), undefined],
+      'openstack server list, repeated': [
+        cli(['server', 'list'], osEnv(`${ps.url}/identity/v3`, 'admin')),
+        undefined,
+        before ? cli(['server', 'list'], osEnv(`${before.url}/identity/v3`, 'admin')) : undefined,
+      ],
     };
 
     const rows = [];
     const ms = (r) => r?.p50;
-    const add = (label, p, k, unit, higherIsBetter = false) =>
+    const add = (label, p, k, unit, higherIsBetter = false, b = undefined) =>
       rows.push({
         call: label,
         unit,
+        ...(before ? { before: b ?? '-' } : {}),
         pocketstack: p ?? '-',
         real: k ?? '-',
         'x (>1: pocketstack better)': p !== undefined && k !== undefined ? (higherIsBetter ? p / k : k / p) : '-',
       });
-    add('token issue (password), first login', ms(psCold['token issue']), ms(real['token issue']), 'p50 ms');
-    add('token issue (password), repeated', ms(psAll['token issue']), ms(real['token issue']), 'p50 ms');
-    add('GET /v3/projects', ms(psAll['GET /v3/projects']), ms(real['GET /v3/projects']), 'p50 ms');
-    for (const c of networkCases) add(c, ms(psAll[c]), ms(real[c]), 'p50 ms');
-    add('image list', ms(psAll['image list']), ms(real['image list']), 'p50 ms');
-    for (const c of imageCases.slice(1)) add(`${c}, ${UPLOAD_MIB} MiB`, psAll[c]?.mb_s, real[c]?.mb_s, 'MB/s', true);
-    for (const [label, [p, k]] of Object.entries(cliRows)) add(label, p, k, 'wall ms');
+    const b = (c) => ms(psBefore?.[c]);
+    const issueBefore = b('token issue');
+    add(
+      'token issue (password), first login',
+      ms(psCold['token issue']),
+      ms(real['token issue']),
+      'p50 ms',
+      false,
+      issueBefore,
+    );
+    add(
+      'token issue (password), repeated',
+      ms(psAll['token issue']),
+      ms(real['token issue']),
+      'p50 ms',
+      false,
+      issueBefore,
+    );
+    for (const c of ['GET /v3/projects', ...networkCases, 'image list'])
+      add(c, ms(psAll[c]), ms(real[c]), 'p50 ms', false, b(c));
+    for (const c of imageCases.slice(1))
+      add(`${c}, ${UPLOAD_MIB} MiB`, psAll[c]?.mb_s, real[c]?.mb_s, 'MB/s', true, psBefore?.[c]?.mb_s);
+    for (const [label, [p, k, was]] of Object.entries(cliRows)) add(label, p, k, 'wall ms', false, was);
     console.log(
       `client: Python urllib, one connection per request (Connection: close), sequential; p50 of ${ROUNDS} rounds after 2 warm-up` +
         ` (port list 1000: ${Math.max(5, Math.floor(ROUNDS / 4))}); uploads: best of 3, random data, ${UPLOAD_MIB} MiB, Content-Length` +
@@ -159,6 +196,7 @@ export default async function compare() {
   } finally {
     await ps.stop();
     await cold.stop();
+    await before?.stop();
     if (process.env.BENCH_KEEP_PEERS !== '1')
       for (const script of started.reverse()) {
         spawnSync(join(PEERS, script), ['stop'], { stdio: 'ignore', timeout: 60_000 });
