@@ -19,8 +19,12 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], timeoutS = 120): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: timeoutS * 1000 });
+function cli(args: string[], timeoutS = 120, more: Record<string, string> = {}): Run {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    env: { ...env, ...more },
+    encoding: 'utf8',
+    timeout: timeoutS * 1000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -186,14 +190,14 @@ describe('cli: start-up errors are one line with the fix', () => {
     expectOneLineError(cli(['start', '--data-dir', dir, ...FAKE]), /is not writable \(EACCES\)/);
   });
 
-  it('port in use by another program', async () => {
+  it('port in use by another program (the port from POCKETSTACK_PORT)', async () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
     try {
       // spawnSync would block the loop the server needs; the kernel still refuses the bind
       expectOneLineError(
-        cli(['start', '--data-dir', dataDir(), '--port', String(port), ...FAKE]),
+        cli(['start', '--data-dir', dataDir(), ...FAKE], 120, { POCKETSTACK_PORT: String(port) }),
         new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use by another program: start with --port 0`),
       );
     } finally {
