@@ -36,6 +36,8 @@ echo "--- the README's commands:"; cat "$WORK/commands.sh"
 
 # the user's npm cache starts as a copy of ours (the same packages, no download)
 as_user mkdir -p "$WORK/home" "$WORK/npm-cache"
+# this checkout belongs to another user: git would refuse to clone it
+as_user git config --file "$WORK/home/.gitconfig" safe.directory '*'
 [ -d "${npm_config_cache:-$HOME/.npm}/_cacache" ] && cp -r "${npm_config_cache:-$HOME/.npm}/_cacache" "$WORK/npm-cache/"
 [ "${#RUN[@]}" = 0 ] || chown -R 65534:65534 "$WORK/npm-cache"
 PORT=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
@@ -46,7 +48,6 @@ t0=$SECONDS
 as_user env -i HOME="$WORK/home" PATH="$WORK/home/.npm-global/bin:$NODE_DIR:/usr/local/bin:/usr/bin:/bin" \
   NPM_CONFIG_PREFIX="$WORK/home/.npm-global" NPM_CONFIG_CACHE="$WORK/npm-cache" NPM_CONFIG_UPDATE_NOTIFIER=false \
   NPM_CONFIG_AUDIT=false NPM_CONFIG_FUND=false POCKETSTACK_PORT="$PORT" \
-  GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=safe.directory GIT_CONFIG_VALUE_0='*' \
   bash -euxo pipefail "$WORK/commands.sh"
 echo "--- the README's commands took $((SECONDS - t0)) s"
 
