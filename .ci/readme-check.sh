@@ -34,12 +34,14 @@ grep -q "^git clone <this repository's URL> pocketstack" "$WORK/commands.sh" ||
 sed -i "s|<this repository's URL>|$ROOT|" "$WORK/commands.sh"
 echo "--- the README's commands:"; cat "$WORK/commands.sh"
 
-# the user's npm cache starts as a copy of ours (the same packages, no download)
+# the user's npm setup starts as ours: its config (a nodedir, a CA file: what this
+# machine needs to build better-sqlite3) and a copy of its cache (no download)
 as_user mkdir -p "$WORK/home" "$WORK/npm-cache"
+[ -f "$HOME/.npmrc" ] && cp "$HOME/.npmrc" "$WORK/home/.npmrc"
 # this checkout belongs to another user: git would refuse to clone it
 as_user git config --file "$WORK/home/.gitconfig" safe.directory '*'
 [ -d "${npm_config_cache:-$HOME/.npm}/_cacache" ] && cp -r "${npm_config_cache:-$HOME/.npm}/_cacache" "$WORK/npm-cache/"
-[ "${#RUN[@]}" = 0 ] || chown -R 65534:65534 "$WORK/npm-cache"
+[ "${#RUN[@]}" = 0 ] || chown -R 65534:65534 "$WORK/npm-cache" "$WORK/home"
 PORT=$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); })")
 NODE_DIR=$(dirname "$(command -v node)")
 
