@@ -38,7 +38,6 @@ describe('READMEs', () => {
     const text = readFileSync(join(root, 'README.md'), 'utf8');
     expect(text).not.toMatch(/\.\.\/shared/);
     // the package is not on the registry: npx works only inside the clone, and says so where named
-    for (const line of text.split('\n').filter((l) => /npx pocketstack/.test(l)))
-      expect(line).toMatch(/only there/);
+    for (const line of text.split('\n').filter((l) => /npx pocketstack/.test(l))) expect(line).toMatch(/only there/);
   });
 });
