@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,10 +184,24 @@ describe('cli: start-up errors are one line with the fix', () => {
     );
   });
 
-  it.skipIf(process.getuid?.() === 0)('data dir not writable', () => {
+  it('data dir not writable', () => {
     const dir = dataDir();
-    spawnSync('chmod', ['0500', dir]);
-    expectOneLineError(cli(['start', '--data-dir', dir, ...FAKE]), /is not writable \(EACCES\)/);
+    chmodSync(dir, 0o555);
+    // root writes anywhere: as root, the start runs as nobody
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const r = spawnSync(
+      asUser[0] ?? process.execPath,
+      [...asUser.slice(1), ...(asUser.length ? [process.execPath] : []), bin, 'start', '--data-dir', dir, ...FAKE],
+      {
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expectOneLineError(
+      { code: r.status, stdout: r.stdout, stderr: r.stderr },
+      /is not writable \(EACCES\): give yourself write access/,
+    );
   });
 
   it('port in use by another program (the port from POCKETSTACK_PORT)', async () => {
