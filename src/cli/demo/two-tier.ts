@@ -160,7 +160,9 @@ async function up(c: Client, opts: DemoOptions, keyFile: string): Promise<void> 
       throw new Error(
         `no image ${opts.image}: build it with \`pocketstack images build debian --packages ${DEMO_PACKAGES} --register ${opts.image}\``,
       );
-    console.log(`\n  not in Glance yet: building it from Debian packages (${DEMO_PACKAGES}; about 5 minutes the first time, cached after)`);
+    console.log(
+      `\n  not in Glance yet: building it from Debian packages (${DEMO_PACKAGES}; about 5 minutes the first time, cached after)`,
+    );
     await buildDebianImage({ dataDir: opts.dataDir, packages: DEMO_PACKAGES, register: true });
     const built = await find();
     if (!built) throw new Error(`${opts.image} was built but is not in Glance`);
@@ -269,18 +271,22 @@ async function up(c: Client, opts: DemoOptions, keyFile: string): Promise<void> 
   const url = `http://${fip}:5000`;
   await steps.run(`the application answering on ${url}`, async () => {
     let last = '';
+    const show = (line: string) => {
+      if (line.endsWith(': ') || line === last) return;
+      process.stdout.write(`\n      ${line}`);
+      last = line;
+    };
     for (;;) {
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
         const text = await res.text();
         if (res.ok && text.includes('User accounts')) return;
+        // the application runs but cannot list the accounts yet (the database still starting)
+        show(`web answers ${res.status}: ${text.trim().split('\n')[0]?.slice(0, 100) ?? ''}`);
       } catch {
-        // not yet
+        show(`web console: ${(await lastConsoleLine(c, web)).slice(0, 100)}`);
       }
-      if (Date.now() > deadline) throw new Error(`no answer on ${url} within ${opts.timeout} s`);
-      const line = `${(await lastConsoleLine(c, web)).slice(0, 100)}`;
-      if (line && line !== last) process.stdout.write(`\n      web console: ${line}`);
-      last = line || last;
+      if (Date.now() > deadline) throw new Error(`no answer on ${url} within ${opts.timeout} s (${last})`);
       await sleep(3000);
     }
   });
