@@ -32,7 +32,7 @@ for _ in $(seq 300); do curl -sf "http://127.0.0.1:$PORT/identity/v3" >/dev/null
 head -3 "$DATA/start.out"
 
 part "demo two-tier"
-node bin/pocketstack.js demo two-tier --data-dir "$DATA" --timeout 1500 | tee "$DATA/demo.out" | grep -v 'console:'
+node bin/pocketstack.js demo two-tier --data-dir "$DATA" --timeout 1500 | tee "$DATA/demo.out" | grep --line-buffered -v 'console:'
 [ "${PIPESTATUS[0]}" -eq 0 ] || { bad "demo two-tier"; tail -40 "$DATA/demo.out"; exit 1; }
 echo "npm start to the accounts listed: $((SECONDS - T0)) s"
 FIP=$(grep -oE 'curl http://[0-9.]+:5000' "$DATA/demo.out" | grep -oE '[0-9]+(\.[0-9]+){3}' | head -1)
