@@ -5,7 +5,9 @@ import { AuthRequired, authHook } from './auth.js';
 import { installCors } from './cors.js';
 import { dashboardRoutes } from './dashboard.js';
 import { type ApiError, BadRequest, NotFound, toApiError } from './errors.js';
+import { healthRoute } from './healthz.js';
 import { requestId } from './ids.js';
+import { installRequestLog } from './request-log.js';
 import { sendVersions } from './root.js';
 
 declare module 'fastify' {
@@ -41,6 +43,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     reply.header('x-openstack-request-id', req.id);
   });
   installCors(app, cloud.config.corsOrigins);
+  installRequestLog(app, cloud);
 
   // JSON bodies: an empty body is no body (clients send Content-Type on bodiless
   // POSTs); bad JSON is a 400 each service words its own way.
@@ -55,18 +58,19 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     }
   });
 
-  app.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), undefined, cloud));
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, failed(req, err), undefined, cloud));
   app.setNotFoundHandler((req, reply) =>
     sendError(req, reply, new NotFound('The resource could not be found.'), undefined, cloud),
   );
 
   app.get('/', { config: { public: true } }, (req, reply) => sendVersions(cloud, req, reply));
+  app.get('/healthz', { config: { public: true } }, healthRoute(cloud));
   dashboardRoutes(app);
 
   for (const svc of cloud.services) {
     await app.register(
       async (scope) => {
-        scope.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), svc, cloud));
+        scope.setErrorHandler((err, req, reply) => sendError(req, reply, failed(req, err), svc, cloud));
         scope.setNotFoundHandler((req, reply) =>
           sendError(req, reply, new NotFound('The resource could not be found.'), svc, cloud),
         );
@@ -100,8 +104,14 @@ function addHeadRoute(this: FastifyInstance, route: RouteOptions & { routePath: 
   this.route({ ...route, method: 'HEAD', url: route.routePath, path: undefined } as RouteOptions);
 }
 
+/** The ApiError to answer with; a 5xx keeps what was thrown for the request's log line (its stack). */
+function failed(req: FastifyRequest, thrown: unknown): ApiError {
+  const err = toApiError(thrown, req.id);
+  if (err.status >= 500) req.failure = thrown;
+  return err;
+}
+
 function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError, svc: Service | undefined, cloud: Cloud) {
-  if (err.status >= 500) cloud.log.error({ err, requestId: req.id, url: req.url }, 'request failed');
   reply.code(err.status);
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   if (err.status === 401) reply.header('WWW-Authenticate', `Keystone uri="${cloud.baseUrl}/identity/v3"`);
