@@ -23,12 +23,13 @@ part() { echo "=== $* ($((SECONDS - T0)) s)"; }
 
 npm start -- --port "$PORT" --data-dir "$DATA" --floating-range "$RANGE" --default-image blank >"$DATA/start.out" 2>&1 &
 PID=$!
-cleanup() {
-  kill "$PID" 2>/dev/null; wait "$PID" 2>/dev/null
+cleanup() { # npm does not pass a kill on to the server: stop it by its pid file
+  node bin/pocketstack.js stop --data-dir "$DATA" >/dev/null 2>&1
+  wait "$PID" 2>/dev/null
   node bin/pocketstack.js reset --yes --data-dir "$DATA" >/dev/null 2>&1
 }
 trap cleanup EXIT
-for _ in $(seq 300); do curl -sf "http://127.0.0.1:$PORT/identity/v3" >/dev/null && break; sleep 0.2; done
+node bin/pocketstack.js wait --data-dir "$DATA" --timeout 120 || { cat "$DATA/start.out"; exit 1; }
 head -3 "$DATA/start.out"
 
 part "demo two-tier"
