@@ -92,27 +92,38 @@ export function Fields({ rows }: { rows: [string, ReactNode][] }) {
 }
 
 /**
- * A labelled control. The hint is the control's description (aria-describedby), not part of its
- * name: a screen reader (or a test) finds "Port", and hears the hint after it.
+ * A labelled control. The label names the control by `for` (not by wrapping it, which would add a
+ * select's options to its name), and the hint is its description (aria-describedby): a screen
+ * reader, or a test, finds "Port" and hears the hint after it.
  */
 export function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
-  const hintId = useId();
-  const control =
-    hint && isValidElement<{ 'aria-describedby'?: string }>(children)
-      ? cloneElement(children, { 'aria-describedby': hintId })
-      : children;
+  const id = useId();
+  const hintId = `${id}-hint`;
+  const hintText = hint ? (
+    <span id={hintId} className="hint">
+      {hint}
+    </span>
+  ) : null;
+  if (!isValidElement<{ id?: string; 'aria-describedby'?: string }>(children)) {
+    return (
+      <div className="field">
+        {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is the child */}
+        <label>
+          <span className="field-label">{label}</span>
+          {children}
+        </label>
+        {hintText}
+      </div>
+    );
+  }
+  const controlId = children.props.id ?? `${id}-control`;
   return (
     <div className="field">
-      {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is the child */}
-      <label>
-        <span className="field-label">{label}</span>
-        {control}
+      <label className="field-label" htmlFor={controlId}>
+        {label}
       </label>
-      {hint ? (
-        <span id={hintId} className="hint">
-          {hint}
-        </span>
-      ) : null}
+      {cloneElement(children, { id: controlId, ...(hint ? { 'aria-describedby': hintId } : {}) })}
+      {hintText}
     </div>
   );
 }

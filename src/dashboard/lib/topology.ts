@@ -51,7 +51,7 @@ export interface TopoEdge {
   id: string;
   source: string;
   target: string;
-  label: string;
+  label?: string;
 }
 
 const ROW = { external: 0, router: 140, network: 280, instance: 440 } as const;
@@ -152,13 +152,10 @@ export function topology(input: {
 
   for (const r of routers) {
     const gw = r.external_gateway_info;
+    // unlabelled: the router's node shows its gateway addresses, and the labels of two routers'
+    // gateways on one external network would lie on each other
     if (gw && shown.has(gw.network_id))
-      edges.push({
-        id: `gw:${r.id}`,
-        source: `net:${gw.network_id}`,
-        target: `router:${r.id}`,
-        label: (gw.external_fixed_ips ?? []).map((f) => f.ip_address).join(', '),
-      });
+      edges.push({ id: `gw:${r.id}`, source: `net:${gw.network_id}`, target: `router:${r.id}` });
   }
   for (const p of ports) {
     if (!shown.has(p.network_id)) continue;

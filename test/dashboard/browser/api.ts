@@ -2,7 +2,12 @@
 // back (the dashboard must notice them by itself): a project-scoped token
 // from Keystone and JSON calls on DevStack's paths.
 
-export type Api = <T = Record<string, any>>(method: string, path: string, body?: unknown) => Promise<T>;
+export type Api = <T = Record<string, any>>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+) => Promise<T>;
 
 export async function apiClient(url: string, user: string, project = user): Promise<Api> {
   const domain = { id: 'default' };
@@ -18,10 +23,14 @@ export async function apiClient(url: string, user: string, project = user): Prom
   });
   if (auth.status !== 201) throw new Error(`log-in of ${user}: ${auth.status} ${await auth.text()}`);
   const token = auth.headers.get('x-subject-token')!;
-  return async (method, path, body) => {
+  return async (method, path, body, headers) => {
     const res = await fetch(`${url}${path}`, {
       method,
-      headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        'x-auth-token': token,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();

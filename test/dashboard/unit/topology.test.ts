@@ -64,10 +64,11 @@ describe('dashboard: the topology graph', () => {
     expect(g.nodes.find((n) => n.id === 'net:public')!.detail).toBe('external network');
   });
 
-  it('links them by ports, labelled with the addresses, and leaves DHCP ports out', () => {
+  it('links them by ports, labelled with the addresses (a gateway by its router), and leaves DHCP ports out', () => {
     const g = topology(input);
+    expect(g.nodes.find((n) => n.id === 'router:r1')!.detail).toBe('172.24.4.2');
     expect(g.edges).toEqual([
-      { id: 'gw:r1', source: 'net:public', target: 'router:r1', label: '172.24.4.2' },
+      { id: 'gw:r1', source: 'net:public', target: 'router:r1' },
       { id: 'port:if', source: 'router:r1', target: 'net:private', label: '10.0.0.1' },
       { id: 'port:vm', source: 'net:private', target: 'server:s1', label: '10.0.0.5' },
     ]);
