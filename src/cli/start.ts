@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createCloud, listen } from '../cloud.js';
 import { DEFAULT_FLOATING_RANGE, type LogLevel, makeConfig } from '../config.js';
+import { prepareDataDir } from '../data-dir.js';
 import { chooseComputeDriver } from '../drivers/compute/index.js';
 import { chooseNetworkDriver, type NetworkDriverChoice, type NetworkDriverRequest } from '../drivers/network/choice.js';
 import { available } from '../host/exec.js';
@@ -36,6 +37,7 @@ export async function start(opts: StartOptions): Promise<void> {
     console.error(`pocketstack is already running on ${previous!.url} (pid ${previous!.pid}) with data dir ${dataDir}`);
     process.exit(1);
   }
+  prepareDataDir(dataDir);
   const requested = (opts.networkDriver ?? 'auto') as NetworkDriverRequest;
   if (!['auto', 'fake', 'linux'].includes(requested)) {
     console.error(`--network-driver must be auto, fake or linux (not ${requested})`);

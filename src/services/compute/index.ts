@@ -84,6 +84,11 @@ async function bootstrap(cloud: Cloud): Promise<void> {
   }
   const driver = computeDriver(cloud);
   await driver.start?.();
+  // guests of instances that are gone (a delete a stop cut short, a build of a deleted instance)
+  const known = new Set(
+    (await db.selectFrom('nova_instances').select('uuid').where('deleted', '=', 0).execute()).map((r) => r.uuid),
+  );
+  await driver.removeOrphans?.((uuid) => known.has(uuid));
   startPowerSync(cloud);
   await restoreGuests(cloud);
 }

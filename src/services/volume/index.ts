@@ -2,6 +2,7 @@ import type { Service } from '../service.js';
 import { registerBackupTasks } from './backups.js';
 import { formatError } from './errors.js';
 import { migrations } from './migrations.js';
+import { recoverVolumeFiles } from './recover.js';
 import { volumeApi } from './routes/index.js';
 import { vdb } from './store.js';
 import { registerVolumeTasks } from './tasks.js';
@@ -26,5 +27,6 @@ export const volume: Service = {
     registerBackupTasks(cloud);
     registerUploadTask(cloud);
     await seedVolumeTypes(vdb(cloud));
+    await recoverVolumeFiles(cloud);
   },
 };
