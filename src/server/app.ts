@@ -4,6 +4,7 @@ import type { Service } from '../services/service.js';
 import { AuthRequired, authHook } from './auth.js';
 import { installCors } from './cors.js';
 import { dashboardRoutes } from './dashboard.js';
+import { depthMessage, jsonTooDeep } from './depth.js';
 import { type ApiError, BadRequest, NotFound, toApiError } from './errors.js';
 import { requestId } from './ids.js';
 import { sendVersions } from './root.js';
@@ -48,6 +49,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
   app.addContentTypeParser(/^application\/([\w.-]+\+)?json/, { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    if (jsonTooDeep(text)) return done(new BadRequest(depthMessage(), 'MalformedRequestBody'), undefined);
     try {
       done(null, JSON.parse(text));
     } catch {
@@ -55,7 +57,13 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     }
   });
 
-  app.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), undefined, cloud));
+  const table: RouteEntry[] = [];
+  routeTables.set(app, table);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) table.push({ method, url: r.url });
+  });
+
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), undefined, cloud, err));
   app.setNotFoundHandler((req, reply) =>
     sendError(req, reply, new NotFound('The resource could not be found.'), undefined, cloud),
   );
@@ -66,7 +74,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
   for (const svc of cloud.services) {
     await app.register(
       async (scope) => {
-        scope.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), svc, cloud));
+        scope.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), svc, cloud, err));
         scope.setNotFoundHandler((req, reply) =>
           sendError(req, reply, new NotFound('The resource could not be found.'), svc, cloud),
         );
@@ -78,6 +86,18 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     );
   }
   return app;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the app serves, as registered (the fuzz suite walks it). */
+export function routeTable(app: FastifyInstance): RouteEntry[] {
+  return routeTables.get(app) ?? [];
 }
 
 /** "/identity/v3/?x=1" → "/identity/v3?x=1"; "/" stays. */
@@ -100,8 +120,17 @@ function addHeadRoute(this: FastifyInstance, route: RouteOptions & { routePath: 
   this.route({ ...route, method: 'HEAD', url: route.routePath, path: undefined } as RouteOptions);
 }
 
-function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError, svc: Service | undefined, cloud: Cloud) {
-  if (err.status >= 500) cloud.log.error({ err, requestId: req.id, url: req.url }, 'request failed');
+function sendError(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  err: ApiError,
+  svc: Service | undefined,
+  cloud: Cloud,
+  thrown?: unknown,
+) {
+  // the exception as thrown, with its stack: the 500's message only names the request id
+  if (err.status >= 500)
+    cloud.log.error({ err: thrown ?? err, requestId: req.id, method: req.method, url: req.url }, 'request failed');
   reply.code(err.status);
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   if (err.status === 401) reply.header('WWW-Authenticate', `Keystone uri="${cloud.baseUrl}/identity/v3"`);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
+import { jsonTooDeep } from '../../../server/depth.js';
 import { BadRequest, Conflict, NotFound } from '../../../server/errors.js';
 import { hexId } from '../../../server/ids.js';
 import { write } from '../cascade.js';
@@ -46,6 +47,7 @@ function getCredential(cloud: Cloud, id: string) {
 /** The blob of an EC2 credential must be a JSON object with an access key. */
 function ec2Blob(blob: string): Record<string, unknown> {
   let parsed: unknown;
+  if (jsonTooDeep(blob)) throw new BadRequest('Invalid blob in credential');
   try {
     parsed = JSON.parse(blob);
   } catch {
