@@ -24,10 +24,17 @@ export interface Cloud {
   /** The listener's base URL once listening (http://127.0.0.1:5000); catalog URLs derive from it. */
   baseUrl: string;
   close(): Promise<void>;
+  /**
+   * Set while the host is being prepared for the real drivers (first start,
+   * src/host/setup.ts): they wait for it (src/host/gate.ts), the API does not.
+   */
+  hostReady?: Promise<void>;
 }
 
 export interface CloudOptions {
   logger?: Logger;
+  /** The host setup the real drivers wait for (see Cloud.hostReady). */
+  hostReady?: Promise<void>;
 }
 
 /** Opens the store, migrates, builds the app and runs every service's bootstrap. Does not listen. */
@@ -45,6 +52,7 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
     tasks,
     services,
     baseUrl: `http://${config.host}:${config.port}`,
+    hostReady: opts.hostReady,
   } as Cloud;
   cloud.app = await buildApp(cloud);
   cloud.close = async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import pino from 'pino';
-import { type Cloud, createCloud } from '../src/cloud.js';
+import { type Cloud, type CloudOptions, createCloud } from '../src/cloud.js';
 import { type Config, makeConfig } from '../src/config.js';
 
 export interface TestCloud {
@@ -19,7 +19,7 @@ export interface TestCloud {
  * A whole cloud in-process: fresh data dir, real store, fake drivers, no
  * listener. Requests go through Fastify's inject, the same path as HTTP.
  */
-export async function testCloud(overrides: Partial<Config> = {}): Promise<TestCloud> {
+export async function testCloud(overrides: Partial<Config> = {}, options: CloudOptions = {}): Promise<TestCloud> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-test-'));
   const config = makeConfig({
     dataDir,
@@ -30,7 +30,7 @@ export async function testCloud(overrides: Partial<Config> = {}): Promise<TestCl
     drivers: { compute: 'fake', network: 'fake', volume: 'fake' },
     ...overrides,
   });
-  const cloud = await createCloud(config, { logger: pino({ level: 'silent' }) });
+  const cloud = await createCloud(config, { logger: pino({ level: 'silent' }), ...options });
   const tokens = new Map<string, string>();
   const token = async (
     user = 'admin',

@@ -5,7 +5,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 status=0
-"$HERE/guide-check.sh" identity || status=1
+[ -n "${E2E_GUIDE_DONE:-}" ] || "$HERE/guide-check.sh" identity || status=1
 
 # An application credential limited to listing servers: `server list` (which
 # calls /v2.1/servers/detail) works with it, `network list` is refused (401).

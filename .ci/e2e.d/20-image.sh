@@ -7,7 +7,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 status=0
-"$HERE/guide-check.sh" image || status=1
+[ -n "${E2E_GUIDE_DONE:-}" ] || "$HERE/guide-check.sh" image || status=1
 TEMPEST_FULL=1 TEMPEST_WS=${TEMPEST_WS_IMAGE:-/tmp/pocketstack-tempest-image} \
   "$HERE/tempest-floor.sh" '^tempest\.api\.image' 62 97 --concurrency 2 || status=1
 exit $status

@@ -9,7 +9,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 status=0
-"$HERE/guide-check.sh" keypair compute floatingip snapshot || status=1
+[ -n "${E2E_GUIDE_DONE:-}" ] || "$HERE/guide-check.sh" keypair compute floatingip snapshot || status=1
 TEMPEST_FULL=1 TEMPEST_WS=${TEMPEST_WS_COMPUTE:-/tmp/pocketstack-tempest-compute} \
   "$HERE/tempest-floor.sh" '^tempest\.api\.compute' 497 99 --concurrency 3 || status=1
 exit $status

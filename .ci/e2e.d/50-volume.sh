@@ -8,7 +8,7 @@
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 status=0
-"$HERE/guide-check.sh" compute volume || status=1
+[ -n "${E2E_GUIDE_DONE:-}" ] || "$HERE/guide-check.sh" compute volume || status=1
 TEMPEST_FULL=1 TEMPEST_WS=${TEMPEST_WS_VOLUME:-/tmp/pocketstack-tempest-volume} \
   "$HERE/tempest-floor.sh" '^tempest\.api\.volume' 204 99 --concurrency 2 || status=1
 exit $status

@@ -7,7 +7,7 @@
 # failure with its cause, delete --wait.
 set -u
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-"$HERE/guide-check.sh" orchestration || guide_failed=1
+[ -n "${E2E_GUIDE_DONE:-}" ] || "$HERE/guide-check.sh" orchestration || guide_failed=1
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 PASSED=0 FAILED=0

@@ -59,7 +59,8 @@ ${indent(js.trimEnd(), 6)}
 runcmd:
   - systemctl daemon-reload
   - systemctl enable --now two-tier-web.service
-  - echo "two-tier: web application started on port 5000"
+  - |
+    echo "two-tier: web application started on port 5000"
 `;
 }
 

@@ -47,6 +47,10 @@ program
     'tiny: the default image becomes the tiny image, built in the background when the host can; blank: a blank placeholder',
     'tiny',
   )
+  .option(
+    '--no-host-setup',
+    'never install the Debian packages the real drivers need (then the fakes run where they are missing)',
+  )
   .option('--cors-origin <origins>', "origins browsers may call from, comma-separated ('*' for any); default none")
   .action(start);
 

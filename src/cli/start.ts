@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { platform } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { createCloud, listen } from '../cloud.js';
@@ -7,6 +8,7 @@ import { prepareDataDir } from '../data-dir.js';
 import { chooseComputeDriver } from '../drivers/compute/index.js';
 import { chooseNetworkDriver, type NetworkDriverChoice, type NetworkDriverRequest } from '../drivers/network/choice.js';
 import { available } from '../host/exec.js';
+import { HostSetup, missingPackages, type SetupState } from '../host/setup.js';
 import { upgradeDefaultImage } from '../images/default-image.js';
 import { computeDriver } from '../services/compute/driver.js';
 import { publicSubnet, seededFloatingRange } from '../services/network/bootstrap.js';
@@ -26,6 +28,41 @@ export interface StartOptions {
   /** `tiny`: replace the blank default image with the tiny image, built in the background; `blank`: keep it. */
   defaultImage?: string;
   corsOrigin?: string;
+  /** false under --no-host-setup: never install the real drivers' Debian packages. */
+  hostSetup?: boolean;
+}
+
+/** The console's progress lines of the host setup: each phase, and every 10 % of the install. */
+function setupReporter(): (s: SetupState) => void {
+  let last = '';
+  return (s) => {
+    const step = s.phase === 'installing' ? `installing ${Math.floor((s.percent ?? 0) / 10) * 10}%` : s.phase;
+    if (step === last) return;
+    last = step;
+    if (s.phase === 'installing')
+      console.log(
+        `host setup: ${step} (${(s.packages ?? []).length} Debian packages: ${(s.packages ?? []).join(' ')})`,
+      );
+    else if (s.phase === 'ready')
+      console.log(`host setup: done (${s.detail}); real networks and instances from now on`);
+    else if (s.phase === 'failed')
+      console.log(
+        `host setup failed: ${s.detail}. Servers and the data plane wait on it and will fail; restart with --no-host-setup for the fake drivers.`,
+      );
+  };
+}
+
+/**
+ * On a first start as root on Linux without the real drivers' tools: the
+ * setup that installs them in the background (unless --no-host-setup, or a
+ * driver was named), else undefined.
+ */
+async function plannedHostSetup(opts: StartOptions): Promise<HostSetup | undefined> {
+  if (opts.hostSetup === false || platform() !== 'linux' || process.getuid?.() !== 0) return undefined;
+  if ((opts.networkDriver ?? 'auto') !== 'auto' || (opts.computeDriver ?? 'auto') !== 'auto') return undefined;
+  if (!(await available('apt-get'))) return undefined;
+  if ((await missingPackages()).length === 0) return undefined;
+  return new HostSetup({ dataDir: opts.dataDir, allowInstall: true, onState: setupReporter() });
 }
 
 export async function start(opts: StartOptions): Promise<void> {
@@ -43,10 +80,16 @@ export async function start(opts: StartOptions): Promise<void> {
     console.error(`--network-driver must be auto, fake or linux (not ${requested})`);
     process.exit(1);
   }
+  const setup = await plannedHostSetup(opts);
   let network: NetworkDriverChoice;
   try {
     if (opts.floatingRange) publicSubnet(opts.floatingRange);
-    network = await chooseNetworkDriver(requested);
+    network = setup
+      ? {
+          driver: 'linux',
+          line: 'network: linux driver, once the host setup below has installed what it needs (--no-host-setup: the fake)',
+        }
+      : await chooseNetworkDriver(requested);
   } catch (e) {
     console.error((e as Error).message);
     process.exit(1);
@@ -71,17 +114,20 @@ export async function start(opts: StartOptions): Promise<void> {
       .map((o) => o.trim())
       .filter((o) => o !== ''),
   });
-  const compute = chooseComputeDriver(config, await available('qemu-system-x86_64'));
+  const compute = chooseComputeDriver(config, setup !== undefined || (await available('qemu-system-x86_64')));
   config.drivers.compute = compute.driver;
   const logger = pino(
     { level: config.logLevel },
     pino.destination({ dest: join(dataDir, 'pocketstack.log'), sync: false }),
   );
-  const cloud = await createCloud(config, { logger });
+  const cloud = await createCloud(config, { logger, hostReady: setup?.ready });
   const url = await listen(cloud);
   const seededRange = await seededFloatingRange(cloud);
   // the qemu driver says which accelerator its probe chose; the fake, why it runs
-  const computeLine = computeDriver(cloud).describe?.() ?? `${compute.driver} (${compute.reason})`;
+  const computeLine =
+    setup && compute.driver === 'qemu'
+      ? 'qemu, once the host setup below has installed it'
+      : (computeDriver(cloud).describe?.() ?? `${compute.driver} (${compute.reason})`);
   writeState(dataDir, {
     url,
     pid: process.pid,
@@ -117,9 +163,15 @@ ${openrcLines({ url, username: 'admin', project: 'admin', password, region: conf
 
   let closing = false;
   if (opts.defaultImage !== 'blank')
-    void upgradeDefaultImage(cloud, () => closing).then((state) => {
-      if (state === 'ready' && !closing) console.log('default image: the tiny image (CirrOS-like, boots) is in place');
-    });
+    void (setup?.ready ?? Promise.resolve())
+      .then(
+        () => upgradeDefaultImage(cloud, () => closing),
+        () => 'blank' as const,
+      )
+      .then((state) => {
+        if (state === 'ready' && !closing)
+          console.log('default image: the tiny image (CirrOS-like, boots) is in place');
+      });
   const stop = async (signal: string) => {
     if (closing) return;
     closing = true;

@@ -6,7 +6,11 @@ import { Routes } from './app/Routes.js';
 import { SessionProvider, useSessionState } from './app/session.js';
 import { ToastProvider } from './components/Toasts.js';
 import { Login } from './pages/Login.js';
-import './styles.css';
+import './styles/base.css';
+import './styles/shell.css';
+import './styles/tables.css';
+import './styles/forms.css';
+import './styles/overview.css';
 
 const queries = new QueryClient({
   defaultOptions: {

@@ -26,6 +26,12 @@ describe('examples/two-tier: the guide application', () => {
       const doc = parse(text);
       expect(doc.packages).toBeUndefined();
       expect(doc.runcmd.length).toBeGreaterThan(0);
+      // cloud-init's schema: each command a string or a list of strings ("echo a: b" unquoted is a mapping)
+      for (const c of doc.runcmd)
+        expect(typeof c === 'string' || (Array.isArray(c) && c.every((x: unknown) => typeof x === 'string'))).toBe(
+          true,
+        );
+      for (const w of doc.write_files) expect(typeof w.content).toBe('string');
     }
     const seed = parse(read('provision-db.yaml')).write_files.find((w: any) => w.path.endsWith('.sql')).content;
     expect(seed).toMatch(/'webapp'@'192\.168\.1\.%'/);

@@ -19,9 +19,9 @@ export interface CallOptions {
   raw?: BodyInit;
 }
 
-let onExpired: (() => void) | undefined;
-/** Told when a call answers 401: the token expired or was revoked. */
-export function setExpiredHandler(fn: () => void) {
+let onExpired: ((token: string) => void) | undefined;
+/** Told when a call answers 401 (the token expired or was revoked), with the token it carried. */
+export function setExpiredHandler(fn: (token: string) => void) {
   onExpired = fn;
 }
 
@@ -52,7 +52,7 @@ export async function call<T>(
   });
   const text = await res.text();
   if (!res.ok) {
-    if (res.status === 401) onExpired?.();
+    if (res.status === 401) onExpired?.(session.token);
     throw new ApiError(
       errorMessage(res.status, res.headers.get('content-type') ?? '', text),
       res.status,
@@ -86,7 +86,7 @@ export function upload(
         onProgress(file.size, file.size);
         resolve();
       } else {
-        if (xhr.status === 401) onExpired?.();
+        if (xhr.status === 401) onExpired?.(session.token);
         const ct = xhr.getResponseHeader('content-type') ?? '';
         reject(new ApiError(errorMessage(xhr.status, ct, xhr.responseText), xhr.status));
       }

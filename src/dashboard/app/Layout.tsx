@@ -18,9 +18,11 @@ function ProjectSwitcher() {
         value={session.project.id}
         disabled={busy || session.projects.length < 2}
         onChange={(e) => {
+          const id = e.target.value;
+          const name = session.projects.find((p) => p.id === id)?.name ?? id;
           setBusy(true);
-          switchProject(e.target.value)
-            .then(() => toasts.push('ok', `Switched to project ${e.target.selectedOptions[0]?.text}.`))
+          switchProject(id)
+            .then(() => toasts.push('ok', `Switched to project ${name}.`))
             .catch((err: Error) => toasts.push('bad', err.message))
             .finally(() => setBusy(false));
         }}

@@ -1,5 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
 import { setExpiredHandler } from '../api/client.js';
 import { rememberProject, revoke, type Session, scope } from '../api/session.js';
 
@@ -18,6 +18,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const client = useQueryClient();
+  const current = useRef<string | null>(null);
+  current.current = session?.token ?? null;
 
   const begin = useCallback((s: Session) => {
     rememberProject(s);
@@ -44,7 +46,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   useEffect(() => {
-    setExpiredHandler(() => {
+    setExpiredHandler((token) => {
+      // a call still in flight with the token a project switch replaced (and revoked) is no expiry
+      if (token !== current.current) return;
       client.clear();
       setSession(null);
       setNotice('Your session has expired: please log in again.');

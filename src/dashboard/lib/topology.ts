@@ -78,7 +78,10 @@ export function topology(input: {
     ...ports.map((p) => p.network_id),
     ...routers.flatMap((r) => (r.external_gateway_info ? [r.external_gateway_info.network_id] : [])),
   ]);
-  const networks = input.networks.filter((n) => n.project_id === input.projectId || used.has(n.id));
+  // the project's networks, the ones it reaches, and the external ones it could reach (Horizon shows those too)
+  const networks = input.networks.filter(
+    (n) => n.project_id === input.projectId || used.has(n.id) || n['router:external'],
+  );
   const shown = new Set(networks.map((n) => n.id));
   const external = networks.filter((n) => n['router:external']);
   const internal = networks.filter((n) => !n['router:external']);

@@ -14,6 +14,8 @@ export function Login() {
   const [error, setError] = useState<ApiError | null>(null);
   useEffect(() => {
     document.title = 'Login - pocketstack';
+    // when the app itself first drew something (first paint is index.html's "Loading…")
+    if (performance.getEntriesByName('pocketstack:login').length === 0) performance.mark('pocketstack:login');
   }, []);
   const submit = (e: FormEvent) => {
     e.preventDefault();

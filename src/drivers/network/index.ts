@@ -1,4 +1,5 @@
 import type { Cloud } from '../../cloud.js';
+import { gated } from '../../host/gate.js';
 import { bridgeNamespace, hostTag } from '../../host/names.js';
 import type { NetworkDriver } from './driver.js';
 import { FakeNetworkDriver } from './fake.js';
@@ -14,15 +15,16 @@ const drivers = new WeakMap<Cloud, NetworkDriver>();
 export function networkDriver(cloud: Cloud): NetworkDriver {
   let d = drivers.get(cloud);
   if (!d) {
-    d =
-      cloud.config.drivers.network === 'linux'
-        ? new LinuxNetworkDriver({
-            dataDir: cloud.config.dataDir,
-            log: cloud.log,
-            firewall: new Firewall(bridgeNamespace(hostTag(cloud.config.dataDir))),
-            metadata: new MetadataProxy(cloud),
-          })
-        : new FakeNetworkDriver();
+    if (cloud.config.drivers.network === 'linux') {
+      const linux = new LinuxNetworkDriver({
+        dataDir: cloud.config.dataDir,
+        log: cloud.log,
+        firewall: new Firewall(bridgeNamespace(hostTag(cloud.config.dataDir))),
+        metadata: new MetadataProxy(cloud),
+      });
+      // while the host is being prepared, every call waits (the tasks that make them wait too)
+      d = cloud.hostReady ? gated<NetworkDriver>(linux, cloud.hostReady, ['close']) : linux;
+    } else d = new FakeNetworkDriver();
     drivers.set(cloud, d);
   }
   return d;

@@ -4,7 +4,7 @@ import { BadRequest, UnsupportedMediaType } from '../../server/errors.js';
 import { negotiateMicroversion } from '../../server/microversion.js';
 import type { Service } from '../service.js';
 import { checkMemberWrites, MICROVERSIONS } from './api.js';
-import { computeDriver } from './driver.js';
+import { computeDriver, startComputeDriver } from './driver.js';
 import { formatError } from './errors.js';
 import { seedFlavors } from './flavors.js';
 import { seedServices } from './host.js';
@@ -97,15 +97,15 @@ async function bootstrap(cloud: Cloud): Promise<void> {
       await seedServices(trx);
     });
   }
-  const driver = computeDriver(cloud);
-  await driver.start?.();
-  // guests of instances that are gone (a delete a stop cut short, a build of a deleted instance)
-  const known = new Set(
-    (await db.selectFrom('nova_instances').select('uuid').where('deleted', '=', 0).execute()).map((r) => r.uuid),
-  );
-  await driver.removeOrphans?.((uuid) => known.has(uuid));
-  startPowerSync(cloud);
-  await restoreGuests(cloud);
+  await startComputeDriver(cloud, async () => {
+    // guests of instances that are gone (a delete a stop cut short, a build of a deleted instance)
+    const known = new Set(
+      (await db.selectFrom('nova_instances').select('uuid').where('deleted', '=', 0).execute()).map((r) => r.uuid),
+    );
+    await computeDriver(cloud).removeOrphans?.((uuid) => known.has(uuid));
+    startPowerSync(cloud);
+    await restoreGuests(cloud);
+  });
 }
 
 export const compute: Service = {

@@ -49,7 +49,12 @@ export const network: Service = {
     await seedNetworks(cloud);
     // the data plane at start: DHCP ports as the subnets say, then every resource handed to the driver
     await inTransaction(cloud, (trx) => syncAllDhcpPorts({ cloud, db: trx, ctx: serviceContext() }));
-    await reconcileDataPlane(cloud);
+    // on a host still being prepared the data plane is built once it is ready; the API answers meanwhile
+    if (cloud.hostReady)
+      void cloud.hostReady
+        .then(() => reconcileDataPlane(cloud))
+        .catch((err) => cloud.log.error({ err }, 'network data plane not built: the host setup failed'));
+    else await reconcileDataPlane(cloud);
   },
   async close(cloud) {
     await networkDriver(cloud).close?.();

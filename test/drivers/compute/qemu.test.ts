@@ -41,6 +41,10 @@ describe('qemu command line', () => {
     expect(opt(a, '-m')).toEqual(['2048']);
     expect(opt(a, '-smp')).toEqual(['2']);
     expect(opt(a, '-uuid')).toEqual([uuid]);
+    // cloud-init finds the OpenStack datasource by this product name
+    expect(opt(a, '-smbios')[0]).toMatch(
+      /^type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,.*uuid=3f1c2b9a/,
+    );
     expect(a).toContain('-daemonize');
     expect(opt(a, '-vnc')).toEqual([`unix:${files.vnc}`]);
     expect(opt(a, '-qmp')).toEqual([`unix:${files.qmp},server=on,wait=off`]);

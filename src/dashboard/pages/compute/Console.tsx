@@ -1,4 +1,5 @@
 import RFB from '@novnc/novnc';
+import '../../styles/console.css';
 import { useEffect, useRef, useState } from 'react';
 import { call } from '../../api/client.js';
 import type { ApiError } from '../../api/errors.js';

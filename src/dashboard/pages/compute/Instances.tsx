@@ -5,6 +5,7 @@ import { names, useFlavors, useImages, useServers } from '../../app/data.js';
 import { ActionMenu } from '../../components/ActionMenu.js';
 import { type Column, DataTable } from '../../components/DataTable.js';
 import { Page } from '../../components/Page.js';
+import { ProjectName } from '../../components/ProjectName.js';
 import { Status } from '../../components/States.js';
 import { addresses, since } from '../../lib/format.js';
 import { type Dialog, InstanceDialog, instanceActions, useGo, useServerAction } from './instance-actions.js';
@@ -37,9 +38,7 @@ export function Instances({ admin }: { admin?: boolean }) {
   const go = useGo();
   const base = admin ? '/admin/instances' : '/project/instances';
   const columns: Column<Server>[] = [
-    ...(admin
-      ? [{ header: 'Project', cell: (s: Server) => <code className="id">{s.tenant_id.slice(0, 8)}</code> }]
-      : []),
+    ...(admin ? [{ header: 'Project', cell: (s: Server) => <ProjectName id={s.tenant_id} /> }] : []),
     { header: 'Instance Name', cell: (s) => <Link href={`${base}/${s.id}`}>{s.name || s.id}</Link> },
     { header: 'Image Name', cell: (s) => imageName(s, images) },
     { header: 'IP Address', cell: (s) => <Addresses server={s} /> },

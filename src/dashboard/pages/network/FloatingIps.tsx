@@ -9,6 +9,7 @@ import { Confirm } from '../../components/Confirm.js';
 import { DataTable } from '../../components/DataTable.js';
 import { Modal } from '../../components/Modal.js';
 import { Field, Page } from '../../components/Page.js';
+import { ProjectName } from '../../components/ProjectName.js';
 import { Status } from '../../components/States.js';
 
 function Allocate({ onClose }: { onClose: () => void }) {
@@ -132,9 +133,7 @@ export function FloatingIps({ admin }: { admin?: boolean }) {
           )
         }
         columns={[
-          ...(admin
-            ? [{ header: 'Project', cell: (f: FloatingIp) => <code className="id">{f.project_id.slice(0, 8)}</code> }]
-            : []),
+          ...(admin ? [{ header: 'Project', cell: (f: FloatingIp) => <ProjectName id={f.project_id} /> }] : []),
           { header: 'IP Address', cell: (f) => f.floating_ip_address },
           { header: 'Description', cell: (f) => f.description || <span className="muted">—</span> },
           { header: 'Mapped Fixed IP Address', cell: mapped },

@@ -10,6 +10,7 @@ import { Confirm } from '../../components/Confirm.js';
 import { DataTable } from '../../components/DataTable.js';
 import { Modal } from '../../components/Modal.js';
 import { Field, Page } from '../../components/Page.js';
+import { ProjectName } from '../../components/ProjectName.js';
 import { Status } from '../../components/States.js';
 import { SubnetFields, type SubnetForm, subnetBody } from './subnet-form.js';
 
@@ -89,9 +90,7 @@ export function Networks({ admin }: { admin?: boolean }) {
           </button>
         }
         columns={[
-          ...(admin
-            ? [{ header: 'Project', cell: (n: Network) => <code className="id">{n.project_id.slice(0, 8)}</code> }]
-            : []),
+          ...(admin ? [{ header: 'Project', cell: (n: Network) => <ProjectName id={n.project_id} /> }] : []),
           { header: 'Name', cell: (n) => <Link href={`${base}/${n.id}`}>{n.name || n.id}</Link> },
           {
             header: 'Subnets Associated',

@@ -10,6 +10,7 @@ import { Confirm } from '../../components/Confirm.js';
 import { DataTable } from '../../components/DataTable.js';
 import { Modal } from '../../components/Modal.js';
 import { Field, Page } from '../../components/Page.js';
+import { ProjectName } from '../../components/ProjectName.js';
 import { Status } from '../../components/States.js';
 
 /** Create Router (with an external gateway) or Set Gateway of an existing one. */
@@ -110,9 +111,7 @@ export function Routers({ admin }: { admin?: boolean }) {
           )
         }
         columns={[
-          ...(admin
-            ? [{ header: 'Project', cell: (r: Router) => <code className="id">{r.project_id.slice(0, 8)}</code> }]
-            : []),
+          ...(admin ? [{ header: 'Project', cell: (r: Router) => <ProjectName id={r.project_id} /> }] : []),
           { header: 'Name', cell: (r) => <Link href={`${base}/${r.id}`}>{r.name || r.id}</Link> },
           { header: 'Status', cell: (r) => <Status value={r.status} /> },
           {

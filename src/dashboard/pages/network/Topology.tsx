@@ -1,4 +1,5 @@
 import '@xyflow/react/dist/style.css';
+import '../../styles/topology.css';
 import { Background, Controls, Handle, type Node, type NodeProps, Position, ReactFlow } from '@xyflow/react';
 import { useMemo } from 'react';
 import { useLocation } from 'wouter';

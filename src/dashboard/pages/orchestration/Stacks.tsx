@@ -9,6 +9,7 @@ import { ActionMenu } from '../../components/ActionMenu.js';
 import { Confirm } from '../../components/Confirm.js';
 import { DataTable } from '../../components/DataTable.js';
 import { Page } from '../../components/Page.js';
+import { ProjectName } from '../../components/ProjectName.js';
 import { Status } from '../../components/States.js';
 import { since } from '../../lib/format.js';
 import { LaunchStack } from './LaunchStack.js';
@@ -46,9 +47,7 @@ export function Stacks({ admin }: { admin?: boolean }) {
           )
         }
         columns={[
-          ...(admin
-            ? [{ header: 'Project', cell: (s: Stack) => <code className="id">{s.project?.slice(0, 8)}</code> }]
-            : []),
+          ...(admin ? [{ header: 'Project', cell: (s: Stack) => <ProjectName id={s.project} /> }] : []),
           { header: 'Stack Name', cell: (s) => <Link href={`/project/stacks/${s.id}`}>{s.stack_name}</Link> },
           { header: 'Created', cell: (s) => since(s.creation_time) },
           { header: 'Updated', cell: (s) => (s.updated_time ? since(s.updated_time) : 'Never') },

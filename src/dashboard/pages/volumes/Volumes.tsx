@@ -8,6 +8,7 @@ import { ActionMenu } from '../../components/ActionMenu.js';
 import { Confirm } from '../../components/Confirm.js';
 import { DataTable } from '../../components/DataTable.js';
 import { Page } from '../../components/Page.js';
+import { ProjectName } from '../../components/ProjectName.js';
 import { Status } from '../../components/States.js';
 import { CreateVolume, ManageAttachments, SnapshotOrBackup } from './volume-dialogs.js';
 
@@ -47,7 +48,7 @@ export function Volumes({ admin }: { admin?: boolean }) {
             ? [
                 {
                   header: 'Project',
-                  cell: (v: Volume) => <code className="id">{v['os-vol-tenant-attr:tenant_id']?.slice(0, 8)}</code>,
+                  cell: (v: Volume) => <ProjectName id={v['os-vol-tenant-attr:tenant_id']} />,
                 },
               ]
             : []),

@@ -58,6 +58,9 @@ export function nicDevice(p: GuestPort): Record<string, unknown> {
   };
 }
 
+/** The Nova release whose API pocketstack serves (Zed), as Nova writes its version into SMBIOS. */
+const NOVA_VERSION = '26.0.0';
+
 export interface LaunchOptions {
   accel: Accelerator;
   /** Wait for a migration stream (resume from suspend) instead of booting. */
@@ -72,6 +75,10 @@ export function qemuArgs(r: GuestRecord, f: GuestFiles, opts: LaunchOptions): st
     `guest=${r.name},debug-threads=on`,
     '-uuid',
     r.uuid,
+    // what Nova's libvirt driver puts in the guest's SMBIOS: cloud-init's ds-identify looks for
+    // "OpenStack Nova" there before it asks the metadata service at all
+    '-smbios',
+    `type=1,manufacturer=OpenStack Foundation,product=OpenStack Nova,version=${NOVA_VERSION},serial=${r.uuid},uuid=${r.uuid},family=Virtual Machine`,
     '-machine',
     'pc',
     ...(opts.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi']),
