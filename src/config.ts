@@ -28,15 +28,19 @@ export interface Config {
   floatingRange: string;
   /** Origins browsers may call from (CORS, as oslo.middleware's filter); '*' is any; none: no CORS. */
   corsOrigins: string[];
+  /** Also print each request's log line on the console (--log-requests); the log file always has them. */
+  logRequests?: boolean;
 }
 
 export const DEFAULT_FLOATING_RANGE = '172.24.4.0/24';
 
+/** The data dir when neither --data-dir nor POCKETSTACK_DATA_DIR says: $XDG_DATA_HOME/pocketstack. */
+export function builtinDataDir(): string {
+  return join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'pocketstack');
+}
+
 export function defaultDataDir(): string {
-  return (
-    process.env.POCKETSTACK_DATA_DIR ??
-    join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'pocketstack')
-  );
+  return process.env.POCKETSTACK_DATA_DIR ?? builtinDataDir();
 }
 
 export function makeConfig(overrides: Partial<Config> = {}): Config {

@@ -1,18 +1,22 @@
 import { Command } from 'commander';
 import { defaultDataDir } from '../config.js';
+import { VERSION } from '../version.js';
 import { demoTwoTier } from './demo/two-tier.js';
+import { CliError } from './errors.js';
 import { buildDebianCommand, buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { portPlug, portUnplug } from './port.js';
 import { reset } from './reset.js';
 import { start } from './start.js';
 import { status } from './status.js';
+import { stop } from './stop.js';
+import { waitReady } from './wait.js';
 
 const program = new Command();
 program
   .name('pocketstack')
   .description('OpenStack in one process: Keystone, Nova, Glance, Neutron, Cinder and Heat on one port')
-  .version('0.1.0');
+  .version(VERSION);
 
 const dataDirOption = ['--data-dir <dir>', 'where state lives', defaultDataDir()] as const;
 
@@ -24,7 +28,7 @@ program
   .option(...dataDirOption)
   .option(
     '--admin-password <password>',
-    'password of admin, demo and alt_demo on first start (env POCKETSTACK_PASSWORD)',
+    'password of admin, demo and alt_demo (env POCKETSTACK_PASSWORD); given on a later start, it replaces theirs',
   )
   .option('--log-level <level>', 'log level of <data-dir>/pocketstack.log', 'info')
   .option('--token-ttl <seconds>', 'token lifetime', '3600')
@@ -52,7 +56,24 @@ program
     'never install the Debian packages the real drivers need (then the fakes run where they are missing)',
   )
   .option('--cors-origin <origins>', "origins browsers may call from, comma-separated ('*' for any); default none")
+  .option('--detach', 'run in the background (console in <data-dir>/console.log); return once it answers')
+  .option('--log-requests', 'also print one line per request on the console (the log file always has them)')
   .action(start);
+
+program
+  .command('stop')
+  .description('stop the pocketstack running on the data dir (SIGTERM, then SIGKILL after --timeout)')
+  .option(...dataDirOption)
+  .option('--timeout <seconds>', 'how long it gets to stop cleanly', '30')
+  .action(stop);
+
+program
+  .command('wait')
+  .description('wait until the pocketstack of the data dir is ready (exit 1 on timeout or when it died)')
+  .option(...dataDirOption)
+  .option('--timeout <seconds>', 'how long to wait', '60')
+  .option('--for <what>', 'api: the API answers; all: also the host setup and the default image are done', 'api')
+  .action(waitReady);
 
 program
   .command('openrc')
@@ -70,9 +91,11 @@ program
 
 program
   .command('status')
-  .description('what is running, where, how much state')
+  .description('what is running, where, how much state (exit 0 running, 1 not answering, 3 stopped)')
   .option(...dataDirOption)
-  .action(status);
+  .action(async (opts) => {
+    process.exitCode = await status(opts);
+  });
 
 program
   .command('reset')
@@ -136,6 +159,6 @@ demo
   .action(demoTwoTier);
 
 program.parseAsync().catch((err) => {
-  console.error(err);
+  console.error(err instanceof CliError ? `pocketstack: ${err.message}` : err);
   process.exit(1);
 });

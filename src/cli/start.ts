@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { platform } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -11,9 +12,15 @@ import { available } from '../host/exec.js';
 import { HostSetup, missingPackages, type SetupState } from '../host/setup.js';
 import { upgradeDefaultImage } from '../images/default-image.js';
 import { computeDriver } from '../services/compute/driver.js';
+import { seededPasswordWorks, setSeededPassword } from '../services/identity/seeded-password.js';
 import { publicSubnet, seededFloatingRange } from '../services/network/bootstrap.js';
+import { ensureDataDir } from './datadir.js';
+import { detach } from './detach.js';
+import { StartError } from './errors.js';
 import { openrcLines } from './openrc.js';
-import { isRunning, markStopped, readState, writeState } from './state.js';
+import { dataDirArg, selfCommand } from './self.js';
+import { databaseError, listenError } from './start-errors.js';
+import { markStopped, readState, removePidFile, runningPid, writePidFile, writeState } from './state.js';
 
 export interface StartOptions {
   host: string;
@@ -28,6 +35,10 @@ export interface StartOptions {
   /** `tiny`: replace the blank default image with the tiny image, built in the background; `blank`: keep it. */
   defaultImage?: string;
   corsOrigin?: string;
+  /** Run in the background: pid file, console in <data-dir>/console.log; return once it answers. */
+  detach?: boolean;
+  /** Also print each request's log line on the console. */
+  logRequests?: boolean;
   /** false under --no-host-setup: never install the real drivers' Debian packages. */
   hostSetup?: boolean;
 }
@@ -65,16 +76,30 @@ async function plannedHostSetup(opts: StartOptions): Promise<HostSetup | undefin
   return new HostSetup({ dataDir: opts.dataDir, allowInstall: true, onState: setupReporter() });
 }
 
+/** Runs the cloud; a start-up failure the user can fix is one line on stderr and exit 1. */
 export async function start(opts: StartOptions): Promise<void> {
-  const t0 = performance.now();
-  const dataDir = opts.dataDir;
-  mkdirSync(dataDir, { recursive: true });
-  const previous = readState(dataDir);
-  if (isRunning(previous) && previous!.pid !== process.pid) {
-    console.error(`pocketstack is already running on ${previous!.url} (pid ${previous!.pid}) with data dir ${dataDir}`);
+  try {
+    await startCloud(opts);
+  } catch (e) {
+    if (!(e instanceof StartError)) throw e;
+    console.error(`pocketstack: ${e.message}`);
     process.exit(1);
   }
+}
+
+async function startCloud(opts: StartOptions): Promise<void> {
+  const t0 = performance.now();
+  const dataDir = ensureDataDir(opts.dataDir);
+  const previous = readState(dataDir);
+  const other = runningPid(dataDir);
+  if (other !== undefined)
+    throw new StartError(
+      `pocketstack already runs on data dir ${dataDir} (pid ${other}${previous?.pid === other ? `, ${previous.url}` : ''}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
+    );
+  if (opts.detach) return detach(dataDir);
   prepareDataDir(dataDir);
+  writePidFile(dataDir);
+  process.on('exit', () => removePidFile(dataDir));
   const requested = (opts.networkDriver ?? 'auto') as NetworkDriverRequest;
   if (!['auto', 'fake', 'linux'].includes(requested)) {
     console.error(`--network-driver must be auto, fake or linux (not ${requested})`);
@@ -99,12 +124,13 @@ export async function start(opts: StartOptions): Promise<void> {
     console.error(`--compute-driver must be auto, fake or qemu (not ${askedCompute})`);
     process.exit(1);
   }
-  const password = opts.adminPassword ?? process.env.POCKETSTACK_PASSWORD ?? previous?.password ?? 'secret';
+  const explicitPassword = opts.adminPassword ?? process.env.POCKETSTACK_PASSWORD;
+  let password: string | undefined = explicitPassword ?? previous?.password ?? 'secret';
   const config = makeConfig({
     host: opts.host,
     port: Number(opts.port),
     dataDir,
-    adminPassword: password,
+    adminPassword: password ?? 'secret',
     logLevel: opts.logLevel as LogLevel,
     tokenTtlSeconds: Number(opts.tokenTtl),
     drivers: { ...makeConfig().drivers, network: network.driver, compute: askedCompute as 'auto' | 'fake' | 'qemu' },
@@ -113,15 +139,32 @@ export async function start(opts: StartOptions): Promise<void> {
       .split(',')
       .map((o) => o.trim())
       .filter((o) => o !== ''),
+    logRequests: opts.logRequests === true,
   });
+  const firstStart = !existsSync(config.database);
   const compute = chooseComputeDriver(config, setup !== undefined || (await available('qemu-system-x86_64')));
   config.drivers.compute = compute.driver;
-  const logger = pino(
-    { level: config.logLevel },
-    pino.destination({ dest: join(dataDir, 'pocketstack.log'), sync: false }),
-  );
-  const cloud = await createCloud(config, { logger, hostReady: setup?.ready });
-  const url = await listen(cloud);
+  const logFile = pino.destination({ dest: join(dataDir, 'pocketstack.log'), sync: false });
+  // open before anything can exit: pino flushes at exit, and throws on a file not yet open
+  await once(logFile, 'ready');
+  const logger = pino({ level: config.logLevel }, logFile);
+  const cloud = await createCloud(config, { logger, hostReady: setup?.ready }).catch((e) => {
+    throw databaseError(e, config.database, dataDir);
+  });
+  const url = await listen(cloud).catch(async (e) => {
+    await cloud.close();
+    throw await listenError(e, config.host, config.port);
+  });
+  let passwordNote = '';
+  if (!firstStart && password !== previous?.password && !(await seededPasswordWorks(cloud, password))) {
+    if (explicitPassword !== undefined) {
+      const users = await setSeededPassword(cloud, explicitPassword);
+      passwordNote = `\nthe password of ${users.join(', ')} is now the one given (${opts.adminPassword !== undefined ? '--admin-password' : 'POCKETSTACK_PASSWORD'})`;
+    } else {
+      password = undefined;
+      passwordNote = `\nthe seeded users' password is not the recorded one: start with --admin-password <password> to set it`;
+    }
+  }
   const seededRange = await seededFloatingRange(cloud);
   // the qemu driver says which accelerator its probe chose; the fake, why it runs
   const computeLine =
@@ -138,26 +181,34 @@ export async function start(opts: StartOptions): Promise<void> {
     floatingRange: seededRange ?? config.floatingRange,
   });
   const ms = Math.round(performance.now() - t0);
+  const cmd = selfCommand();
+  const dd = dataDirArg(dataDir);
   console.log(`pocketstack is running on ${url} (ready in ${ms} ms; data in ${dataDir})
 ${network.line}
 compute: ${computeLine}${
     opts.floatingRange && seededRange && seededRange !== opts.floatingRange
       ? `\n--floating-range ${opts.floatingRange} ignored: the public subnet was made with ${seededRange} at first start (pocketstack reset to change it)`
       : ''
-  }
+  }${passwordNote}
 
-  users     admin / ${password}   (admin of every project)
-            demo / ${password}    (member of project demo)
+  users     admin / ${password ?? '(unknown)'}   (admin of every project)
+            demo, alt_demo / ${password ?? '(unknown)'}    (members of projects demo, alt_demo)
   dashboard ${url}/dashboard
-
+${
+  password === undefined
+    ? ''
+    : `
 Configure the openstack CLI:
 
-  eval "$(npx pocketstack openrc admin admin${dataDir === makeConfig().dataDir ? '' : ` --data-dir ${dataDir}`})"
+  eval "$(${cmd} openrc admin admin${dd})"
 
 or paste:
 ${openrcLines({ url, username: 'admin', project: 'admin', password, region: config.region })
   .map((l) => `  ${l}`)
   .join('\n')}
+`
+}
+Stop it with \`${cmd} stop${dd}\` (or Ctrl-C in the foreground).
 `);
   logger.info({ url, ms, networkDriver: network.driver, compute: computeLine }, 'pocketstack started');
 
@@ -178,6 +229,7 @@ ${openrcLines({ url, username: 'admin', project: 'admin', password, region: conf
     logger.info({ signal }, 'stopping');
     await cloud.close();
     markStopped(dataDir);
+    removePidFile(dataDir);
     logger.flush();
     process.exit(0);
   };

@@ -6,8 +6,11 @@ export interface RunState {
   url: string;
   pid: number;
   startedAt: string;
-  /** The seeded users' password, so `openrc` can print it (the data dir is the user's own, mode 0600). */
-  password: string;
+  /**
+   * The seeded users' password, so `openrc` can print it (the data dir is the
+   * user's own, mode 0600); absent when start could not confirm it works.
+   */
+  password?: string;
   region: string;
   /** The drivers this run chose (auto picks by what the host allows). */
   drivers?: { network?: string; compute?: string };
@@ -41,6 +44,53 @@ export function markStopped(dataDir: string): void {
 
 export function clearState(dataDir: string): void {
   rmSync(join(dataDir, FILE), { force: true });
+}
+
+const PID_FILE = 'pocketstack.pid';
+
+/** <data-dir>/pocketstack.pid: written as start begins, removed when it ends. */
+export function writePidFile(dataDir: string): void {
+  writeFileSync(join(dataDir, PID_FILE), `${process.pid}\n`);
+}
+
+export function readPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dataDir, PID_FILE), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes the pid file if it still names this process (a newer start may have replaced it). */
+export function removePidFile(dataDir: string, pid = process.pid): void {
+  if (readPid(dataDir) === pid) rmSync(join(dataDir, PID_FILE), { force: true });
+}
+
+/**
+ * Whether pid is a live pocketstack: on Linux its command line must name
+ * pocketstack (a pid reused by another program after a crash is not ours);
+ * elsewhere, that it lives.
+ */
+export function isPocketstack(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  if (process.platform !== 'linux') return true;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('pocketstack');
+  } catch {
+    return false;
+  }
+}
+
+/** The pid of the pocketstack running (or starting) on this data dir, if any. */
+export function runningPid(dataDir: string): number | undefined {
+  for (const pid of [readPid(dataDir), readState(dataDir)?.pid])
+    if (pid && pid !== process.pid && isPocketstack(pid)) return pid;
+  return undefined;
 }
 
 export function isRunning(state: RunState | undefined): boolean {

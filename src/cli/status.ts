@@ -34,7 +34,11 @@ const COUNTED: [string, string][] = [
   ['heat_stacks', 'stacks'],
 ];
 
-export async function status(opts: { dataDir: string }): Promise<void> {
+/**
+ * Prints what runs on the data dir. Exit status as LSB's `status`: 0 running
+ * and answering, 1 running but not answering, 3 not running.
+ */
+export async function status(opts: { dataDir: string }): Promise<number> {
   const state = readState(opts.dataDir);
   const running = isRunning(state);
   let answering = false;
@@ -58,7 +62,17 @@ export async function status(opts: { dataDir: string }): Promise<void> {
   if (running && state?.drivers?.compute) console.log(`compute   ${state.drivers.compute}`);
   console.log(`data dir  ${opts.dataDir} (${human(du(opts.dataDir))})`);
   const dbFile = join(opts.dataDir, 'pocketstack.db');
-  if (!existsSync(dbFile)) return;
+  if (existsSync(dbFile)) {
+    try {
+      printState(dbFile, opts.dataDir);
+    } catch (e) {
+      console.log(`state     the database ${dbFile} cannot be read (${(e as Error).message})`);
+    }
+  }
+  return !running ? 3 : answering ? 0 : 1;
+}
+
+function printState(dbFile: string, dataDir: string): void {
   const db = new SQLite(dbFile, { readonly: true, fileMustExist: true });
   try {
     const tables = new Set(
@@ -70,10 +84,9 @@ export async function status(opts: { dataDir: string }): Promise<void> {
       ([t, label]) => `${label} ${(db.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n}`,
     );
     console.log(`state     ${counts.join(', ')}`);
-    const image = readDefaultImageState(opts.dataDir);
+    const image = readDefaultImageState(dataDir);
     if (image) console.log(`image     default: ${image.detail}`);
   } finally {
     db.close();
   }
-  if (running && !answering) process.exitCode = 1;
 }

@@ -6,7 +6,9 @@ import { installCors } from './cors.js';
 import { dashboardRoutes } from './dashboard.js';
 import { depthMessage, jsonTooDeep } from './depth.js';
 import { type ApiError, BadRequest, NotFound, toApiError } from './errors.js';
+import { healthRoute } from './healthz.js';
 import { requestId } from './ids.js';
+import { installRequestLog } from './request-log.js';
 import { sendVersions } from './root.js';
 
 declare module 'fastify' {
@@ -42,6 +44,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     reply.header('x-openstack-request-id', req.id);
   });
   installCors(app, cloud.config.corsOrigins);
+  installRequestLog(app, cloud);
 
   // JSON bodies: an empty body is no body (clients send Content-Type on bodiless
   // POSTs); bad JSON is a 400 each service words its own way.
@@ -63,18 +66,19 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     for (const method of [r.method].flat()) table.push({ method, url: r.url });
   });
 
-  app.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), undefined, cloud, err));
+  app.setErrorHandler((err, req, reply) => sendError(req, reply, failed(req, err), undefined, cloud));
   app.setNotFoundHandler((req, reply) =>
     sendError(req, reply, new NotFound('The resource could not be found.'), undefined, cloud),
   );
 
   app.get('/', { config: { public: true } }, (req, reply) => sendVersions(cloud, req, reply));
+  app.get('/healthz', { config: { public: true } }, healthRoute(cloud));
   dashboardRoutes(app);
 
   for (const svc of cloud.services) {
     await app.register(
       async (scope) => {
-        scope.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), svc, cloud, err));
+        scope.setErrorHandler((err, req, reply) => sendError(req, reply, failed(req, err), svc, cloud));
         scope.setNotFoundHandler((req, reply) =>
           sendError(req, reply, new NotFound('The resource could not be found.'), svc, cloud),
         );
@@ -120,17 +124,14 @@ function addHeadRoute(this: FastifyInstance, route: RouteOptions & { routePath: 
   this.route({ ...route, method: 'HEAD', url: route.routePath, path: undefined } as RouteOptions);
 }
 
-function sendError(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  err: ApiError,
-  svc: Service | undefined,
-  cloud: Cloud,
-  thrown?: unknown,
-) {
-  // the exception as thrown, with its stack: the 500's message only names the request id
-  if (err.status >= 500)
-    cloud.log.error({ err: thrown ?? err, requestId: req.id, method: req.method, url: req.url }, 'request failed');
+/** The ApiError to answer with; a 5xx keeps what was thrown for the request's log line (its stack). */
+function failed(req: FastifyRequest, thrown: unknown): ApiError {
+  const err = toApiError(thrown, req.id);
+  if (err.status >= 500) req.failure = thrown;
+  return err;
+}
+
+function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError, svc: Service | undefined, cloud: Cloud) {
   reply.code(err.status);
   for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
   if (err.status === 401) reply.header('WWW-Authenticate', `Keystone uri="${cloud.baseUrl}/identity/v3"`);

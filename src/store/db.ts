@@ -14,12 +14,36 @@ export type Store = Kysely<any>;
 export function openStore(file: string): { db: Store; sqlite: SQLite.Database } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
-  sqlite.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode is durable against process crashes (what we promise);
-  // only an OS crash may lose the last transactions.
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode is durable against process crashes (what we promise);
+    // only an OS crash may lose the last transactions.
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.prepare('select count(*) from sqlite_master').get();
+  } catch (e) {
+    sqlite.close();
+    throw unusable(e, file);
+  }
   const db = new Kysely<any>({ dialect: new SqliteDialect({ database: sqlite }) });
   return { db, sqlite };
+}
+
+/** A database pocketstack cannot use as it is: corrupt, not SQLite, or from a newer version. */
+export class DatabaseUnusable extends Error {
+  constructor(
+    message: string,
+    readonly reason: 'corrupt' | 'newer',
+  ) {
+    super(message);
+  }
+}
+
+/** SQLite's "not a database" and "malformed" errors become DatabaseUnusable; others pass through. */
+export function unusable(e: unknown, file: string): unknown {
+  const code = (e as { code?: string }).code ?? '';
+  if (code.startsWith('SQLITE_NOTADB') || code.startsWith('SQLITE_CORRUPT'))
+    return new DatabaseUnusable(`the database ${file} is corrupt (${(e as Error).message})`, 'corrupt');
+  return e;
 }

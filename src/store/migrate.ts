@@ -1,5 +1,5 @@
-import { type Migration, Migrator } from 'kysely';
-import type { Store } from './db.js';
+import { type Migration, Migrator, sql } from 'kysely';
+import { DatabaseUnusable, type Store } from './db.js';
 
 /**
  * Applies every service's numbered migrations. Each service names its own
@@ -8,6 +8,12 @@ import type { Store } from './db.js';
  * after another's that sorts later (allowUnorderedMigrations).
  */
 export async function migrate(db: Store, migrations: Record<string, Migration>): Promise<void> {
+  const unknown = (await executedMigrations(db)).filter((m) => !(m in migrations));
+  if (unknown.length > 0)
+    throw new DatabaseUnusable(
+      `the database was written by a newer pocketstack (it has migration ${unknown[0]}${unknown.length > 1 ? ` and ${unknown.length - 1} more` : ''} that this version does not know)`,
+      'newer',
+    );
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
@@ -18,4 +24,14 @@ export async function migrate(db: Store, migrations: Record<string, Migration>):
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new Error(`database migration ${failed ?? ''} failed: ${(error as Error).message}`);
   }
+}
+
+/** The migrations already applied (none in a new database). */
+async function executedMigrations(db: Store): Promise<string[]> {
+  const table = await sql<{
+    name: string;
+  }>`select name from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
+  if (table.rows.length === 0) return [];
+  const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
+  return rows.rows.map((r) => r.name);
 }

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { ApiError, Client } from '../client.js';
 import { cloudCredentials } from '../openrc.js';
-import { readState } from '../state.js';
+import { dataDirArg, selfCommand } from '../self.js';
+import { isRunning, readState } from '../state.js';
 
 // `pocketstack demo two-tier`: the guide's commands, in the guide's order and
 // with the guide's names, against the running cloud (as admin in project
@@ -343,8 +344,10 @@ async function down(c: Client): Promise<void> {
 }
 
 export async function demoTwoTier(opts: DemoOptions): Promise<void> {
-  if (!readState(opts.dataDir)?.pid) {
-    console.error(`pocketstack is not running on ${opts.dataDir}: start it first (npm start)`);
+  if (!isRunning(readState(opts.dataDir))) {
+    console.error(
+      `pocketstack is not running on ${opts.dataDir}: start it first (\`${selfCommand()} start${dataDirArg(opts.dataDir)}\`)`,
+    );
     process.exit(1);
   }
   const creds = cloudCredentials(opts.dataDir, 'admin', 'demo');

@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Cloud } from '../../cloud.js';
@@ -16,8 +16,10 @@ import { storeData } from './upload.js';
 export const DEFAULT_IMAGE_NAME = 'cirros-0.6.2-x86_64-disk';
 /** CirrOS 0.6.2's virtual size. */
 const DEFAULT_VIRTUAL_SIZE = 112 * 1024 * 1024;
-/** Present once the default image was made: a user who deletes it does not get it back. */
-const SEEDED_MARKER = '.default-image-seeded';
+/** Recorded once the default image was made: a user who deletes it does not get it back. */
+const SEEDED = 'default_image_seeded';
+/** Where older versions recorded it: a file that outlived a deleted database (now the database says). */
+const OLD_MARKER = '.default-image-seeded';
 
 /**
  * Every start: the store's directories, the import task, and the recovery
@@ -28,10 +30,12 @@ export async function bootstrapImages(cloud: Cloud): Promise<void> {
   cloud.tasks.register(IMPORT_TASK, importTask(cloud));
   await recoverImageFiles(cloud);
   await seedResourceTypes(cloud);
-  if (!existsSync(join(imagesDir(cloud), SEEDED_MARKER))) {
+  const seeded = await idb(cloud).selectFrom('image_meta').select('value').where('key', '=', SEEDED).executeTakeFirst();
+  if (!seeded) {
     await seedDefaultImage(cloud);
-    writeFileSync(join(imagesDir(cloud), SEEDED_MARKER), `${new Date().toISOString()}\n`);
+    await idb(cloud).insertInto('image_meta').values({ key: SEEDED, value: new Date().toISOString() }).execute();
   }
+  rmSync(join(imagesDir(cloud), OLD_MARKER), { force: true });
 }
 
 /**

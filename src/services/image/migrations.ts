@@ -58,4 +58,21 @@ export const migrations: Record<string, Migration> = {
       await db.schema.createIndex('image_members_member').on('image_members').columns(['member', 'status']).execute();
     },
   },
+  'image/0004_seeded': {
+    // What was seeded follows the database: a data dir whose database was
+    // deleted seeds again. A database that has images was seeded before.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('image_meta')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+      const any = await db.selectFrom('images').select('id').limit(1).executeTakeFirst();
+      if (any)
+        await db
+          .insertInto('image_meta')
+          .values({ key: 'default_image_seeded', value: new Date().toISOString() })
+          .execute();
+    },
+  },
 };

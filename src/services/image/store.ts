@@ -65,6 +65,8 @@ export interface ImageTables {
   image_properties: PropertyRow;
   image_tags: TagRow;
   image_members: MemberRow;
+  /** What the service recorded about this database (default_image_seeded). */
+  image_meta: { key: string; value: string };
 }
 
 export type ImageDb = Kysely<ImageTables>;
