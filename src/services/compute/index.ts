@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../cloud.js';
 import { BadRequest, UnsupportedMediaType } from '../../server/errors.js';
+import { OSLO_BODY_LIMIT, osloTooLarge } from '../../server/limits.js';
 import { negotiateMicroversion } from '../../server/microversion.js';
 import type { Service } from '../service.js';
 import { checkMemberWrites, MICROVERSIONS } from './api.js';
@@ -111,6 +112,8 @@ async function bootstrap(cloud: Cloud): Promise<void> {
 export const compute: Service = {
   name: 'compute',
   path: '/compute',
+  bodyLimit: OSLO_BODY_LIMIT,
+  tooLarge: osloTooLarge,
   catalog: [{ type: 'compute', name: 'nova', path: '/compute/v2.1' }],
   migrations,
   formatError,

@@ -1,3 +1,4 @@
+import { OSLO_BODY_LIMIT, osloTooLarge } from '../../server/limits.js';
 import type { Service } from '../service.js';
 import { registerBackupTasks } from './backups.js';
 import { formatError } from './errors.js';
@@ -13,6 +14,8 @@ import { registerUploadTask } from './upload.js';
 export const volume: Service = {
   name: 'volume',
   path: '/volume',
+  bodyLimit: OSLO_BODY_LIMIT,
+  tooLarge: osloTooLarge,
   catalog: [
     { type: 'block-storage', name: 'cinder', path: '/volume/v3/$(project_id)s' },
     { type: 'volumev3', name: 'cinderv3', path: '/volume/v3/$(project_id)s' },
