@@ -109,7 +109,12 @@ describe(`crash: ${ROUNDS} rounds of kill -9 under ${CLIENTS} clients`, () => {
   async function client(url: string, tok: string, project: string, stop: { dead: boolean }) {
     const h = { 'x-auth-token': tok, 'content-type': 'application/json' };
     const post = (path: string, body: unknown) =>
-      fetch(`${url}${path}`, { method: 'POST', headers: h, body: JSON.stringify(body) });
+      // 2.37: a server with networks "none"
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { ...h, 'x-openstack-nova-api-version': '2.37' },
+        body: JSON.stringify(body),
+      });
     while (!stop.dead) {
       const name = `crash-${counter++}`;
       try {
