@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-// `npm run test:crash` (issue 16): a started pocketstack under concurrent
+// `npm run test:crash` (issue 16; bin/pocketstack.js rebuilds a stale bundle): a started pocketstack under concurrent
 // create/delete/upload load is killed with SIGKILL at a random moment and
 // started again on the same data dir, CRASH_ROUNDS times (seeded). After each
 // start: every resource reaches a final state within 60 s, none whose create
