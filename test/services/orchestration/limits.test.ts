@@ -84,6 +84,38 @@ describe('orchestration: limits', () => {
     } else expect(res.json().error.message).toMatch(/would make 9000000 values/);
   });
 
+  it('a large stack is made while other requests are served', async () => {
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`r${i}`, { type: 'OS::Heat::None' }]));
+    await t.token('admin'); // issued before: a password hash takes many turns of the loop
+    const res = await create('large', hot(many));
+    expect(res.statusCode).toBe(201);
+    const id = res.json().stack.id;
+    const db = t.cloud.db as any;
+    const completed = async () =>
+      Number(
+        (
+          await db
+            .selectFrom('heat_resources')
+            .select((eb: any) => eb.fn.countAll().as('n'))
+            .where('stack_id', '=', id)
+            .where('action', '=', 'CREATE')
+            .where('status', '=', 'COMPLETE')
+            .executeTakeFirst()
+        ).n,
+      );
+    // once the engine has made its first resource (looked at between two turns of the event loop) ...
+    for (let i = 0; i < 10_000 && (await completed()) === 0; i++) await new Promise((r) => setImmediate(r));
+    expect(await completed()).toBeGreaterThan(0);
+    // ... another request is answered before it has made them all
+    const other = await t.call({ method: 'GET', url: '/identity/v3/projects', as: 'admin' });
+    expect(other.statusCode).toBe(200);
+    expect(await completed()).toBeLessThan(200);
+    await t.cloud.tasks.idle();
+    expect(await completed()).toBe(200);
+    await t.call({ method: 'DELETE', url: `${base}/stacks/large/${id}`, as: 'demo' });
+    await t.cloud.tasks.idle();
+  });
+
   it('a project holds at most 100 stacks', async () => {
     const { projectId } = await import('./helpers.js');
     const project = await projectId(t, 'demo');
