@@ -55,6 +55,10 @@ program
     '--no-host-setup',
     'never install the Debian packages the real drivers need (then the fakes run where they are missing)',
   )
+  .option(
+    '--no-credential-cache',
+    'verify every password login with the full hash (by default a verified password is remembered for 5 minutes, as a keyed hash in memory, so repeated logins skip it)',
+  )
   .option('--cors-origin <origins>', "origins browsers may call from, comma-separated ('*' for any); default none")
   .option('--detach', 'run in the background (console in <data-dir>/console.log); return once it answers')
   .option('--log-requests', 'also print one line per request on the console (the log file always has them)')
