@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { defaultDataDir } from '../config.js';
 import { VERSION } from '../version.js';
 import { demoTwoTier } from './demo/two-tier.js';
@@ -24,7 +24,9 @@ program
   .command('start')
   .description('run the cloud in the foreground')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--port <port>', 'port to listen on (0 picks a free one)', '5000')
+  .addOption(
+    new Option('--port <port>', 'port to listen on (0 picks a free one)').env('POCKETSTACK_PORT').default('5000'),
+  )
   .option(...dataDirOption)
   .option(
     '--admin-password <password>',

@@ -61,14 +61,12 @@ export async function receive(
     const got = await sink.end();
     if (expectedSize !== undefined && got.size !== expectedSize)
       throw new IncompleteUpload(`Expected ${expectedSize} bytes of image data, received ${got.size}.`);
-    await sink.synced();
     await file.datasync();
     await file.close();
     await rename(part, dest);
     return got;
   } catch (err) {
     await sink.discard();
-    await sink.synced().catch(() => {});
     await file.close().catch(() => {});
     await rm(part, { force: true });
     throw err;
@@ -78,15 +76,6 @@ export async function receive(
 const BLOCK_BYTES = 2 << 20;
 /** Blocks per upload: its whole memory, however large the image. */
 const BLOCKS = 8;
-/**
- * With several GiB of RAM the kernel starts writing an upload back only at
- * the final fdatasync, so the whole image went to the disk after the last
- * byte arrived (0.3-0.7 s per 256 MiB here, a third of the upload). Every
- * this many bytes written, an fdatasync runs in the background (libuv's
- * thread pool, never awaited by the blocks), so the disk writes while data
- * still arrives and the final one has only the tail left.
- */
-export const EARLY_SYNC_BYTES = 32 << 20;
 
 /**
  * Gathers data into blocks of shared memory. Each full block is written at
@@ -104,31 +93,8 @@ class BlockSink {
   private readonly inFlight = new Set<Promise<void>>();
   private failure?: unknown;
   private blockFreed?: () => void;
-  /** Bytes known written to the file, and where the last background sync started. */
-  private written = 0;
-  private syncedAt = 0;
-  private syncing?: Promise<void>;
 
   constructor(private readonly file: FileHandle) {}
-
-  /** Waits for the background sync in flight, if any. */
-  async synced(): Promise<void> {
-    await this.syncing;
-  }
-
-  private noteWritten(n: number): void {
-    this.written += n;
-    if (this.syncing || this.written - this.syncedAt < EARLY_SYNC_BYTES) return;
-    this.syncedAt = this.written;
-    this.syncing = this.file
-      .datasync()
-      .catch((err) => {
-        this.failure ??= err;
-      })
-      .finally(() => {
-        this.syncing = undefined;
-      });
-  }
 
   async write(chunk: Buffer): Promise<void> {
     for (let at = 0; at < chunk.length; ) {
@@ -176,7 +142,6 @@ class BlockSink {
       .then(
         () => {
           this.free.push(block);
-          this.noteWritten(data.length);
         },
         (err) => {
           this.failure ??= err;
