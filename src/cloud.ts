@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
+import { prepareDataDir } from './data-dir.js';
 import { buildApp } from './server/app.js';
 import { allServices } from './services/index.js';
 import type { Service } from './services/service.js';
@@ -39,6 +40,7 @@ export interface CloudOptions {
 /** Opens the store, migrates, builds the app and runs every service's bootstrap. Does not listen. */
 export async function createCloud(config: Config, opts: CloudOptions = {}): Promise<Cloud> {
   const log = opts.logger ?? pino({ level: config.logLevel });
+  prepareDataDir(config.dataDir);
   const { db, sqlite } = openStore(config.database);
   const services = allServices();
   await migrate(db, Object.assign({}, taskMigrations, ...services.map((s) => s.migrations)));

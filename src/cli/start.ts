@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createCloud, listen } from '../cloud.js';
 import { DEFAULT_FLOATING_RANGE, type LogLevel, makeConfig } from '../config.js';
+import { prepareDataDir } from '../data-dir.js';
 import { chooseComputeDriver } from '../drivers/compute/index.js';
 import { chooseNetworkDriver, type NetworkDriverChoice, type NetworkDriverRequest } from '../drivers/network/choice.js';
 import { available } from '../host/exec.js';
@@ -103,6 +104,7 @@ async function startCloud(opts: StartOptions): Promise<void> {
       `pocketstack already runs on data dir ${dataDir} (pid ${other}${previous?.pid === other ? `, ${previous.url}` : ''}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
     );
   if (opts.detach) return detach(dataDir);
+  prepareDataDir(dataDir);
   writePidFile(dataDir);
   process.on('exit', () => removePidFile(dataDir));
   const requested = (opts.networkDriver ?? 'auto') as NetworkDriverRequest;

@@ -5,9 +5,11 @@ import type { Service } from '../services/service.js';
 import { AuthRequired, authHook } from './auth.js';
 import { installCors } from './cors.js';
 import { dashboardRoutes } from './dashboard.js';
+import { depthMessage, jsonTooDeep } from './depth.js';
 import { type ApiError, BadRequest, NotFound, toApiError } from './errors.js';
 import { healthRoute } from './healthz.js';
 import { requestId } from './ids.js';
+import { JSON_BODY_LIMIT } from './limits.js';
 import { installRequestLog } from './request-log.js';
 import { sendVersions } from './root.js';
 
@@ -21,7 +23,8 @@ declare module 'fastify' {
 export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
-    bodyLimit: 32 * 1024 * 1024,
+    // every service scope sets its own (Service.bodyLimit); this bounds the rest
+    bodyLimit: JSON_BODY_LIMIT,
     genReqId: () => requestId(),
     // OpenStack clients call /v3/ and /v3 alike. One trailing slash is dropped
     // before routing rather than every route being registered twice
@@ -52,11 +55,18 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
   app.addContentTypeParser(/^application\/([\w.-]+\+)?json/, { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    if (jsonTooDeep(text)) return done(new BadRequest(depthMessage(), 'MalformedRequestBody'), undefined);
     try {
       done(null, JSON.parse(text));
     } catch {
       done(new BadRequest('Malformed JSON in request body.', 'MalformedRequestBody'), undefined);
     }
+  });
+
+  const table: RouteEntry[] = [];
+  routeTables.set(app, table);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) table.push({ method, url: r.url });
   });
 
   app.setErrorHandler((err, req, reply) => sendError(req, reply, failed(req, err), undefined, cloud));
@@ -71,7 +81,16 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
   for (const svc of cloud.services) {
     await app.register(
       async (scope) => {
-        scope.setErrorHandler((err, req, reply) => sendError(req, reply, failed(req, err), svc, cloud));
+        const limit = svc.bodyLimit ?? JSON_BODY_LIMIT;
+        // a route that streams its body (image data) has no parser to limit
+        scope.addHook('onRoute', (r) => {
+          r.bodyLimit ??= limit;
+        });
+        scope.setErrorHandler((err, req, reply) => {
+          const tooLarge = (err as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE' && svc.tooLarge;
+          const apiError = tooLarge ? tooLarge(req.routeOptions.bodyLimit ?? limit, req) : failed(req, err);
+          return sendError(req, reply, apiError, svc, cloud);
+        });
         scope.setNotFoundHandler((req, reply) =>
           sendError(req, reply, new NotFound('The resource could not be found.'), svc, cloud),
         );
@@ -93,6 +112,18 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     { prefix: '/pocketstack' },
   );
   return app;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the app serves, as registered (the fuzz suite walks it). */
+export function routeTable(app: FastifyInstance): RouteEntry[] {
+  return routeTables.get(app) ?? [];
 }
 
 /** "/identity/v3/?x=1" → "/identity/v3?x=1"; "/" stays. */

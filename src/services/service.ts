@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Migration } from 'kysely';
 import type { Cloud } from '../cloud.js';
-import type { ErrorFormat } from '../server/errors.js';
+import type { ApiError, ErrorFormat } from '../server/errors.js';
 
 /** A catalog entry a service puts in Keystone's catalog while it answers. */
 export interface CatalogEntry {
@@ -25,6 +25,10 @@ export interface Service {
   migrations: Record<string, Migration>;
   /** HEAD answers like GET on every GET route (Keystone's Flask does; the others answer 404/405). */
   headLikeGet?: boolean;
+  /** The largest request body its routes parse, in bytes (default JSON_BODY_LIMIT, 1 MiB). */
+  bodyLimit?: number;
+  /** The error for a body over bodyLimit, when the service words it its own way (default: 413 "Request is too large."). */
+  tooLarge?(limit: number, req: FastifyRequest): ApiError;
   /** Renders errors in this service's body format. */
   formatError: ErrorFormat;
   /** Routes, registered in a scope prefixed with `path`, behind the shared auth hook. */

@@ -116,6 +116,12 @@ export interface ComputeDriver {
 
   /** Gets ready (probes the host, re-adopts running guests); called once before anything else. */
   start?(): Promise<void>;
+  /**
+   * At start, after start(): every guest `known` does not name is gone from
+   * the host (its process, taps and files), as are the remains of writes a
+   * stop cut short; returns the uuids removed.
+   */
+  removeOrphans?(known: (uuid: string) => boolean): Promise<string[]>;
   /** Stops background work; guests keep running. */
   stop?(): Promise<void>;
   /** One line saying what runs the guests, for the start banner and `pocketstack status`. */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -107,6 +107,21 @@ export class BackupStore {
 
   hasManifest(backupId: string): boolean {
     return existsSync(join(this.dir(backupId), 'manifest.json'));
+  }
+
+  /**
+   * At start: the data of every backup `known` does not name is gone, and
+   * every manifest left half-written; returns the backup ids removed.
+   */
+  async removeOrphans(known: (dataId: string) => boolean): Promise<string[]> {
+    const removed: string[] = [];
+    for (const id of await readdir(this.root).catch(() => [] as string[])) {
+      await rm(join(this.dir(id), 'manifest.json.tmp'), { force: true });
+      if (known(id)) continue;
+      await this.remove(id);
+      removed.push(id);
+    }
+    return removed;
   }
 
   /** The backup's files are gone (no error when they already were). */

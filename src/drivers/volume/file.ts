@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { open, rename, rm, stat, truncate } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { convert, dataExtents, imageInfo, sparseCopy } from '../../host/disk-files.js';
 import { type Chunk, type DiskRef, GiB, type VolumeDriver } from './index.js';
@@ -40,6 +40,19 @@ export class FileVolumeDriver implements VolumeDriver {
       await rm(tmp, { force: true });
       throw e;
     }
+  }
+
+  async removeOrphans(known: (ref: DiskRef) => boolean): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of await readdir(this.dir)) {
+      const m = /^(volume|snapshot)-([0-9a-f-]{36})\.raw$/.exec(name);
+      // temporaries (.volume-<id>.<hex>.tmp) belong to writes a stop cut short: their task starts over
+      if (m && known({ kind: m[1] as DiskRef['kind'], id: m[2] })) continue;
+      if (!m && !name.endsWith('.tmp')) continue;
+      await rm(join(this.dir, name), { force: true });
+      removed.push(name);
+    }
+    return removed;
   }
 
   async create(ref: DiskRef, sizeGb: number): Promise<void> {

@@ -49,6 +49,11 @@ export interface VolumeDriver {
    * chunks at index * chunkSize, zeroes elsewhere.
    */
   writeChunks(dst: DiskRef, sizeGb: number, chunkSize: number, chunks: AsyncIterable<Chunk>): Promise<void>;
+  /**
+   * At start, before any other call: every temporary file is gone, and
+   * every disk `known` does not name; returns what was removed.
+   */
+  removeOrphans?(known: (ref: DiskRef) => boolean): Promise<string[]>;
 }
 
 const drivers = new WeakMap<Config, VolumeDriver>();

@@ -1,5 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../cloud.js';
+import { BadRequest, UnsupportedMediaType } from '../../server/errors.js';
+import { OSLO_BODY_LIMIT, osloTooLarge } from '../../server/limits.js';
 import { negotiateMicroversion } from '../../server/microversion.js';
 import type { Service } from '../service.js';
 import { checkMemberWrites, MICROVERSIONS } from './api.js';
@@ -38,6 +40,19 @@ import { startPowerSync } from './servers/power-sync.js';
 import { restoreGuests } from './servers/restore.js';
 import { cdb } from './store.js';
 
+/**
+ * Nova's dispatcher reads an action's name from the body's one key before any
+ * handler runs: a body of another media type is a 415, one that is not a JSON
+ * object a 400 (nova/api/openstack/wsgi.py, action_peek).
+ */
+function actionBodyCheck(req: FastifyRequest): void {
+  if (req.method !== 'POST' || !req.url.split('?')[0].endsWith('/action') || req.body === undefined) return;
+  const type = String(req.headers['content-type'] ?? '');
+  if (!/^application\/([\w.-]+\+)?json/.test(type)) throw new UnsupportedMediaType('Unsupported Content-Type');
+  if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))
+    throw new BadRequest('Malformed request body');
+}
+
 /** Every /compute/v2.1 route, each request negotiated to a microversion first. */
 async function v21(app: FastifyInstance, cloud: Cloud) {
   app.addHook('onRequest', async (req, reply) => {
@@ -47,6 +62,7 @@ async function v21(app: FastifyInstance, cloud: Cloud) {
   app.addHook('preHandler', async (req, reply) => {
     negotiateMicroversion(req, reply, MICROVERSIONS);
     checkMemberWrites(req.auth, req.method, req.url);
+    actionBodyCheck(req);
   });
   await extensionRoutes(app);
   await flavorRoutes(app, cloud);
@@ -83,6 +99,11 @@ async function bootstrap(cloud: Cloud): Promise<void> {
     });
   }
   await startComputeDriver(cloud, async () => {
+    // guests of instances that are gone (a delete a stop cut short, a build of a deleted instance)
+    const known = new Set(
+      (await db.selectFrom('nova_instances').select('uuid').where('deleted', '=', 0).execute()).map((r) => r.uuid),
+    );
+    await computeDriver(cloud).removeOrphans?.((uuid) => known.has(uuid));
     startPowerSync(cloud);
     await restoreGuests(cloud);
   });
@@ -91,6 +112,8 @@ async function bootstrap(cloud: Cloud): Promise<void> {
 export const compute: Service = {
   name: 'compute',
   path: '/compute',
+  bodyLimit: OSLO_BODY_LIMIT,
+  tooLarge: osloTooLarge,
   catalog: [{ type: 'compute', name: 'nova', path: '/compute/v2.1' }],
   migrations,
   formatError,

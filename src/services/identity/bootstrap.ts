@@ -3,6 +3,7 @@ import type { Cloud } from '../../cloud.js';
 import { hexId } from '../../server/ids.js';
 import { ensureServiceCatalog } from './catalog.js';
 import { hashPassword } from './passwords.js';
+import { sealStoredCredentials } from './routes/credentials.js';
 import { type IdentityTables, idb, NULL_DOMAIN } from './store.js';
 import { purgeExpiredTokens } from './tokens.js';
 
@@ -31,6 +32,7 @@ export async function seedIdentity(cloud: Cloud): Promise<void> {
   seedHashes.delete(cloud);
   await purgeExpiredTokens(cloud);
   await ensureServiceCatalog(cloud);
+  await sealStoredCredentials(cloud);
 }
 
 async function seed(db: Kysely<IdentityTables>, passwordHash: string, region: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { OSLO_BODY_LIMIT } from '../../server/limits.js';
 import type { Service } from '../service.js';
 import { prepareSeed, seedIdentity } from './bootstrap.js';
 import { ensureServiceCatalog } from './catalog.js';
@@ -28,6 +29,8 @@ import { versionRoutes } from './routes/versions.js';
 export const identity: Service = {
   name: 'identity',
   path: '/identity',
+  // Keystone's max_request_body_size; the token request is as bounded as any
+  bodyLimit: OSLO_BODY_LIMIT,
   headLikeGet: true,
   catalog: [{ type: 'identity', name: 'keystone', path: '/identity' }],
   migrations,

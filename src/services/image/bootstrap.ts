@@ -1,4 +1,4 @@
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Cloud } from '../../cloud.js';
@@ -8,8 +8,9 @@ import { blankQcow2 } from './disk.js';
 import { createImage } from './images.js';
 import { IMPORT_TASK, importTask } from './import.js';
 import { seedResourceTypes } from './metadefs/namespaces.js';
+import { recoverImageFiles } from './recover.js';
 import { idb } from './store.js';
-import { storeData, transition, UPLOAD_PART } from './upload.js';
+import { storeData } from './upload.js';
 
 /** DevStack registers CirrOS under this name; tools and habits look for it. */
 export const DEFAULT_IMAGE_NAME = 'cirros-0.6.2-x86_64-disk';
@@ -21,14 +22,13 @@ const SEEDED = 'default_image_seeded';
 const OLD_MARKER = '.default-image-seeded';
 
 /**
- * Every start: the store's directories, the import task, and the remains of
- * uploads a stop cut short (their images go back to queued, as after a
- * failed upload). First start: the default image.
+ * Every start: the store's directories, the import task, and the recovery
+ * of what a stop cut short (recover.ts). First start: the default image.
  */
 export async function bootstrapImages(cloud: Cloud): Promise<void> {
   ensureDirs(cloud);
   cloud.tasks.register(IMPORT_TASK, importTask(cloud));
-  await cleanInterruptedUploads(cloud);
+  await recoverImageFiles(cloud);
   await seedResourceTypes(cloud);
   const seeded = await idb(cloud).selectFrom('image_meta').select('value').where('key', '=', SEEDED).executeTakeFirst();
   if (!seeded) {
@@ -36,18 +36,6 @@ export async function bootstrapImages(cloud: Cloud): Promise<void> {
     await idb(cloud).insertInto('image_meta').values({ key: SEEDED, value: new Date().toISOString() }).execute();
   }
   rmSync(join(imagesDir(cloud), OLD_MARKER), { force: true });
-}
-
-async function cleanInterruptedUploads(cloud: Cloud): Promise<void> {
-  for (const name of readdirSync(imagesDir(cloud))) {
-    if (!name.endsWith('.part')) continue;
-    rmSync(join(imagesDir(cloud), name), { force: true });
-    // an HTTP upload died with the process; an in-process fill is its caller's to retry
-    if (name.endsWith(`${UPLOAD_PART}.part`))
-      await transition(cloud, name.slice(0, -`${UPLOAD_PART}.part`.length), 'saving', 'queued');
-  }
-  for (const name of readdirSync(join(imagesDir(cloud), 'staging')))
-    if (name.endsWith('.part')) rmSync(join(imagesDir(cloud), 'staging', name), { force: true });
 }
 
 /**
@@ -59,10 +47,13 @@ async function seedDefaultImage(cloud: Cloud): Promise<void> {
   const admin = await getProjectByName(cloud, 'default', 'admin');
   const exists = await idb(cloud)
     .selectFrom('images')
-    .select('id')
+    .select(['id', 'status'])
     .where('name', '=', DEFAULT_IMAGE_NAME)
     .executeTakeFirst();
-  if (!admin || exists) return;
+  // a first start cut short before the data was in: made again
+  if (exists?.status === 'queued') await idb(cloud).deleteFrom('images').where('id', '=', exists.id).execute();
+  else if (exists) return;
+  if (!admin) return;
   const image = await createImage(
     cloud,
     { projectId: admin.id, isAdmin: true },

@@ -1,3 +1,4 @@
+import { depthMessage, jsonTooDeep } from '../../server/depth.js';
 import { BadRequest, NotFound } from '../../server/errors.js';
 import type { Service } from '../service.js';
 import { bootstrapImages } from './bootstrap.js';
@@ -32,6 +33,7 @@ export const image: Service = {
     app.addContentTypeParser(Object.keys(PATCH_TYPES), { parseAs: 'string' }, (_req, body, done) => {
       const text = body as string;
       if (text.trim() === '') return done(null, undefined);
+      if (jsonTooDeep(text)) return done(new BadRequest(depthMessage()), undefined);
       try {
         done(null, JSON.parse(text));
       } catch {

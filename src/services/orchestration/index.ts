@@ -1,3 +1,5 @@
+import { BadRequest } from '../../server/errors.js';
+import { JSON_BODY_LIMIT } from '../../server/limits.js';
 import type { Service } from '../service.js';
 import { registerEngine, settleOrphans } from './engine/task.js';
 import { formatError } from './errors.js';
@@ -16,6 +18,12 @@ registerResourceTypes();
 export const orchestration: Service = {
   name: 'orchestration',
   path: '/heat-api',
+  // Heat's max_json_body_size, and its words for a body past it
+  bodyLimit: JSON_BODY_LIMIT,
+  tooLarge: (limit, req) =>
+    new BadRequest(
+      `Request limit exceeded: JSON body size (${req.headers['content-length'] ?? 'more than ' + limit} bytes) exceeds maximum allowed size (${limit} bytes).`,
+    ),
   catalog: [{ type: 'orchestration', name: 'heat', path: '/heat-api/v1/$(project_id)s' }],
   migrations,
   formatError,

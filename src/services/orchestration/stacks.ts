@@ -9,6 +9,7 @@ import type { Op } from './engine/operations.js';
 import { newResourceRow, setStackState } from './engine/state.js';
 import { enqueue } from './engine/task.js';
 import { HeatError } from './errors.js';
+import { checkResourceCount, checkStackCount } from './limits.js';
 import { callerOf } from './lookup.js';
 import { boolParam, intParam, readInstantiation, stackName, tagsParam } from './request.js';
 import { type HeatDb, hdb, type StackRow } from './store.js';
@@ -92,6 +93,8 @@ export async function createStack(cloud: Cloud, auth: AuthContext, body: unknown
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   if (taken) throw new HeatError(409, `The Stack (${name}) already exists.`, 'StackExists');
+  await checkStackCount(cloud, auth.projectId!);
+  checkResourceCount(inst.template!);
   const id = uuid();
   const caller = callerOf(auth);
   const identity = { id, name, projectId: auth.projectId! };
@@ -156,6 +159,7 @@ export async function updateStack(cloud: Cloud, auth: AuthContext, s: StackRow, 
   }
   const template = inst.template ?? fromJson(s.template, {});
   const files = patch ? { ...fromJson<Record<string, string>>(s.files, {}), ...inst.files } : inst.files;
+  checkResourceCount(template);
   const identity = { id: s.id, name: s.name, projectId: s.project_id };
   const { def } = await validateStack(cloud, callerOf(auth), { template, env, files, identity }, true);
   const old = fromJson<Record<string, any>>(s.template, {}).parameters ?? {};

@@ -1,4 +1,5 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
+import { jsonTooDeep } from '../../server/depth.js';
 import { BadRequest } from '../../server/errors.js';
 import { one, type Query } from './pagination.js';
 import type { Caller } from './policy.js';
@@ -87,6 +88,7 @@ function safeBool(v: string, key: string): boolean {
 export function parseDictFilter(raw: string, key: string): Record<string, string> {
   const attempts = [raw, raw.replace(/'/g, '"')];
   for (const a of attempts) {
+    if (jsonTooDeep(a, 2)) continue;
     try {
       const v = JSON.parse(a);
       if (v && typeof v === 'object' && !Array.isArray(v))

@@ -1,7 +1,9 @@
+import { OSLO_BODY_LIMIT, osloTooLarge } from '../../server/limits.js';
 import type { Service } from '../service.js';
 import { registerBackupTasks } from './backups.js';
 import { formatError } from './errors.js';
 import { migrations } from './migrations.js';
+import { recoverVolumeFiles } from './recover.js';
 import { volumeApi } from './routes/index.js';
 import { vdb } from './store.js';
 import { registerVolumeTasks } from './tasks.js';
@@ -12,6 +14,8 @@ import { registerUploadTask } from './upload.js';
 export const volume: Service = {
   name: 'volume',
   path: '/volume',
+  bodyLimit: OSLO_BODY_LIMIT,
+  tooLarge: osloTooLarge,
   catalog: [
     { type: 'block-storage', name: 'cinder', path: '/volume/v3/$(project_id)s' },
     { type: 'volumev3', name: 'cinderv3', path: '/volume/v3/$(project_id)s' },
@@ -26,5 +30,6 @@ export const volume: Service = {
     registerBackupTasks(cloud);
     registerUploadTask(cloud);
     await seedVolumeTypes(vdb(cloud));
+    await recoverVolumeFiles(cloud);
   },
 };

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cloud } from '../../cloud.js';
+import { scratchDir } from '../../data-dir.js';
 import { volumeDriver } from '../../drivers/volume/index.js';
 import { BadRequest } from '../../server/errors.js';
 import { now } from '../../server/time.js';
@@ -132,7 +132,7 @@ export function registerUploadTask(cloud: Cloud): void {
   };
   cloud.tasks.register<{ imageId: string; diskFormat: string }>('volume.upload', {
     async run({ resourceId, payload }) {
-      const tmp = join(tmpdir(), `pocketstack-upload-${randomBytes(6).toString('hex')}`);
+      const tmp = join(scratchDir(cloud.config.dataDir), `upload-${randomBytes(6).toString('hex')}`);
       try {
         await volumeDriver(cloud.config).exportImage({ kind: 'volume', id: resourceId }, tmp, payload.diskFormat);
         await fillImageFromFile(cloud, payload.imageId, tmp);

@@ -72,7 +72,8 @@ export async function createLocalDisks(f: GuestFiles, r: GuestRecord): Promise<v
 }
 
 export async function writeConfigDrive(f: GuestFiles, iso: Buffer): Promise<void> {
-  await writeFile(f.config, iso);
+  await writeFile(`${f.config}.tmp`, iso);
+  await rename(`${f.config}.tmp`, f.config);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { run } from '../../../host/exec.js';
 import { hostTag } from '../../../host/names.js';
 import {
@@ -28,7 +29,7 @@ import {
 } from './disks.js';
 import { chooseAccelerator, hostInfo, qemuVersion } from './host.js';
 import * as hotplug from './hotplug.js';
-import { type GuestFiles, type GuestRecord, guestFiles, instancesDir } from './layout.js';
+import { baseDir, type GuestFiles, type GuestRecord, guestFiles, instancesDir } from './layout.js';
 import { restoreMemory, saveMemory } from './memory.js';
 import { guestNamespace, plugPort, unplugPort } from './network.js';
 import { killGuest, livePid, waitGone } from './process.js';
@@ -97,6 +98,24 @@ export class QemuComputeDriver implements ComputeDriver {
     if (this.running.size) this.log.info({ guests: [...this.running.keys()] }, 'qemu guests re-adopted');
     this.watcher = setInterval(() => void this.watch(), WATCH_MS);
     this.watcher.unref();
+  }
+
+  async removeOrphans(known: (uuid: string) => boolean): Promise<string[]> {
+    const removed: string[] = [];
+    for (const name of await readdir(instancesDir(this.opts.dataDir))) {
+      if (name === '_base' || known(name)) continue;
+      if (!/^[0-9a-f-]{36}$/.test(name)) continue;
+      await this.serial(name, () => this.remove(name));
+      removed.push(name);
+    }
+    // a base being linked when the stop came; bases no guest uses
+    await this.bases(async () => {
+      for (const f of await readdir(baseDir(this.opts.dataDir)).catch(() => [] as string[]))
+        if (f.endsWith('.part')) await rm(join(baseDir(this.opts.dataDir), f), { force: true });
+      await pruneBases(this.opts.dataDir);
+    });
+    if (removed.length) this.log.info({ guests: removed }, 'qemu guests with no instance removed');
+    return removed;
   }
 
   /** Stops watching; the guests keep running (a restarted pocketstack re-adopts them). */
@@ -225,7 +244,12 @@ export class QemuComputeDriver implements ComputeDriver {
 
   spawn(spec: GuestSpec): Promise<void> {
     return this.serial(spec.uuid, async () => {
-      const existing = await this.record(spec.uuid);
+      let existing = await this.record(spec.uuid);
+      if (existing?.building) {
+        // a spawn a stop cut short: its files may be partial, so it starts over
+        await this.remove(spec.uuid);
+        existing = undefined;
+      }
       if (existing) {
         // a guest already made (pocketstack restarted): it only needs to run
         if (!(await this.live(spec.uuid))) await this.launch(existing);
@@ -254,6 +278,7 @@ export class QemuComputeDriver implements ComputeDriver {
       ports: spec.ports,
       volumes: spec.volumes,
       configDrive: spec.configDrive !== undefined,
+      building: true,
     };
     await this.bases(async () => {
       if (spec.image) {
@@ -269,6 +294,8 @@ export class QemuComputeDriver implements ComputeDriver {
     if (r.image) await createOverlay(f.disk, r.image, spec.flavor.root_gb);
     await createLocalDisks(f, r);
     if (spec.configDrive) await writeConfigDrive(f, spec.configDrive);
+    delete r.building;
+    await this.saveRecord(r);
     await this.launch(r);
   }
 

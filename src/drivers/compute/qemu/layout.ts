@@ -79,4 +79,6 @@ export interface GuestRecord {
   configDrive: boolean;
   /** While rescued: the rescue image (its overlay is disk.rescue). */
   rescue?: BootFile;
+  /** Set until every file of a new guest is made: a spawn found it set starts over. */
+  building?: true;
 }

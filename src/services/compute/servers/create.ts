@@ -243,7 +243,6 @@ export async function createServers(cloud: Cloud, req: NovaRequest): Promise<Cre
           progress: 0,
           metadata: toJson(metadata),
           system_metadata: toJson({
-            admin_password: adminPass,
             auto_disk_config: s['OS-DCF:diskConfig'] === 'AUTO',
             image_base_image_ref: imageRef,
             image_min_disk: image?.min_disk ?? 0,

@@ -25,7 +25,6 @@ export interface SystemMetadata {
   new_flavor?: EmbeddedFlavor;
   /** The power state to return to after a resize or rescue. */
   pre_power_state?: number;
-  admin_password?: string;
   /** Encrypted password a guest posted to the metadata service (os-server-password). */
   password?: string;
   auto_disk_config?: boolean;

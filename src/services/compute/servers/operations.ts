@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cloud } from '../../../cloud.js';
+import { scratchDir } from '../../../data-dir.js';
 import { type ComputeDriver, type GuestFlavor, PowerState } from '../../../drivers/compute/driver.js';
 import { now } from '../../../server/time.js';
 import { complete, reimage, release, volumeLocation } from '../cinder.js';
@@ -282,7 +282,7 @@ async function placeShelvedVolumes(cloud: Cloud, i: Instance): Promise<void> {
 /** The guest's disk into an image in `saving`: active afterwards, killed if it fails. */
 async function snapshotInto(cloud: Cloud, i: Instance, imageId: string): Promise<void> {
   const db = cdb(cloud);
-  const dir = await mkdtemp(join(tmpdir(), 'pocketstack-snapshot-'));
+  const dir = await mkdtemp(join(scratchDir(cloud.config.dataDir), 'snapshot-'));
   try {
     await updateInstance(db, i.uuid, { task_state: TaskState.IMAGE_PENDING_UPLOAD });
     const path = join(dir, 'disk');

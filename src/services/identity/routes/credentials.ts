@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
+import { jsonTooDeep } from '../../../server/depth.js';
 import { BadRequest, Conflict, NotFound } from '../../../server/errors.js';
 import { hexId } from '../../../server/ids.js';
+import { isSealed, seal, unseal } from '../../../server/sealed.js';
 import { write } from '../cascade.js';
 import { extraOf, splitExtra } from '../extra.js';
 import { allowed, enforce } from '../policy.js';
@@ -39,13 +41,33 @@ function credentialView(req: FastifyRequest, c: CredentialRow) {
   };
 }
 
-function getCredential(cloud: Cloud, id: string) {
-  return idb(cloud).selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+// Blobs are stored sealed (src/server/sealed.ts), as Keystone encrypts them:
+// rows are opened as they are read and sealed as they are written.
+const opened = (cloud: Cloud, c: CredentialRow): CredentialRow => ({ ...c, blob: unseal(cloud, c.blob) });
+const sealed = (cloud: Cloud, c: CredentialRow): CredentialRow => ({ ...c, blob: seal(cloud, c.blob) });
+
+async function getCredential(cloud: Cloud, id: string) {
+  const c = await idb(cloud).selectFrom('credentials').selectAll().where('id', '=', id).executeTakeFirst();
+  return c && opened(cloud, c);
+}
+
+/** Seals the blobs an older version stored in the clear (at every start; cheap when none is left). */
+export async function sealStoredCredentials(cloud: Cloud): Promise<void> {
+  const rows = await idb(cloud).selectFrom('credentials').select(['id', 'blob']).execute();
+  for (const r of rows.filter((r) => !isSealed(r.blob)))
+    await write(cloud, (trx) =>
+      trx
+        .updateTable('credentials')
+        .set({ blob: seal(cloud, r.blob) })
+        .where('id', '=', r.id)
+        .execute(),
+    );
 }
 
 /** The blob of an EC2 credential must be a JSON object with an access key. */
 function ec2Blob(blob: string): Record<string, unknown> {
   let parsed: unknown;
+  if (jsonTooDeep(blob)) throw new BadRequest('Invalid blob in credential');
   try {
     parsed = JSON.parse(blob);
   } catch {
@@ -66,7 +88,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 async function insert(cloud: Cloud, row: CredentialRow) {
   if (await getCredential(cloud, row.id))
     throw new Conflict(`Conflict occurred attempting to store credential - Duplicate ID, ${row.id}.`);
-  await write(cloud, (trx) => trx.insertInto('credentials').values(row).execute());
+  await write(cloud, (trx) => trx.insertInto('credentials').values(sealed(cloud, row)).execute());
 }
 
 function ec2View(req: FastifyRequest, c: CredentialRow) {
@@ -93,9 +115,9 @@ export async function credentialRoutes(app: FastifyInstance, cloud: Cloud) {
     if (q.user_id !== undefined) sql = sql.where('user_id', '=', q.user_id);
     if (q.type !== undefined) sql = sql.where('type', '=', q.type);
     // Keystone lists only the credentials the caller may get.
-    const rows = (await sql.execute()).filter((c) =>
-      allowed(req.auth, 'identity:get_credential', { target: { credential: c } }),
-    );
+    const rows = (await sql.execute())
+      .map((c) => opened(cloud, c))
+      .filter((c) => allowed(req.auth, 'identity:get_credential', { target: { credential: c } }));
     return listBody(
       req,
       'credentials',
@@ -161,7 +183,9 @@ export async function credentialRoutes(app: FastifyInstance, cloud: Cloud) {
     };
     // the caller must also own what the credential becomes
     enforce(req, 'identity:update_credential', { target: { credential: row } });
-    await write(cloud, (trx) => trx.updateTable('credentials').set(row).where('id', '=', c.id).execute());
+    await write(cloud, (trx) =>
+      trx.updateTable('credentials').set(sealed(cloud, row)).where('id', '=', c.id).execute(),
+    );
     return { credential: credentialView(req, row) };
   });
 
@@ -196,7 +220,7 @@ export async function credentialRoutes(app: FastifyInstance, cloud: Cloud) {
     return listBody(
       req,
       'credentials',
-      rows.map((c) => ec2View(req, c)),
+      rows.map((c) => ec2View(req, opened(cloud, c))),
     );
   });
 

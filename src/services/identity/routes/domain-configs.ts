@@ -77,9 +77,9 @@ function invalid(reason: string) {
 }
 
 function assertValid(group?: string, option?: string) {
-  if (group && !(group in DEFAULTS))
+  if (group && !Object.hasOwn(DEFAULTS, group))
     throw invalid(`Group ${group} is not supported for domain specific configurations`);
-  if (group && option && !(option in DEFAULTS[group]) && !SENSITIVE[group].includes(option))
+  if (group && option && !Object.hasOwn(DEFAULTS[group], option) && !SENSITIVE[group].includes(option))
     throw invalid(`Option ${option} in group ${group} is not supported for domain specific configurations`);
 }
 
@@ -145,7 +145,7 @@ export async function domainConfigRoutes(app: FastifyInstance, cloud: Cloud) {
     enforce(req, 'identity:get_domain_config_default');
     const { group, option } = params(req);
     assertValid(group, option);
-    if (!(option in DEFAULTS[group]))
+    if (!Object.hasOwn(DEFAULTS[group], option))
       throw invalid(`Reading the default for option ${option} in group ${group} is not supported`);
     return { config: { [option]: DEFAULTS[group][option] } };
   });
@@ -175,7 +175,7 @@ export async function domainConfigRoutes(app: FastifyInstance, cloud: Cloud) {
       }
       if (!config[group]) throw notFound(d.id, group);
       if (!option) return { config: { [group]: config[group] } };
-      if (!(option in config[group])) throw notFound(d.id, group, option);
+      if (!Object.hasOwn(config[group], option)) throw notFound(d.id, group, option);
       return { config: { [option]: config[group][option] } };
     });
 
@@ -189,13 +189,13 @@ export async function domainConfigRoutes(app: FastifyInstance, cloud: Cloud) {
       if (!body || typeof body !== 'object' || Object.keys(body).length === 0) throw invalid('No options specified');
       let change: Config;
       if (option) {
-        if (Object.keys(body).length !== 1 || !(option in body))
+        if (Object.keys(body).length !== 1 || !Object.hasOwn(body, option))
           throw invalid(
             `Trying to update option ${option} in group ${group}, so that, and only that, option must be specified in the config`,
           );
         change = { [group]: { [option]: body[option] } };
       } else if (group) {
-        if (Object.keys(body).length !== 1 || !(group in body))
+        if (Object.keys(body).length !== 1 || !Object.hasOwn(body, group))
           throw invalid(
             `Trying to update group ${group}, so that, and only that, group must be specified in the config`,
           );
@@ -204,7 +204,7 @@ export async function domainConfigRoutes(app: FastifyInstance, cloud: Cloud) {
       assertValidConfig(change);
       for (const [g, opts] of Object.entries(change)) {
         if (group && !stored[g]) throw notFound(d.id, g);
-        if (option && !(option in (stored[g] ?? {}))) throw notFound(d.id, g, option);
+        if (option && !Object.hasOwn(stored[g] ?? {}, option)) throw notFound(d.id, g, option);
         stored[g] = { ...(stored[g] ?? {}), ...opts };
       }
       await save(d.id, stored);
@@ -219,7 +219,7 @@ export async function domainConfigRoutes(app: FastifyInstance, cloud: Cloud) {
       const stored = await load(d.id);
       if (!stored) throw notFound(d.id);
       if (group && !stored[group]) throw notFound(d.id, group);
-      if (option && !(option in stored[group])) throw notFound(d.id, group, option);
+      if (option && !Object.hasOwn(stored[group], option)) throw notFound(d.id, group, option);
       if (option) {
         delete stored[group][option];
         if (Object.keys(stored[group]).length === 0) delete stored[group];

@@ -44,7 +44,8 @@ export async function agentRoutes(app: FastifyInstance, cloud: Cloud) {
     const { id } = req.params as { id: string };
     admin(req, 'update_agent');
     const body = (req.body as { agent?: Record<string, unknown> } | undefined)?.agent;
-    if (!body) throw new BadRequest("Unable to find 'agent' in request body");
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw new BadRequest("Unable to find 'agent' in request body");
     const extra = Object.keys(body).filter((k) => k !== 'admin_state_up' && k !== 'description');
     if (extra.length) throw new BadRequest(`Cannot update read-only attribute ${extra[0]}`);
     await updateAgent(db(), id, {

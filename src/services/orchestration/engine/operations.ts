@@ -2,6 +2,14 @@ import type { Cloud } from '../../../cloud.js';
 import { uuid } from '../../../server/ids.js';
 import { now } from '../../../server/time.js';
 import { fromJson, toJson } from '../../../store/json.js';
+import {
+  MAX_NESTED_STACK_DEPTH,
+  MAX_RESOURCES_PER_STACK,
+  TOO_MANY_RESOURCES,
+  templateResourceCount,
+  treeResourceCount,
+  underTreeLock,
+} from '../limits.js';
 import { getStackRow, hdb, type StackRow } from '../store.js';
 import { stackAction } from './actions.js';
 import { adoptStack } from './adopt.js';
@@ -106,6 +114,18 @@ function nestedReason(child: StackRow, parentResource: string): string {
   return m ? `${m[1]}: resources.${parentResource}.resources[${m[2]}]: ${m[3]}` : inner;
 }
 
+/**
+ * Heat's checks before a nested stack is made or changed: its depth, and the
+ * resources of the whole tree with the new template's (less the ones it replaces).
+ */
+async function checkNested(cloud: Cloud, parent: StackRow, template: Record<string, unknown>, replacing = 0) {
+  if (parent.nested_depth + 1 > MAX_NESTED_STACK_DEPTH)
+    throw new FormattedFailure(`Request limit exceeded: Recursion depth exceeds ${MAX_NESTED_STACK_DEPTH}.`);
+  const total =
+    (await treeResourceCount(cloud, parent.root_id ?? parent.id)) + templateResourceCount(template) - replacing;
+  if (total > MAX_RESOURCES_PER_STACK) throw new FormattedFailure(`Request limit exceeded: ${TOO_MANY_RESOURCES}`);
+}
+
 function nestedStacks(cloud: Cloud, run: StackRun, resourceName: string): NestedStacks {
   const child = async (id: string) => {
     const s = await getStackRow(cloud, id);
@@ -147,7 +167,11 @@ function nestedStacks(cloud: Cloud, run: StackRun, resourceName: string): Nested
         updated_at: null,
         deleted_at: null,
       };
-      await hdb(cloud).insertInto('heat_stacks').values(row).execute();
+      // checked and recorded together: a member made at the same time counts this one
+      await underTreeLock(row.root_id!, async () => {
+        await checkNested(cloud, p, template);
+        await hdb(cloud).insertInto('heat_stacks').values(row).execute();
+      });
       await setStackState(cloud, row, 'CREATE', 'IN_PROGRESS', 'Stack CREATE started');
       await drive(row, 'create', 'CREATE');
       return id;
@@ -156,9 +180,13 @@ function nestedStacks(cloud: Cloud, run: StackRun, resourceName: string): Nested
       const s = await child(id);
       if (!s) throw new FormattedFailure(`The Stack (${id}) could not be found.`);
       const env = toJson({ ...fromJson(s.environment, {}), parameters: params });
-      await setStackState(cloud, s, 'UPDATE', 'IN_PROGRESS', 'Stack UPDATE started', {
-        template: toJson(template),
-        environment: env,
+      await underTreeLock(s.root_id ?? s.id, async () => {
+        // the nested stack's current template gives way to the new one
+        await checkNested(cloud, run.stack, template, templateResourceCount(fromJson(s.template, {})));
+        await setStackState(cloud, s, 'UPDATE', 'IN_PROGRESS', 'Stack UPDATE started', {
+          template: toJson(template),
+          environment: env,
+        });
       });
       await drive(s, 'update', 'UPDATE');
     },

@@ -3,7 +3,9 @@ import type { Graph } from './graph.js';
 // Walks a dependency graph running every node whose prerequisites are done,
 // all ready nodes at once. Forward: a node after what it requires (create);
 // reverse: after what requires it (delete). The first failure stops new
-// starts; what is running finishes, and the walk reports the failure.
+// starts; what is running finishes, and the walk reports the failure. Each
+// start waits for a turn of the event loop, so that other requests are
+// served while a large stack is made.
 
 export interface WalkResult {
   failed?: { name: string; error: unknown };
@@ -19,6 +21,13 @@ export interface WalkOptions {
   /** Asked before each start: a reason to stop, or undefined. */
   interrupted?: () => Promise<string | undefined> | string | undefined;
 }
+
+/**
+ * A turn of the event loop for everyone else. The store answers
+ * synchronously, so without this a stack's resources would be made as one
+ * block of work, and every other request would wait for all of them.
+ */
+const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function walk(
   graph: Graph,
@@ -56,6 +65,8 @@ export async function walk(
             break;
           }
           for (const n of ready) {
+            // the nodes ready together all start, as before, one turn apart
+            await yieldToOthers();
             started.add(n);
             const p: Promise<void> = step(n)
               .then(() => {

@@ -1,5 +1,6 @@
 import { fromJson } from '../../../store/json.js';
 import type { Props, ResourceContext, ResourcePlugin } from '../engine/plugin.js';
+import { limitExceeded, MAX_RESOURCES_PER_STACK, TOO_MANY_RESOURCES } from '../limits.js';
 import { getStackRow } from '../store.js';
 import { deepEqual, isMap, selectPath } from '../template/scope.js';
 
@@ -112,6 +113,10 @@ export const resourceGroup: ResourcePlugin = {
   nestedStack: true,
   openAttributes: true,
   pathAware: true,
+  validate(props) {
+    // refused before a member is made: Heat validates the nested stack up front
+    if (Number(props.count) > MAX_RESOURCES_PER_STACK) throw limitExceeded(TOO_MANY_RESOURCES);
+  },
   properties: {
     count: {
       type: 'integer',

@@ -26,6 +26,14 @@ function product(lists: unknown[][]): unknown[][] {
   return lists.reduce<unknown[][]>((acc, l) => acc.flatMap((p) => l.map((x) => [...p, x])), [[]]);
 }
 
+/**
+ * What one repeat may make. Heat sets no such limit, but the product of two
+ * lists of a few thousand items each, from a template of a few KB, takes
+ * seconds and gigabytes that every other request would wait for.
+ */
+export const MAX_REPEAT = 100_000;
+export const MAX_REPEAT_SIZE = 16 * 1_048_576;
+
 const repeat: Fn = (args, c) => {
   const v = c.scope.version;
   if (!isMap(args)) throw new TemplateError(`Arguments to "${c.name}" must be a map`);
@@ -53,6 +61,12 @@ const repeat: Fn = (args, c) => {
   if (!nested && new Set(lists.map((l) => l.length)).size > 1)
     throw new TemplateError(`For ${c.name}, the length of for_each values should be equal if no nested loop.`);
   const template = c.resolve(args.template);
+  const count = nested ? lists.reduce((n, l) => n * l.length, 1) : (lists[0]?.length ?? 0);
+  const size = count * (JSON.stringify(template)?.length ?? 4);
+  if (count > MAX_REPEAT || size > MAX_REPEAT_SIZE)
+    throw new TemplateError(
+      `"${c.name}" would make ${count} values (about ${size} characters), over the limit of ${MAX_REPEAT} values or ${MAX_REPEAT_SIZE} characters`,
+    );
   const combos = nested ? product(lists) : (lists[0] ?? []).map((_, i) => lists.map((l) => l[i]));
   return combos.map((vals) => substitute(template, keys, vals));
 };

@@ -26,6 +26,27 @@ function replacement(value: unknown, param: string, c: Call, strictEmpty: boolea
   return pyDumps(value);
 }
 
+/**
+ * The longest string a template function may make: Heat's max_json_body_size
+ * (1 MiB). Heat itself has no such limit, but past it a few nested
+ * str_replace or list_join calls double their way to V8's string limit
+ * (an exception, not a message) and take every other request's time with them.
+ */
+export const MAX_STRING = 1_048_576;
+
+function checkLength(length: number, c: Call): void {
+  if (length > MAX_STRING)
+    throw new TemplateError(`"${c.name}" would make a string of ${length} characters, over the limit of ${MAX_STRING}`);
+}
+
+/** `strings.join(sep)`, refused before it is built when it would pass MAX_STRING. */
+function joinCapped(strings: string[], sep: string, c: Call): string {
+  let length = sep.length * Math.max(0, strings.length - 1);
+  for (const s of strings) length += s.length;
+  checkLength(length, c);
+  return strings.join(sep);
+}
+
 /** Longer keys first, then lexicographic; each key splits the text, the rest replace inside the pieces. */
 function replaceAll(template: string, mapping: Record<string, unknown>, c: Call, strictEmpty: boolean) {
   const keys = Object.keys(mapping).sort((a, b) => b.length - a.length || (a < b ? -1 : a > b ? 1 : 0));
@@ -37,7 +58,7 @@ function replaceAll(template: string, mapping: Record<string, unknown>, c: Call,
     return strings.map((s) => {
       const parts = s.split(key);
       if (parts.length > 1) found.add(key);
-      return step(parts, i + 1).join(value);
+      return joinCapped(step(parts, i + 1), value, c);
     });
   };
   return { text: step([template], 0)[0], missing: keys.filter((k) => !found.has(k)) };
@@ -76,18 +97,17 @@ const listJoin: Fn = (args, c) => {
     strings.push(...l);
   }
   if (typeof delim !== 'string') throw new TemplateError(`"${c.name}" delimiter must be a string`);
-  return strings
-    .map((s) => {
-      if (s === null || s === undefined) return '';
-      if (typeof s === 'string') return s;
-      if (multiple && typeof s === 'object') return pyDumps(s);
-      throw new TemplateError(
-        multiple
-          ? `Items to join must be string, map or list not ${pyRepr(s).slice(0, 200)}`
-          : `Items to join must be strings not ${pyRepr(s).slice(0, 200)}`,
-      );
-    })
-    .join(delim);
+  const items = strings.map((s) => {
+    if (s === null || s === undefined) return '';
+    if (typeof s === 'string') return s;
+    if (multiple && typeof s === 'object') return pyDumps(s);
+    throw new TemplateError(
+      multiple
+        ? `Items to join must be string, map or list not ${pyRepr(s).slice(0, 200)}`
+        : `Items to join must be strings not ${pyRepr(s).slice(0, 200)}`,
+    );
+  });
+  return joinCapped(items, delim, c);
 };
 
 const strSplit: Fn = (args, c) => {
@@ -173,7 +193,8 @@ const fnJoin: Fn = (args, c) => {
   if (!Array.isArray(args) || args.length !== 2)
     throw new TemplateError(`Arguments to "${c.name}" must be of the form: [delimiter, [string, ...]]`);
   const [delim, list] = c.resolve(args) as [string, unknown[]];
-  return (list ?? []).map((s) => (s === null || s === undefined ? '' : String(s))).join(delim);
+  const items = (list ?? []).map((s) => (s === null || s === undefined ? '' : String(s)));
+  return joinCapped(items, String(delim), c);
 };
 
 const fnSplit: Fn = (args, c) => {

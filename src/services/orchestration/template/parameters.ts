@@ -1,3 +1,4 @@
+import { depthMessage, jsonTooDeep } from '../../../server/depth.js';
 import { HeatError, validationFailed } from '../errors.js';
 import {
   type Constraint,
@@ -124,6 +125,7 @@ export function convertParam(schema: ParamSchema, v: unknown): unknown {
     case 'json':
       if (typeof v !== 'string') return v;
       if (v === '') return {};
+      if (jsonTooDeep(v)) throw new ConstraintViolation(`Value must be valid JSON: ${depthMessage()}`);
       try {
         return JSON.parse(v);
       } catch (e) {

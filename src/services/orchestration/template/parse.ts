@@ -1,4 +1,5 @@
 import { parseDocument, type ScalarTag, type Tags } from 'yaml';
+import { depthMessage, jsonTooDeep, valueTooDeep } from '../../../server/depth.js';
 
 // Heat reads templates and environments as JSON or, failing that, YAML as
 // PyYAML's safe loader does (YAML 1.1 with PyYAML's own resolvers), except
@@ -76,12 +77,19 @@ export class ParseError extends Error {}
 
 /** JSON or YAML text to a value; YAML errors name the line and column as PyYAML does. */
 export function parseYamlOrJson(text: string, what: string): unknown {
+  const tooDeep = `Error parsing ${what} ${depthMessage().replace('request body', what)}`;
+  if (jsonTooDeep(text)) throw new ParseError(tooDeep);
   try {
     return JSON.parse(text);
   } catch {
     // not JSON: YAML it is
   }
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: false, customTags: pyyamlTags });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { version: '1.1', uniqueKeys: false, customTags: pyyamlTags });
+  } catch (e) {
+    throw new ParseError(`Error parsing ${what} ${(e as Error).message}`);
+  }
   const err = doc.errors[0];
   if (err) {
     const [reason, ...context] = err.message.split('\n');
@@ -92,7 +100,15 @@ export function parseYamlOrJson(text: string, what: string): unknown {
       `Error parsing ${what} ${reason.replace(/ at line \d+, column \d+:?$/, '')}${where}\n${snippet}`.trimEnd(),
     );
   }
-  return doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 }) ?? {};
+  } catch (e) {
+    // PyYAML has no alias limit; a billion laughs is refused here rather than expanded
+    throw new ParseError(`Error parsing ${what} ${(e as Error).message}`);
+  }
+  if (valueTooDeep(value)) throw new ParseError(tooDeep);
+  return value;
 }
 
 const VERSION_KEYS = ['heat_template_version', 'HeatTemplateFormatVersion', 'AWSTemplateFormatVersion'];

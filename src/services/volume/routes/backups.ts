@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../../cloud.js';
 import { backupStore } from '../../../drivers/volume/backup-store.js';
+import { jsonTooDeep } from '../../../server/depth.js';
 import { BadRequest, MethodNotAllowed } from '../../../server/errors.js';
 import { now } from '../../../server/time.js';
 import { createBackup, dataOf, deleteBackup, restoreBackup, visibleBackup } from '../backups.js';
@@ -221,7 +222,9 @@ export async function backupRoutes(app: FastifyInstance, cloud: Cloud) {
       throw invalidField('backup-record', rec, "'backup_service' and 'backup_url' are required properties");
     let b: BackupRow;
     try {
-      b = JSON.parse(Buffer.from(url, 'base64').toString('utf8')) as BackupRow;
+      const text = Buffer.from(url, 'base64').toString('utf8');
+      if (jsonTooDeep(text, 4)) throw new Error('too deep');
+      b = JSON.parse(text) as BackupRow;
     } catch {
       throw invalidInput("Can't parse backup record.");
     }

@@ -1,0 +1,164 @@
+// The stall probe (issue 16): while one client sends the worst request of
+// each kind it knows, another measures GET /identity/v3/projects. Prints the
+// probe's p50/p99 alone and under each attack, and each attack's answer.
+// Goal: the probe's p99 under 100 ms whatever the attack. Bounded: each
+// attack is sent ROUNDS times, one at a time; the probe runs meanwhile.
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { issueToken, startPocketstack, table } from './lib.mjs';
+
+/** The probe's loop, in its own thread: GET /identity/v3/projects back to back until told to stop. */
+const PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+let stop = false;
+parentPort.once('message', () => { stop = true; });
+(async () => {
+  const times = [];
+  while (!stop || times.length < workerData.min) {
+    const s = performance.now();
+    const r = await fetch(workerData.url + '/identity/v3/projects', { headers: { 'x-auth-token': workerData.token } });
+    await r.arrayBuffer();
+    times.push(performance.now() - s);
+    if (times.length >= 100000) break;
+  }
+  parentPort.postMessage(times);
+})();
+`;
+
+const ROUNDS = Number(process.env.STALL_ROUNDS ?? 3);
+
+const deep = (n) => `${'['.repeat(n)}${']'.repeat(n)}`;
+const hot = (extra) => ({ heat_template_version: '2018-08-31', resources: {}, ...extra });
+
+function attacks(projectId) {
+  const heat = `/heat-api/v1/${projectId}/stacks`;
+  const list = Array.from({ length: 3000 }, (_, i) => `value-${i}`);
+  const laughs = [
+    'heat_template_version: 2018-08-31',
+    'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ...Array.from({ length: 9 }, (_, i) => {
+      const [prev, cur] = [String.fromCharCode(97 + i), String.fromCharCode(98 + i)];
+      return `${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`;
+    }),
+    'resources: {}',
+  ].join('\n');
+  let n = 0;
+  const name = () => `stall-${n++}`;
+  return {
+    'token request of 28 MiB': {
+      url: '/identity/v3/auth/tokens',
+      auth: false,
+      body: () => `{"pad":"${'x'.repeat(28 << 20)}"}`,
+    },
+    'JSON nested 10,000 deep': { url: '/compute/v2.1/servers', body: () => `{"server": ${deep(10_000)}}` },
+    'repeat over 3,000 × 3,000': {
+      url: heat,
+      body: () =>
+        JSON.stringify({
+          stack_name: name(),
+          template: hot({
+            outputs: {
+              o: { value: { repeat: { template: { k: '<%a%>-<%b%>' }, for_each: { '%a%': list, '%b%': list } } } },
+            },
+          }),
+        }),
+    },
+    'ResourceGroup of 100,000': {
+      url: heat,
+      body: () =>
+        JSON.stringify({
+          stack_name: name(),
+          template: hot({
+            resources: {
+              g: {
+                type: 'OS::Heat::ResourceGroup',
+                properties: { count: 100_000, resource_def: { type: 'OS::Heat::None' } },
+              },
+            },
+          }),
+        }),
+    },
+    'YAML alias bomb': { url: heat, body: () => JSON.stringify({ stack_name: name(), template: laughs }) },
+    'str_replace doubling': {
+      url: heat,
+      body: () => {
+        const resources = { s0: { type: 'OS::Heat::Value', properties: { value: 'x'.repeat(1024) } } };
+        for (let i = 1; i <= 22; i++)
+          resources[`s${i}`] = {
+            type: 'OS::Heat::Value',
+            properties: {
+              value: { str_replace: { template: 'AA', params: { A: { get_attr: [`s${i - 1}`, 'value'] } } } },
+            },
+          };
+        return JSON.stringify({ stack_name: name(), template: hot({ resources }) });
+      },
+    },
+  };
+}
+
+export default async function main() {
+  const ps = await startPocketstack();
+  try {
+    const token = await issueToken(`${ps.url}/identity/v3`);
+    const projects = await (
+      await fetch(`${ps.url}/identity/v3/auth/projects`, { headers: { 'x-auth-token': token } })
+    ).json();
+    const projectId = projects.projects.find((p) => p.name === 'admin').id;
+    /**
+     * Probes back to back until `done` settles (at least `min` probes); the
+     * latencies. The probe runs in a worker thread: building a 28 MiB body
+     * here must not count as the server's delay.
+     */
+    const probeWhile = async (done, min = 20) => {
+      const worker = new Worker(PROBE, { eval: true, workerData: { url: ps.url, token, min } });
+      await done;
+      worker.postMessage('stop');
+      const [times] = await once(worker, 'message');
+      await worker.terminate();
+      return times.sort((a, b) => a - b);
+    };
+    const pct = (t, p) => t[Math.min(t.length - 1, Math.floor((p / 100) * t.length))];
+    const rows = [];
+    const idle = await probeWhile(new Promise((r) => setTimeout(r, 2000)), 50);
+    rows.push({
+      attack: 'none',
+      answers: '',
+      probes: idle.length,
+      p50: pct(idle, 50),
+      p99: pct(idle, 99),
+      max: idle.at(-1),
+    });
+    for (const [what, a] of Object.entries(attacks(projectId))) {
+      const statuses = new Set();
+      const run = (async () => {
+        for (let i = 0; i < ROUNDS; i++) {
+          const r = await fetch(`${ps.url}${a.url}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', ...(a.auth === false ? {} : { 'x-auth-token': token }) },
+            body: a.body(),
+          }).catch((e) => ({ status: e.cause?.code ?? 'error', arrayBuffer: async () => {} }));
+          await r.arrayBuffer();
+          statuses.add(r.status);
+          // whatever the engine does with a stack it accepted counts too
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      })();
+      const times = await probeWhile(run);
+      rows.push({
+        attack: what,
+        answers: [...statuses].join(' '),
+        probes: times.length,
+        p50: pct(times, 50),
+        p99: pct(times, 99),
+        max: times.at(-1),
+      });
+    }
+    table(rows);
+    const worst = Math.max(...rows.map((r) => r.p99));
+    console.log(`probe p99 under attack: worst ${worst.toFixed(1)} ms (goal: under 100 ms)`);
+  } finally {
+    await ps.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();
