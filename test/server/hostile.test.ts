@@ -99,6 +99,13 @@ describe('hostile input: no 500', () => {
     });
     expect(r.statusCode).toBe(400);
     expect(r.json().error.message).toMatch(/Group __proto__ is not supported/);
+    // a volume action named after an inherited property is no action (the fuzz suite found a 500)
+    const vol = (await post(`/volume/v3/${project}/volumes`, '{"volume": {"size": 1}}')).json().volume.id;
+    for (const action of ['__proto__', 'constructor', 'toString']) {
+      const a = await post(`/volume/v3/${project}/volumes/${vol}/action`, `{"${action}": {"admin": true}}`);
+      expect(a.statusCode, `${action}: ${a.body}`).toBe(400);
+      expect(a.json().badRequest.message).toBe(`There is no such action: ${action}`);
+    }
   });
 
   it('Heat: a YAML alias bomb and a str_replace past the string limit are 400s', async () => {

@@ -415,7 +415,8 @@ export async function volumeActionRoutes(app: FastifyInstance, cloud: Cloud) {
     const caller = callerOf(req);
     const body = req.body as Obj | undefined;
     const name = body && typeof body === 'object' ? Object.keys(body)[0] : undefined;
-    const action = name ? ACTIONS[name] : undefined;
+    // own keys only: a body named `__proto__` or `constructor` is no action
+    const action = name && Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined;
     if (!name || !action) throw new BadRequest(`There is no such action: ${name ?? 'None'}`);
     authorize(caller, action.rule, `volume_extension:volume_actions:${name.replace(/^os-/, '')}`);
     const raw = body![name];
