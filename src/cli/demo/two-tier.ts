@@ -272,8 +272,10 @@ async function up(c: Client, opts: DemoOptions, keyFile: string): Promise<void> 
   const url = `http://${fip}:5000`;
   await steps.run(`the application answering on ${url}`, async () => {
     let last = '';
-    const show = (line: string) => {
-      if (line.endsWith(': ') || line === last) return;
+    /** One progress line per change of what the guest says; nothing when it says nothing. */
+    const show = (what: string, text: string) => {
+      const line = `${what}: ${text.slice(0, 100)}`;
+      if (!text || line === last) return;
       process.stdout.write(`\n      ${line}`);
       last = line;
     };
@@ -283,9 +285,9 @@ async function up(c: Client, opts: DemoOptions, keyFile: string): Promise<void> 
         const text = await res.text();
         if (res.ok && text.includes('User accounts')) return;
         // the application runs but cannot list the accounts yet (the database still starting)
-        show(`web answers ${res.status}: ${text.trim().split('\n')[0]?.slice(0, 100) ?? ''}`);
+        show(`web answers ${res.status}`, text.trim().split('\n')[0] ?? '');
       } catch {
-        show(`web console: ${(await lastConsoleLine(c, web)).slice(0, 100)}`);
+        show('web console', await lastConsoleLine(c, web));
       }
       if (Date.now() > deadline) throw new Error(`no answer on ${url} within ${opts.timeout} s (${last})`);
       await sleep(3000);
