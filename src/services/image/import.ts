@@ -170,7 +170,8 @@ export async function importImage(
     });
 }
 
-async function setImportProps(cloud: Cloud, id: string, failed: boolean) {
+/** The import properties Glance leaves: none pending, and the store named in os_glance_failed_import when it failed. */
+export async function setImportProps(cloud: Cloud, id: string, failed: boolean) {
   const db = idb(cloud);
   await db.transaction().execute(async (trx) => {
     await trx

@@ -3,10 +3,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Cloud } from '../../cloud.js';
 import { now } from '../../server/time.js';
-import { toJson } from '../../store/json.js';
 import { fileSize, imagesDir, stagingPath } from './data.js';
+import { setImportProps } from './import.js';
 import { idb } from './store.js';
-import { STORE_ID } from './views.js';
 
 // Start-up recovery of image files (the rule is in README.md, "Crash
 // recovery"). The record's status is the intent: an image has data under
@@ -62,7 +61,7 @@ export async function recoverImageFiles(cloud: Cloud): Promise<ImageRecovery> {
       else await requeue(img.id, 'uploading');
     } else if (img.status === 'importing') {
       await requeue(img.id, 'importing');
-      await markFailedImport(cloud, img.id);
+      await setImportProps(cloud, img.id, true);
     } else {
       // an HTTP upload (the client never got its answer): Glance's state after a failed upload
       await requeue(img.id, 'saving');
@@ -84,24 +83,4 @@ export async function recoverImageFiles(cloud: Cloud): Promise<ImageRecovery> {
   if (out.requeued.length || out.removed.length)
     cloud.log.info({ requeued: out.requeued, removed: out.removed }, 'image files recovered after a stop');
   return out;
-}
-
-/** What a failed import leaves (import.ts's failed()): os_glance_failed_import names the store. */
-async function markFailedImport(cloud: Cloud, id: string): Promise<void> {
-  await idb(cloud)
-    .transaction()
-    .execute(async (trx) => {
-      await trx
-        .deleteFrom('image_properties')
-        .where('image_id', '=', id)
-        .where('name', 'in', ['os_glance_importing_to_stores', 'os_glance_failed_import'])
-        .execute();
-      await trx
-        .insertInto('image_properties')
-        .values([
-          { image_id: id, name: 'os_glance_importing_to_stores', value: toJson('') },
-          { image_id: id, name: 'os_glance_failed_import', value: toJson(STORE_ID) },
-        ])
-        .execute();
-    });
 }
