@@ -5,7 +5,7 @@ import { prepareDataDir } from './data-dir.js';
 import { buildApp } from './server/app.js';
 import { allServices } from './services/index.js';
 import type { Service } from './services/service.js';
-import { openStore, type Store } from './store/db.js';
+import { type Dialect, openDatabase, type Store } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { migrations as taskMigrations } from './tasks/migrations.js';
 import { TaskRunner } from './tasks/runner.js';
@@ -17,6 +17,8 @@ import { TaskRunner } from './tasks/runner.js';
 export interface Cloud {
   config: Config;
   db: Store;
+  /** Which database the store is on (SQLite by default, PostgreSQL with --database postgres://...). */
+  dialect: Dialect;
   log: Logger;
   tasks: TaskRunner;
   services: Service[];
@@ -41,13 +43,20 @@ export interface CloudOptions {
 export async function createCloud(config: Config, opts: CloudOptions = {}): Promise<Cloud> {
   const log = opts.logger ?? pino({ level: config.logLevel });
   prepareDataDir(config.dataDir);
-  const { db, sqlite } = openStore(config.database);
+  const store = await openDatabase(config.database);
+  const { db } = store;
   const services = allServices();
-  await migrate(db, Object.assign({}, taskMigrations, ...services.map((s) => s.migrations)));
+  try {
+    await migrate(db, Object.assign({}, taskMigrations, ...services.map((s) => s.migrations)));
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
   const tasks = new TaskRunner(db, log);
   const cloud = {
     config,
     db,
+    dialect: store.dialect,
     log,
     tasks,
     services,
@@ -59,8 +68,7 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
     await tasks.stop();
     for (const s of services) await s.close?.(cloud);
     await cloud.app.close();
-    await db.destroy();
-    if (sqlite.open) sqlite.close();
+    await store.close();
   };
   for (const s of services) await s.bootstrap?.(cloud);
   tasks.start();

@@ -1,10 +1,92 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
 import pino from 'pino';
 import { type Cloud, type CloudOptions, createCloud } from '../src/cloud.js';
 import { type Config, makeConfig } from '../src/config.js';
+import { allServices } from '../src/services/index.js';
+import { openDatabase } from '../src/store/db.js';
+import { migrate } from '../src/store/migrate.js';
+import { dropDatabase } from '../src/store/postgres.js';
+import { migrations as taskMigrations } from '../src/tasks/migrations.js';
+
+/**
+ * With POCKETSTACK_TEST_DATABASE=postgres://user:pass@host:port/db (what
+ * scripts/postgres-test.sh sets), every test cloud runs on PostgreSQL, each on
+ * a database of its own; otherwise on a SQLite file in its data dir.
+ */
+const POSTGRES = process.env.POCKETSTACK_TEST_DATABASE;
+
+/** POCKETSTACK_TEST_LOG=error shows what the test clouds log (a 500's stack), silent by default. */
+const TEST_LOG = (process.env.POCKETSTACK_TEST_LOG ?? 'silent') as Config['logLevel'];
+
+/** Whether the suite runs on PostgreSQL (tests that are SQLite-only skip then, saying why). */
+export const onPostgres = Boolean(POSTGRES);
+
+/** The database of a test cloud whose data dir is `dataDir`: the same one each time (restart tests). */
+export function testDatabase(dataDir: string): string {
+  if (!POSTGRES) return join(dataDir, 'pocketstack.db');
+  const url = new URL(POSTGRES);
+  url.pathname = `/ps_${createHash('sha256').update(dataDir).digest('hex').slice(0, 20)}`;
+  return url.toString();
+}
+
+/**
+ * Migrating a PostgreSQL database takes seconds (hundreds of DDL statements):
+ * the first test cloud of a run migrates a template database, and every
+ * test cloud's database is a copy of it (CREATE DATABASE ... TEMPLATE). The
+ * template's name carries the migrations' names, so a new migration makes a
+ * new template.
+ */
+let template: Promise<string> | undefined;
+
+async function migratedTemplate(): Promise<string> {
+  const names = Object.keys(Object.assign({}, taskMigrations, ...allServices().map((s) => s.migrations))).sort();
+  const name = `ps_template_${createHash('sha256').update(names.join()).digest('hex').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: POSTGRES });
+  await admin.connect();
+  try {
+    // one worker builds it, the others wait for it
+    await admin.query('select pg_advisory_lock(4242)');
+    const found = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) {
+      const building = new URL(POSTGRES!);
+      building.pathname = `/${name}_building`;
+      await dropDatabase(building.toString());
+      const store = await openDatabase(building.toString());
+      await migrate(store.db, Object.assign({}, taskMigrations, ...allServices().map((s) => s.migrations)));
+      await store.close();
+      await admin.query(`alter database ${name}_building rename to ${name}`);
+    }
+    return name;
+  } finally {
+    await admin.query('select pg_advisory_unlock(4242)').catch(() => {});
+    await admin.end();
+  }
+}
+
+/** Makes a test cloud's PostgreSQL database, a copy of the migrated template (nothing on SQLite). */
+export async function createTestDatabase(dataDir: string): Promise<void> {
+  if (!POSTGRES) return;
+  template ??= migratedTemplate();
+  const from = await template;
+  const name = new URL(testDatabase(dataDir)).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: POSTGRES });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${from}`);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** Removes a test cloud's database when it is not a file in its data dir. */
+export async function dropTestDatabase(dataDir: string): Promise<void> {
+  if (POSTGRES) await dropDatabase(testDatabase(dataDir));
+}
 
 export interface TestCloud {
   cloud: Cloud;
@@ -23,14 +105,17 @@ export async function testCloud(overrides: Partial<Config> = {}, options: CloudO
   const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-test-'));
   const config = makeConfig({
     dataDir,
-    database: join(dataDir, 'pocketstack.db'),
+    database: testDatabase(dataDir),
     adminPassword: 'secret',
     passwordHashCost: 8,
-    logLevel: 'silent',
+    logLevel: TEST_LOG,
     drivers: { compute: 'fake', network: 'fake', volume: 'fake' },
     ...overrides,
   });
-  const cloud = await createCloud(config, { logger: pino({ level: 'silent' }), ...options });
+  // a cloud given a database (a restart test) leaves it to the cloud that made it
+  const ownDatabase = !overrides.database;
+  if (ownDatabase) await createTestDatabase(dataDir);
+  const cloud = await createCloud(config, { logger: pino({ level: TEST_LOG }), ...options });
   const tokens = new Map<string, string>();
   const token = async (
     user = 'admin',
@@ -66,6 +151,7 @@ export async function testCloud(overrides: Partial<Config> = {}, options: CloudO
     },
     async close() {
       await cloud.close();
+      if (ownDatabase) await dropTestDatabase(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

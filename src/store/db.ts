@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { isPostgresUrl, openPostgres, redact } from './postgres.js';
 
 /**
  * The store every service shares. Services type it with their own table
@@ -9,6 +10,77 @@ import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
  * schemas are each service's own business.
  */
 export type Store = Kysely<any>;
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** An open store, whichever database is under it. */
+export interface OpenedStore {
+  db: Store;
+  dialect: Dialect;
+  /** The raw handle, SQLite only (status, backups and crash checks read the file through it). */
+  sqlite?: SQLite.Database;
+  /** Where the data is, fit to print (a PostgreSQL password hidden). */
+  location: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the store `database` names: a postgres:// or postgresql:// URL is
+ * PostgreSQL (store/postgres.ts), anything else a SQLite file (":memory:" for
+ * a throwaway one).
+ */
+export async function openDatabase(database: string): Promise<OpenedStore> {
+  if (isPostgresUrl(database)) {
+    const { db } = await openPostgres(database);
+    return { db, dialect: 'postgres', location: redact(database), close: () => db.destroy() };
+  }
+  const { db, sqlite } = openStore(database);
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite,
+    location: database,
+    async close() {
+      await db.destroy();
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/** Which database a store runs on, for the few places that must say it differently. */
+export function dialectOf(db: Store): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** Whether a table exists (a new database has none). */
+export async function tableExists(db: Store, name: string): Promise<boolean> {
+  const q =
+    dialectOf(db) === 'postgres'
+      ? sql<{ name: string }>`select to_regclass(${name})::text as name`
+      : sql<{ name: string }>`select name from sqlite_master where type = 'table' and name = ${name}`;
+  const r = await q.execute(db);
+  return r.rows.length > 0 && r.rows[0].name !== null;
+}
+
+/**
+ * Runs `fn` so that its failure leaves the surrounding transaction usable:
+ * SQLite carries on after a failed statement, PostgreSQL aborts the whole
+ * transaction unless the statement ran in a savepoint. Outside a transaction
+ * it just runs `fn`.
+ */
+export async function attempt<T>(db: Store, fn: (db: Store) => Promise<T>): Promise<T> {
+  if (!db.isTransaction || dialectOf(db) === 'sqlite') return fn(db);
+  const name = `sp_${Math.random().toString(36).slice(2, 10)}`;
+  await sql.raw(`savepoint ${name}`).execute(db);
+  try {
+    const out = await fn(db);
+    await sql.raw(`release savepoint ${name}`).execute(db);
+    return out;
+  } catch (e) {
+    await sql.raw(`rollback to savepoint ${name}`).execute(db);
+    throw e;
+  }
+}
 
 /** Opens the SQLite store at `file` (":memory:" for a throwaway one), in WAL mode. */
 export function openStore(file: string): { db: Store; sqlite: SQLite.Database } {

@@ -1,5 +1,5 @@
 import { type Migration, Migrator, sql } from 'kysely';
-import { DatabaseUnusable, type Store } from './db.js';
+import { DatabaseUnusable, type Store, tableExists } from './db.js';
 
 /**
  * Applies every service's numbered migrations. Each service names its own
@@ -28,10 +28,7 @@ export async function migrate(db: Store, migrations: Record<string, Migration>):
 
 /** The migrations already applied (none in a new database). */
 async function executedMigrations(db: Store): Promise<string[]> {
-  const table = await sql<{
-    name: string;
-  }>`select name from sqlite_master where type = 'table' and name = 'kysely_migration'`.execute(db);
-  if (table.rows.length === 0) return [];
+  if (!(await tableExists(db, 'kysely_migration'))) return [];
   const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db);
   return rows.rows.map((r) => r.name);
 }

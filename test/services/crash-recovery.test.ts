@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Cloud, createCloud } from '../../src/cloud.js';
 import { makeConfig } from '../../src/config.js';
 import { QemuComputeDriver } from '../../src/drivers/compute/qemu/driver.js';
+import { dropTestDatabase, testDatabase } from '../helpers.js';
 
 // What a kill -9 leaves in the data dir, made by hand between two starts of
 // the same cloud; the start-up recovery must finish or roll back each
@@ -19,14 +20,17 @@ describe('crash recovery of files at start', () => {
     createCloud(
       makeConfig({
         dataDir,
-        database: join(dataDir, 'pocketstack.db'),
+        database: testDatabase(dataDir),
         passwordHashCost: 8,
         logLevel: 'silent',
         drivers: { compute: 'fake', network: 'fake', volume: 'file' },
       }),
       { logger: pino({ level: 'silent' }) },
     );
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await dropTestDatabase(dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   async function token(cloud: Cloud) {
     const res = await cloud.app.inject({

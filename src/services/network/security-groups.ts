@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { Conflict } from '../../server/errors.js';
 import { uuid } from '../../server/ids.js';
 import { now } from '../../server/time.js';
+import { dialectOf } from '../../store/db.js';
 import { type AttrMap, bool as boolCheck, str } from './attributes.js';
 import { bumped, newStandard, type Op, oneValue, pushDown, type Resource, standardView } from './common.js';
 import { notFound } from './errors.js';
@@ -47,7 +48,7 @@ async function views(db: NetDb, rows: SecurityGroupRow[]): Promise<View[]> {
     ? await db
         .selectFrom('neutron_security_group_rules')
         .selectAll()
-        .select(sql<number>`rowid`.as('standard_attr_id'))
+        .select(standardAttrId(db).as('standard_attr_id'))
         .where('security_group_id', 'in', ids)
         .orderBy('created_at')
         .execute()
@@ -56,6 +57,14 @@ async function views(db: NetDb, rows: SecurityGroupRow[]): Promise<View[]> {
   for (const r of rules) byGroup.set(r.security_group_id, [...(byGroup.get(r.security_group_id) ?? []), r]);
   const tags = await tagsOf(db, ids);
   return rows.map((r) => groupView(r, byGroup.get(r.id) ?? [], tags.get(r.id)));
+}
+
+/**
+ * A number per rule, as Neutron's standard attribute id: SQLite's rowid; on
+ * PostgreSQL (no rowid) a stable number from the rule's id.
+ */
+function standardAttrId(db: NetDb) {
+  return dialectOf(db) === 'postgres' ? sql<number>`('x' || substr(md5(id), 1, 7))::bit(28)::int` : sql<number>`rowid`;
 }
 
 function egressRules(projectId: string, groupId: string, at: string): SecurityGroupRuleRow[] {

@@ -7,13 +7,14 @@ import { createCloud } from '../../../src/cloud.js';
 import { makeConfig } from '../../../src/config.js';
 import type { FakeComputeDriver } from '../../../src/drivers/compute/fake.js';
 import { computeDriver } from '../../../src/services/compute/driver.js';
+import { dropTestDatabase, testDatabase } from '../../helpers.js';
 
 describe('compute: a restart keeps servers and brings their guests back', () => {
   it('restores guests in their power states and keeps flavors, key pairs and servers', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-restart-'));
     const config = makeConfig({
       dataDir,
-      database: join(dataDir, 'pocketstack.db'),
+      database: testDatabase(dataDir),
       passwordHashCost: 8,
       logLevel: 'silent',
       drivers: { compute: 'fake', network: 'fake', volume: 'fake' },
@@ -69,6 +70,7 @@ describe('compute: a restart keeps servers and brings their guests back', () => 
       expect((await b.call('GET', `/servers/${down}`)).json().server.status).toBe('ACTIVE');
       await b.cloud.close();
     } finally {
+      await dropTestDatabase(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

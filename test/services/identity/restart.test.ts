@@ -5,13 +5,14 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Cloud, createCloud } from '../../../src/cloud.js';
 import { makeConfig } from '../../../src/config.js';
+import { dropTestDatabase, testDatabase } from '../../helpers.js';
 import { passwordAuth, V3 } from './api.js';
 
 describe('identity: state survives a restart', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pocketstack-restart-'));
   const config = makeConfig({
     dataDir: dir,
-    database: join(dir, 'pocketstack.db'),
+    database: testDatabase(dir),
     passwordHashCost: 8,
     logLevel: 'silent',
     drivers: { compute: 'fake', network: 'fake', volume: 'fake' },
@@ -19,7 +20,10 @@ describe('identity: state survives a restart', () => {
   const open = () => createCloud(config, { logger: pino({ level: 'silent' }) });
   const call = (cloud: Cloud, method: 'GET' | 'POST' | 'PUT', url: string, token?: string, payload?: object) =>
     cloud.app.inject({ method, url: V3 + url, payload, headers: token ? { 'x-auth-token': token } : {} });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await dropTestDatabase(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('keeps users, projects, grants and tokens; seeds only once', async () => {
     let cloud = await open();

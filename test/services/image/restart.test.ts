@@ -6,18 +6,22 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Cloud, createCloud } from '../../../src/cloud.js';
 import { makeConfig } from '../../../src/config.js';
+import { dropTestDatabase, testDatabase } from '../../helpers.js';
 
 describe('image: across a restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-image-restart-'));
   const config = makeConfig({
     dataDir,
-    database: join(dataDir, 'pocketstack.db'),
+    database: testDatabase(dataDir),
     passwordHashCost: 8,
     logLevel: 'silent',
     drivers: { compute: 'fake', network: 'fake', volume: 'fake' },
   });
   const open = () => createCloud(config, { logger: pino({ level: 'silent' }) });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  afterAll(async () => {
+    await dropTestDatabase(dataDir);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
 
   async function token(cloud: Cloud, user = 'demo') {
     const res = await cloud.app.inject({

@@ -90,8 +90,8 @@ export async function aggregateRoutes(app: FastifyInstance, cloud: Cloud) {
     const at = now();
     const meta = body.availability_zone ? { availability_zone: String(body.availability_zone).trim() } : {};
     const values = { uuid: uuid(), name, metadata: toJson(meta), created_at: at, updated_at: null };
-    const res = await db.insertInto('nova_aggregates').values(values).executeTakeFirstOrThrow();
-    return { aggregate: await view(req, { ...values, id: Number(res.insertId) }, true) };
+    const res = await db.insertInto('nova_aggregates').values(values).returning('id').executeTakeFirstOrThrow();
+    return { aggregate: await view(req, { ...values, id: Number(res.id) }, true) };
   });
 
   // 2.81: pre-cache images on the aggregate's hosts. The one host keeps

@@ -105,8 +105,8 @@ export const createKeypair: NovaHandler = async (cloud, req, reply) => {
         .executeTakeFirst();
       if (clash) throw new Conflict(`Key pair '${name}' already exists.`);
       const values = { user_id: userId, name, type, public_key: publicKey, fingerprint, created_at: now() };
-      const res = await trx.insertInto('nova_keypairs').values(values).executeTakeFirstOrThrow();
-      return { ...values, id: Number(res.insertId) } as KeypairRow;
+      const res = await trx.insertInto('nova_keypairs').values(values).returning('id').executeTakeFirstOrThrow();
+      return { ...values, id: Number(res.id) } as KeypairRow;
     });
   const out = view(req, row, 'create');
   if (privateKey) out.private_key = privateKey;

@@ -139,8 +139,8 @@ export const attachVolume: NovaHandler = async (cloud, req) => {
         attachment_id: attachmentId,
         created_at: now(),
       };
-      const res = await trx.insertInto('nova_bdms').values(values).executeTakeFirstOrThrow();
-      const bdm = { ...values, id: Number(res.insertId) } as BdmRow;
+      const res = await trx.insertInto('nova_bdms').values(values).returning('id').executeTakeFirstOrThrow();
+      const bdm = { ...values, id: Number(res.id) } as BdmRow;
       const actionId = await recordAction(trx, i.uuid, 'attach_volume', askerOf(req));
       if (!offloaded)
         await cloud.tasks.enqueue(

@@ -257,8 +257,8 @@ export async function createServers(cloud: Cloud, req: NovaRequest): Promise<Cre
           deleted_at: null,
           deleted: 0,
         };
-        const res = await trx.insertInto('nova_instances').values(row).executeTakeFirstOrThrow();
-        rows.push({ ...row, id: Number(res.insertId) });
+        const res = await trx.insertInto('nova_instances').values(row).returning('id').executeTakeFirstOrThrow();
+        rows.push({ ...row, id: Number(res.id) });
         if (tags.length)
           await trx
             .insertInto('nova_instance_tags')

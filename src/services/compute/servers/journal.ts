@@ -44,8 +44,9 @@ export async function recordAction(db: ComputeDb, instanceUuid: string, action: 
       updated_at: at,
       events: '[]',
     })
+    .returning('id')
     .executeTakeFirstOrThrow();
-  return Number(res.insertId);
+  return Number(res.id);
 }
 
 /** Appends a finished event to an action; an error also marks the action as failed. */
