@@ -60,15 +60,15 @@ export function isSerializationFailure(e: unknown): boolean {
 class SqliteLikeSchema extends OperationNodeTransformer {
   protected override transformColumnDefinition(node: ColumnDefinitionNode): ColumnDefinitionNode {
     const n = super.transformColumnDefinition(node);
-    if (n.autoIncrement) return ColumnDefinitionNode.cloneWith(n, { autoIncrement: false, ...retype(n, 'bigserial') });
+    if (n.autoIncrement) return ColumnDefinitionNode.cloneWith(n, { autoIncrement: false, ...retype('bigserial') });
     if (!DataTypeNode.is(n.dataType)) return n;
     switch (n.dataType.dataType) {
       case 'integer':
-        return ColumnDefinitionNode.cloneWith(n, retype(n, 'bigint'));
+        return ColumnDefinitionNode.cloneWith(n, retype('bigint'));
       case 'real':
-        return ColumnDefinitionNode.cloneWith(n, retype(n, 'double precision'));
+        return ColumnDefinitionNode.cloneWith(n, retype('double precision'));
       case 'text':
-        return ColumnDefinitionNode.cloneWith(n, retype(n, 'text collate "C"'));
+        return ColumnDefinitionNode.cloneWith(n, retype('text collate "C"'));
       default:
         return n;
     }
@@ -88,7 +88,7 @@ class SqliteLikeSchema extends OperationNodeTransformer {
 }
 
 // cloneWith does not take dataType; the node is a plain frozen object
-function retype(n: ColumnDefinitionNode, type: string): Partial<ColumnDefinitionNode> {
+function retype(type: string): Partial<ColumnDefinitionNode> {
   return { dataType: RawNode.createWithSql(type) } as unknown as Partial<ColumnDefinitionNode>;
 }
 
@@ -118,6 +118,8 @@ class PostgresStore extends Kysely<any> {
    * first attempts (and other processes' transactions).
    */
   readonly retries = new Mutex();
+  /** Called after every commit (the task runner looks for the tasks a transaction queued). */
+  readonly commitListeners: (() => void)[] = [];
   override transaction(): TransactionBuilder<any> {
     return serializable(this, () => super.transaction());
   }
@@ -149,7 +151,11 @@ function serializable(
     setIsolationLevel: (l: IsolationLevel) => serializable(store, make, l),
     setAccessMode: () => builder,
     async execute<T>(fn: (trx: Transaction<any>) => Promise<T>): Promise<T> {
-      const once = () => make().setIsolationLevel(level).execute(fn);
+      const once = async () => {
+        const out = await make().setIsolationLevel(level).execute(fn);
+        for (const l of store.commitListeners) l();
+        return out;
+      };
       try {
         return await once();
       } catch (e) {
@@ -169,6 +175,11 @@ function serializable(
     },
   };
   return builder as unknown as TransactionBuilder<any>;
+}
+
+/** Calls `fn` after each transaction commits (PostgreSQL; SQLite's one connection needs none: see TaskRunner.enqueue). */
+export function onCommit(db: Kysely<any>, fn: () => void): void {
+  if (db instanceof PostgresStore) db.commitListeners.push(fn);
 }
 
 // bigint (20) and numeric (1700) as numbers: ids, sizes and counts fit in 2^53

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/db.js';
 import { fromJson, toJson } from '../store/json.js';
+import { onCommit } from '../store/postgres.js';
 
 export interface Task<P = any> {
   id: number;
@@ -38,10 +39,22 @@ export class TaskRunner {
   private rescan = false;
   private stopped = true;
 
+  /** A transaction queued a task: look once it commits. */
+  private queuedInTransaction = false;
+
   constructor(
     private db: Store,
     private log: Logger,
-  ) {}
+  ) {
+    // SQLite: the scan kick() starts waits for the one connection, so it sees
+    // the transaction's task once committed. PostgreSQL: the scan may run
+    // before the commit, so the runner looks again after commits.
+    onCommit(db, () => {
+      if (!this.queuedInTransaction) return;
+      this.queuedInTransaction = false;
+      this.kick();
+    });
+  }
 
   register<P>(kind: string, def: TaskKind<P>): void {
     this.kinds.set(kind, def as TaskKind);
@@ -58,6 +71,7 @@ export class TaskRunner {
       .insertInto('tasks')
       .values({ kind, resource_id: resourceId, payload: toJson(payload), attempts: 0, run_after: at, created_at: at })
       .execute();
+    if (trx.isTransaction) this.queuedInTransaction = true;
     this.kick();
   }
 
