@@ -6,6 +6,7 @@ import { buildApp } from './server/app.js';
 import { allServices } from './services/index.js';
 import type { Service } from './services/service.js';
 import { type Dialect, openDatabase, type Store } from './store/db.js';
+import { Leadership } from './store/leader.js';
 import { migrate } from './store/migrate.js';
 import { migrations as taskMigrations } from './tasks/migrations.js';
 import { TaskRunner } from './tasks/runner.js';
@@ -21,6 +22,11 @@ export interface Cloud {
   dialect: Dialect;
   log: Logger;
   tasks: TaskRunner;
+  /**
+   * Whether this process runs the tasks and the resume work (store/leader.ts):
+   * always with SQLite; with PostgreSQL, the one process holding the lock.
+   */
+  leadership: Leadership;
   services: Service[];
   app: FastifyInstance;
   /** The listener's base URL once listening (http://127.0.0.1:5000); catalog URLs derive from it. */
@@ -53,12 +59,14 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
     throw e;
   }
   const tasks = new TaskRunner(db, log);
+  const leadership = new Leadership(store.dialect === 'postgres' ? config.database : undefined, log);
   const cloud = {
     config,
     db,
     dialect: store.dialect,
     log,
     tasks,
+    leadership,
     services,
     baseUrl: `http://${config.host}:${config.port}`,
     hostReady: opts.hostReady,
@@ -66,12 +74,30 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
   cloud.app = await buildApp(cloud);
   cloud.close = async () => {
     await tasks.stop();
+    await leadership.close();
     for (const s of services) await s.close?.(cloud);
     await cloud.app.close();
     await store.close();
   };
-  for (const s of services) await s.bootstrap?.(cloud);
-  tasks.start();
+  try {
+    // bootstraps one process at a time; the leader's also resume what a stop left (Service.resume)
+    await leadership.exclusive(async () => {
+      await leadership.claim();
+      for (const s of services) await s.bootstrap?.(cloud);
+    });
+  } catch (e) {
+    await leadership.close();
+    await store.close();
+    throw e;
+  }
+  if (leadership.leading) tasks.start();
+  leadership.watch({
+    async lead() {
+      for (const s of services) await s.resume?.(cloud);
+      tasks.start();
+    },
+    stepDown: () => tasks.stop(),
+  });
   return cloud;
 }
 

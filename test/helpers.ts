@@ -43,7 +43,7 @@ export function testDatabase(dataDir: string): string {
  */
 let template: Promise<string> | undefined;
 
-async function migratedTemplate(): Promise<string> {
+export async function migratedTemplate(): Promise<string> {
   const names = Object.keys(Object.assign({}, taskMigrations, ...allServices().map((s) => s.migrations))).sort();
   const name = `ps_template_${createHash('sha256').update(names.join()).digest('hex').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: POSTGRES });

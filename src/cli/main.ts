@@ -29,6 +29,12 @@ program
     new Option('--port <port>', 'port to listen on (0 picks a free one)').env('POCKETSTACK_PORT').default('5000'),
   )
   .option(...dataDirOption)
+  .addOption(
+    new Option(
+      '--database <url>',
+      'postgres://user:pass@host/db: keep the state in PostgreSQL (created if missing), so that several processes sharing the data dir serve one cloud; default: SQLite in the data dir',
+    ).env('POCKETSTACK_DATABASE'),
+  )
   .option(
     '--admin-password <password>',
     'password of admin, demo and alt_demo (env POCKETSTACK_PASSWORD); given on a later start, it replaces theirs',

@@ -1,5 +1,6 @@
 import type { Health } from '../server/healthz.js';
 import { DatabaseUnusable } from '../store/db.js';
+import { isPostgresUrl, PostgresUnavailable, redact } from '../store/postgres.js';
 import { StartError } from './errors.js';
 import { dataDirArg, selfCommand } from './self.js';
 
@@ -26,7 +27,12 @@ export async function listenError(e: unknown, host: string, port: number): Promi
 
 /** A database that cannot be opened or migrated: said with the ways out. */
 export function databaseError(e: unknown, file: string, dataDir: string): unknown {
+  // PostgreSQL unreachable, refusing the login, or the database not creatable: its words say what to fix
+  if (e instanceof PostgresUnavailable) return new StartError(e.message);
+  if (isPostgresUrl(file) && (e as { code?: string }).code !== undefined)
+    return new StartError(`PostgreSQL at ${redact(file)}: ${(e as Error).message}`);
   if (!(e instanceof DatabaseUnusable)) return e;
+  if (isPostgresUrl(file)) file = redact(file);
   const reset = `\`${selfCommand()} reset${dataDirArg(dataDir)}\``;
   if (e.reason === 'newer')
     return new StartError(

@@ -15,6 +15,7 @@ import { InitHookFailed, runInitHooks } from '../init/hooks.js';
 import { computeDriver } from '../services/compute/driver.js';
 import { seededPasswordWorks, setSeededPassword } from '../services/identity/seeded-password.js';
 import { publicSubnet, seededFloatingRange } from '../services/network/bootstrap.js';
+import { isPostgresUrl, redact } from '../store/postgres.js';
 import { ensureDataDir } from './datadir.js';
 import { detach } from './detach.js';
 import { StartError } from './errors.js';
@@ -27,6 +28,8 @@ export interface StartOptions {
   host: string;
   port: string;
   dataDir: string;
+  /** A postgres:// URL (--database, POCKETSTACK_DATABASE); SQLite in the data dir when absent. */
+  database?: string;
   adminPassword?: string;
   logLevel: string;
   tokenTtl: string;
@@ -98,15 +101,25 @@ async function startCloud(opts: StartOptions): Promise<void> {
   const t0 = performance.now();
   const dataDir = ensureDataDir(opts.dataDir);
   const previous = readState(dataDir);
+  if (opts.database !== undefined && !isPostgresUrl(opts.database))
+    throw new StartError(
+      `--database takes a postgres:// URL (not ${opts.database}); without it the state is SQLite in the data dir`,
+    );
   const other = runningPid(dataDir);
-  if (other !== undefined)
+  // PostgreSQL: more processes on the same data dir (its image and volume
+  // files) and database serve one cloud; the first keeps the pid and state
+  // files that stop, status and openrc read.
+  const joining = other !== undefined && opts.database !== undefined;
+  if (other !== undefined && !joining)
     throw new StartError(
       `pocketstack already runs on data dir ${dataDir} (pid ${other}${previous?.pid === other ? `, ${previous.url}` : ''}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
     );
-  if (opts.detach) return detach(dataDir);
+  if (opts.detach && !joining) return detach(dataDir);
   prepareDataDir(dataDir);
-  writePidFile(dataDir);
-  process.on('exit', () => removePidFile(dataDir));
+  if (!joining) {
+    writePidFile(dataDir);
+    process.on('exit', () => removePidFile(dataDir));
+  }
   const requested = (opts.networkDriver ?? 'auto') as NetworkDriverRequest;
   if (!['auto', 'fake', 'linux'].includes(requested)) {
     console.error(`--network-driver must be auto, fake or linux (not ${requested})`);
@@ -137,6 +150,7 @@ async function startCloud(opts: StartOptions): Promise<void> {
     host: opts.host,
     port: Number(opts.port),
     dataDir,
+    ...(opts.database ? { database: opts.database } : {}),
     adminPassword: password ?? 'secret',
     logLevel: opts.logLevel as LogLevel,
     tokenTtlSeconds: Number(opts.tokenTtl),
@@ -150,7 +164,7 @@ async function startCloud(opts: StartOptions): Promise<void> {
       .filter((o) => o !== ''),
     logRequests: opts.logRequests === true,
   });
-  const firstStart = !existsSync(config.database);
+  const firstStart = !isPostgresUrl(config.database) && !existsSync(config.database);
   const compute = chooseComputeDriver(config, setup !== undefined || (await available('qemu-system-x86_64')));
   config.drivers.compute = compute.driver;
   const logFile = pino.destination({ dest: join(dataDir, 'pocketstack.log'), sync: false });
@@ -180,19 +194,22 @@ async function startCloud(opts: StartOptions): Promise<void> {
     setup && compute.driver === 'qemu'
       ? 'qemu, once the host setup below has installed it'
       : (computeDriver(cloud).describe?.() ?? `${compute.driver} (${compute.reason})`);
-  writeState(dataDir, {
-    url,
-    pid: process.pid,
-    startedAt: new Date().toISOString(),
-    password,
-    region: config.region,
-    drivers: { network: network.driver, compute: computeLine },
-    floatingRange: seededRange ?? config.floatingRange,
-  });
+  if (!joining)
+    writeState(dataDir, {
+      url,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      password,
+      region: config.region,
+      drivers: { network: network.driver, compute: computeLine },
+      floatingRange: seededRange ?? config.floatingRange,
+    });
   const ms = Math.round(performance.now() - t0);
   const cmd = selfCommand();
   const dd = dataDirArg(dataDir);
-  console.log(`pocketstack is running on ${url} (ready in ${ms} ms; data in ${dataDir})
+  console.log(`pocketstack is running on ${url} (ready in ${ms} ms; data in ${dataDir}${
+    isPostgresUrl(config.database) ? ` and ${redact(config.database)}` : ''
+  })${joining ? `\nbeside pid ${other} on the same database (${cloud.leadership.leading ? 'this process runs the tasks' : 'that one runs the tasks; this one takes over if it stops'})` : ''}
 ${network.line}
 compute: ${computeLine}${config.faults ? '\nfaults: injection on (pocketstack fault add|list|clear; /pocketstack/v1/faults)' : ''}${
     opts.floatingRange && seededRange && seededRange !== opts.floatingRange
@@ -238,12 +255,12 @@ Stop it with \`${cmd} stop${dd}\` (or Ctrl-C in the foreground).
       console.error('pocketstack stopped: an init hook failed');
       logger.error({ err: e }, 'init hook failed');
       await cloud.close();
-      markStopped(dataDir);
+      if (!joining) markStopped(dataDir);
       logger.flush();
       process.exit(1);
     }
   }
-  if (opts.defaultImage !== 'blank')
+  if (opts.defaultImage !== 'blank' && !joining)
     void (setup?.ready ?? Promise.resolve())
       .then(
         () => upgradeDefaultImage(cloud, () => closing),
@@ -258,7 +275,7 @@ Stop it with \`${cmd} stop${dd}\` (or Ctrl-C in the foreground).
     closing = true;
     logger.info({ signal }, 'stopping');
     await cloud.close();
-    markStopped(dataDir);
+    if (!joining) markStopped(dataDir);
     removePidFile(dataDir);
     logger.flush();
     process.exit(0);

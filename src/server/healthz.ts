@@ -42,6 +42,8 @@ function readJson(file: string): any {
 }
 
 export async function health(cloud: Cloud): Promise<Health> {
+  // as at the call: the database's answer takes a round trip on PostgreSQL
+  const init = initState(cloud) ?? null;
   let database: Health['database'] = { state: 'up' };
   try {
     await sql`select 1`.execute(cloud.db);
@@ -70,7 +72,7 @@ export async function health(cloud: Cloud): Promise<Health> {
     drivers: { network: cloud.config.drivers.network, compute, volume: cloud.config.drivers.volume },
     host_setup: setup ? { phase: setup.phase, detail: setup.detail, percent: setup.percent } : null,
     default_image: image ? { state: image.state, detail: image.detail } : null,
-    init: initState(cloud) ?? null,
+    init,
   };
 }
 

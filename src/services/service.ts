@@ -33,8 +33,18 @@ export interface Service {
   formatError: ErrorFormat;
   /** Routes, registered in a scope prefixed with `path`, behind the shared auth hook. */
   register(app: FastifyInstance, cloud: Cloud): Promise<void>;
-  /** Seeds first-start state and resumes work; runs on every start, must be idempotent. */
+  /**
+   * Seeds first-start state and resumes work; runs on every start, must be
+   * idempotent. The resume part (what `resume` does) only when this process
+   * leads (cloud.leadership.leading).
+   */
   bootstrap?(cloud: Cloud): Promise<void>;
+  /**
+   * Leader only: picks up what a stop or a dead leader left (recovery sweeps,
+   * the drivers' reconcile). bootstrap calls it at start when this process
+   * leads; a process that takes over later runs it then (store/leader.ts).
+   */
+  resume?(cloud: Cloud): Promise<void>;
   /** Runs when the cloud closes, after the task runner stopped (stop watchdogs; leave the host as it is). */
   close?(cloud: Cloud): Promise<void>;
   /** Runs once the listener is up and cloud.baseUrl is final (e.g. to point the catalog at it). */

@@ -256,7 +256,7 @@ async function ensureDatabase(url: string): Promise<void> {
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === '42P04' || code === '23505') return; // another process made it meanwhile
-    throw new Error(
+    throw new PostgresUnavailable(
       `the PostgreSQL database "${name}" does not exist and could not be created (${(e as Error).message}): create it (createdb ${name}) or give a role with CREATEDB`,
     );
   } finally {
@@ -264,8 +264,13 @@ async function ensureDatabase(url: string): Promise<void> {
   }
 }
 
+/** PostgreSQL cannot be reached, refuses the login, or the database cannot be made: the message says which. */
+export class PostgresUnavailable extends Error {}
+
 function unreachable(e: unknown, url: string): Error {
-  return new Error(`cannot use PostgreSQL at ${redact(url)}: ${(e as Error).message || (e as { code?: string }).code}`);
+  return new PostgresUnavailable(
+    `cannot use PostgreSQL at ${redact(url)}: ${(e as Error).message || (e as { code?: string }).code}`,
+  );
 }
 
 /** Drops a database (tests: every test cloud has its own); connections to it are ended. */

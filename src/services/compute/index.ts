@@ -99,14 +99,25 @@ async function bootstrap(cloud: Cloud): Promise<void> {
     });
   }
   await startComputeDriver(cloud, async () => {
-    // guests of instances that are gone (a delete a stop cut short, a build of a deleted instance)
-    const known = new Set(
-      (await db.selectFrom('nova_instances').select('uuid').where('deleted', '=', 0).execute()).map((r) => r.uuid),
-    );
-    await computeDriver(cloud).removeOrphans?.((uuid) => known.has(uuid));
-    startPowerSync(cloud);
-    await restoreGuests(cloud);
+    driverStarted.add(cloud);
+    if (cloud.leadership.leading) await resume(cloud);
   });
+}
+
+const driverStarted = new WeakSet<Cloud>();
+
+/** Leader only: orphan guests removed, the power sync started, guests restored. */
+async function resume(cloud: Cloud): Promise<void> {
+  // not started yet (the host being prepared): the driver's start does it
+  if (!driverStarted.has(cloud)) return;
+  const db = cdb(cloud);
+  // guests of instances that are gone (a delete a stop cut short, a build of a deleted instance)
+  const known = new Set(
+    (await db.selectFrom('nova_instances').select('uuid').where('deleted', '=', 0).execute()).map((r) => r.uuid),
+  );
+  await computeDriver(cloud).removeOrphans?.((uuid) => known.has(uuid));
+  startPowerSync(cloud);
+  await restoreGuests(cloud);
 }
 
 export const compute: Service = {
@@ -129,6 +140,7 @@ export const compute: Service = {
     await app.register(async (scope) => v21(scope, cloud), { prefix: '/v2.1' });
   },
   bootstrap,
+  resume,
   onListen: async (cloud) => {
     await startMetadataListener(cloud);
   },

@@ -28,7 +28,7 @@ const OLD_MARKER = '.default-image-seeded';
 export async function bootstrapImages(cloud: Cloud): Promise<void> {
   ensureDirs(cloud);
   cloud.tasks.register(IMPORT_TASK, importTask(cloud));
-  await recoverImageFiles(cloud);
+  if (cloud.leadership.leading) await recoverImageFiles(cloud);
   await seedResourceTypes(cloud);
   const seeded = await idb(cloud).selectFrom('image_meta').select('value').where('key', '=', SEEDED).executeTakeFirst();
   if (!seeded) {

@@ -8,6 +8,7 @@ import { metadefMigrations } from './metadefs/migrations.js';
 import { metadefRoutes } from './metadefs/routes.js';
 import { migrations } from './migrations.js';
 import { PATCH_TYPES } from './patch.js';
+import { recoverImageFiles } from './recover.js';
 import { dataRoutes } from './routes/data.js';
 import { imageRoutes } from './routes/images.js';
 import { infoRoutes } from './routes/info.js';
@@ -50,4 +51,7 @@ export const image: Service = {
     await unservedRoutes(app);
   },
   bootstrap: bootstrapImages,
+  async resume(cloud) {
+    await recoverImageFiles(cloud);
+  },
 };

@@ -49,12 +49,16 @@ export const network: Service = {
     await seedNetworks(cloud);
     // the data plane at start: DHCP ports as the subnets say, then every resource handed to the driver
     await inTransaction(cloud, (trx) => syncAllDhcpPorts({ cloud, db: trx, ctx: serviceContext() }));
+    if (!cloud.leadership.leading) return;
     // on a host still being prepared the data plane is built once it is ready; the API answers meanwhile
     if (cloud.hostReady)
       void cloud.hostReady
         .then(() => reconcileDataPlane(cloud))
         .catch((err) => cloud.log.error({ err }, 'network data plane not built: the host setup failed'));
     else await reconcileDataPlane(cloud);
+  },
+  async resume(cloud) {
+    await (cloud.hostReady ?? Promise.resolve()).then(() => reconcileDataPlane(cloud));
   },
   async close(cloud) {
     await networkDriver(cloud).close?.();

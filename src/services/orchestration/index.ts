@@ -38,6 +38,7 @@ export const orchestration: Service = {
   },
   async bootstrap(cloud) {
     registerEngine(cloud);
-    await settleOrphans(cloud);
+    if (cloud.leadership.leading) await settleOrphans(cloud);
   },
+  resume: settleOrphans,
 };

@@ -30,6 +30,7 @@ export const volume: Service = {
     registerBackupTasks(cloud);
     registerUploadTask(cloud);
     await seedVolumeTypes(vdb(cloud));
-    await recoverVolumeFiles(cloud);
+    if (cloud.leadership.leading) await recoverVolumeFiles(cloud);
   },
+  resume: recoverVolumeFiles,
 };

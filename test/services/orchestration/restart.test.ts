@@ -44,6 +44,8 @@ describe('orchestration: restart during an operation', () => {
     await db.insertInto('tasks').values(task).execute();
     await t1.cloud.app.close();
     await db.destroy();
+    // a dead process's database session ends: another process leads (PostgreSQL)
+    await t1.cloud.leadership.close();
 
     const t2 = await testCloud({ dataDir, database });
     clouds.push(t2);
@@ -73,6 +75,7 @@ describe('orchestration: restart during an operation', () => {
     await t1.cloud.tasks.stop();
     await t1.cloud.app.close();
     await t1.cloud.db.destroy();
+    await t1.cloud.leadership.close();
     const t2 = await testCloud({ dataDir, database });
     clouds.push(t2);
     const row = await t2.cloud.db.selectFrom('heat_stacks').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
