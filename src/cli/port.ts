@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type PlugPort, plugPort, unplugPort } from '../drivers/network/linux/plug.js';
+import { readState } from './state.js';
 
 // `pocketstack port plug PORT --netns NAME` and `port unplug PORT`: a network
 // namespace of the user's standing in for a guest on a Neutron port (tests,
@@ -10,6 +11,8 @@ import { type PlugPort, plugPort, unplugPort } from '../drivers/network/linux/pl
 
 function openStore(dataDir: string): SQLite.Database {
   const file = join(dataDir, 'pocketstack.db');
+  if (readState(dataDir)?.database)
+    throw new Error('port plug reads the SQLite store in the data dir: not available with --database postgres://');
   if (!existsSync(file)) throw new Error(`no cloud in ${dataDir}`);
   return new SQLite(file, { readonly: true, fileMustExist: true });
 }

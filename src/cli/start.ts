@@ -203,6 +203,7 @@ async function startCloud(opts: StartOptions): Promise<void> {
       region: config.region,
       drivers: { network: network.driver, compute: computeLine },
       floatingRange: seededRange ?? config.floatingRange,
+      ...(isPostgresUrl(config.database) ? { database: redact(config.database) } : {}),
     });
   const ms = Math.round(performance.now() - t0);
   const cmd = selfCommand();

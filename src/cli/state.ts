@@ -16,6 +16,8 @@ export interface RunState {
   drivers?: { network?: string; compute?: string };
   /** The public network's range (DevStack's FLOATING_RANGE). */
   floatingRange?: string;
+  /** The PostgreSQL database, password hidden (--database); absent: SQLite in the data dir. */
+  database?: string;
 }
 
 const FILE = 'pocketstack.json';

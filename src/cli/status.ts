@@ -62,7 +62,9 @@ export async function status(opts: { dataDir: string }): Promise<number> {
   if (running && state?.drivers?.compute) console.log(`compute   ${state.drivers.compute}`);
   console.log(`data dir  ${opts.dataDir} (${human(du(opts.dataDir))})`);
   const dbFile = join(opts.dataDir, 'pocketstack.db');
-  if (existsSync(dbFile)) {
+  // the counts read the SQLite file; a PostgreSQL store is only named
+  if (state?.database) console.log(`database  ${state.database}`);
+  else if (existsSync(dbFile)) {
     try {
       printState(dbFile, opts.dataDir);
     } catch (e) {
