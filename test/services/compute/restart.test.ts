@@ -8,6 +8,7 @@ import { createCloud } from '../../../src/cloud.js';
 import { makeConfig } from '../../../src/config.js';
 import type { FakeComputeDriver } from '../../../src/drivers/compute/fake.js';
 import { computeDriver } from '../../../src/services/compute/driver.js';
+import { passwordAuthByName } from '../../helpers.js';
 
 describe('compute: a restart keeps servers and brings their guests back', () => {
   it('restores guests in their power states and keeps flavors, key pairs and servers', async () => {
@@ -24,15 +25,7 @@ describe('compute: a restart keeps servers and brings their guests back', () => 
       const tok = await cloud.app.inject({
         method: 'POST',
         url: '/identity/v3/auth/tokens',
-        payload: {
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: { user: { name: 'demo', domain: { id: 'default' }, password: 'secret' } },
-            },
-            scope: { project: { name: 'demo', domain: { id: 'default' } } },
-          },
-        },
+        payload: passwordAuthByName('demo'),
       });
       const token = tok.headers['x-subject-token'] as string;
       const call = (method: 'GET' | 'POST', url: string, payload?: object) =>
