@@ -62,26 +62,6 @@ export async function tableExists(db: Store, name: string): Promise<boolean> {
   return r.rows.length > 0 && r.rows[0].name !== null;
 }
 
-/**
- * Runs `fn` so that its failure leaves the surrounding transaction usable:
- * SQLite carries on after a failed statement, PostgreSQL aborts the whole
- * transaction unless the statement ran in a savepoint. Outside a transaction
- * it just runs `fn`.
- */
-export async function attempt<T>(db: Store, fn: (db: Store) => Promise<T>): Promise<T> {
-  if (!db.isTransaction || dialectOf(db) === 'sqlite') return fn(db);
-  const name = `sp_${Math.random().toString(36).slice(2, 10)}`;
-  await sql.raw(`savepoint ${name}`).execute(db);
-  try {
-    const out = await fn(db);
-    await sql.raw(`release savepoint ${name}`).execute(db);
-    return out;
-  } catch (e) {
-    await sql.raw(`rollback to savepoint ${name}`).execute(db);
-    throw e;
-  }
-}
-
 /** Opens the SQLite store at `file` (":memory:" for a throwaway one), in WAL mode. */
 export function openStore(file: string): { db: Store; sqlite: SQLite.Database } {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });

@@ -44,9 +44,9 @@ import pg from 'pg';
 //   after commit), so running one again is safe. One way for everything, in
 //   one place: no SELECT ... FOR UPDATE scattered over the services.
 // - A statement that fails inside a transaction aborts the whole
-//   transaction in PostgreSQL, not in SQLite: code that tries an insert and
-//   carries on when it fails must do it in a savepoint (see store/db.ts
-//   `attempt`).
+//   transaction in PostgreSQL, not in SQLite: no service tries a statement
+//   and carries on when it fails inside a transaction; one that must, does it
+//   in a savepoint (SAVEPOINT, ROLLBACK TO SAVEPOINT).
 
 /** How many times a transaction that lost a serialization race runs again. */
 const RETRIES = 20;
