@@ -12,14 +12,16 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * Starts `pocketstack start --port 0` on a fresh data dir; resolves with its
  * URL and a stop() that also removes what it made on the host. The API
  * benchmarks run the fake network driver unless extraArgs name one.
+ * `checkout` runs another build (a directory with bin/ and dist/, e.g. an
+ * older commit's, for before/after in one run).
  */
-export async function startPocketstack(extraArgs = []) {
+export async function startPocketstack(extraArgs = [], { checkout = root } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-bench-'));
   if (!extraArgs.includes('--network-driver')) extraArgs = [...extraArgs, '--network-driver', 'fake'];
   const child = spawn(
     process.execPath,
     [
-      join(root, 'bin/pocketstack.js'),
+      join(checkout, 'bin/pocketstack.js'),
       'start',
       '--port',
       '0',

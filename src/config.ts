@@ -16,6 +16,12 @@ export interface Config {
   tokenTtlSeconds: number;
   /** scrypt cost log2(N) (identity/passwords.ts says why 16); tests lower it, stored hashes carry their own cost. */
   passwordHashCost: number;
+  /**
+   * How long a verified password or application credential secret is
+   * remembered (identity/credential-cache.ts), so that repeated logins skip
+   * the hash; 0 turns the cache off (--no-credential-cache).
+   */
+  credentialCacheSeconds: number;
   logLevel: LogLevel;
   drivers: { compute: 'auto' | 'fake' | 'qemu'; network: 'fake' | 'linux'; volume: 'fake' | 'file' };
   /** How long a guest gets to shut down cleanly (ACPI) before it is stopped hard (Nova's shutdown_timeout, 60 s). */
@@ -56,6 +62,7 @@ export function makeConfig(overrides: Partial<Config> = {}): Config {
     region: 'RegionOne',
     tokenTtlSeconds: 3600,
     passwordHashCost: 16,
+    credentialCacheSeconds: 300,
     logLevel: 'info',
     drivers: { compute: 'fake', network: 'fake', volume: 'file' },
     floatingRange: DEFAULT_FLOATING_RANGE,

@@ -75,6 +75,11 @@ export async function buildTinyCommand(opts: BuildOptions): Promise<void> {
 export const DEBIAN_IMAGE_NAME = 'debian-12-genericcloud-amd64';
 
 export async function buildDebianCommand(opts: BuildOptions & { packages?: string }): Promise<void> {
+  console.log(await buildDebianImage(opts));
+}
+
+/** Builds (or takes from the cache) the Debian image, writes and registers it as asked; returns its path. */
+export async function buildDebianImage(opts: BuildOptions & { packages?: string }): Promise<string> {
   const bar = progressBar('');
   let lastStep = '';
   const t0 = performance.now();
@@ -104,7 +109,7 @@ export async function buildDebianCommand(opts: BuildOptions & { packages?: strin
         description: `pocketstack debian image (genericcloud-like; packages: ${result.packages.join(' ')})`,
       },
     });
-  console.log(opts.output ?? result.path);
+  return opts.output ?? result.path;
 }
 
 function barWithStep(bar: (done: number, total: number, label?: string) => void, fraction: number, step: string): void {

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { defaultDataDir } from '../config.js';
 import { VERSION } from '../version.js';
 import { demoTwoTier } from './demo/two-tier.js';
@@ -26,7 +26,9 @@ program
   .command('start')
   .description('run the cloud in the foreground')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('--port <port>', 'port to listen on (0 picks a free one)', '5000')
+  .addOption(
+    new Option('--port <port>', 'port to listen on (0 picks a free one)').env('POCKETSTACK_PORT').default('5000'),
+  )
   .option(...dataDirOption)
   .option(
     '--admin-password <password>',
@@ -65,6 +67,10 @@ program
   .option(
     '--faults',
     'allow fault injection (pocketstack fault, /pocketstack/v1/faults; env POCKETSTACK_FAULTS=1): for testing clients, never for real use',
+  )
+  .option(
+    '--no-credential-cache',
+    'verify every password login with the full hash (by default a verified password is remembered for 5 minutes, as a keyed hash in memory, so repeated logins skip it)',
   )
   .option('--cors-origin <origins>', "origins browsers may call from, comma-separated ('*' for any); default none")
   .option('--detach', 'run in the background (console in <data-dir>/console.log); return once it answers')

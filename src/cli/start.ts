@@ -49,6 +49,8 @@ export interface StartOptions {
   logRequests?: boolean;
   /** false under --no-host-setup: never install the real drivers' Debian packages. */
   hostSetup?: boolean;
+  /** false under --no-credential-cache: every password login pays the full hash. */
+  credentialCache?: boolean;
 }
 
 /** The console's progress lines of the host setup: each phase, and every 10 % of the install. */
@@ -150,6 +152,7 @@ async function startCloud(opts: StartOptions): Promise<void> {
     adminPassword: password ?? 'secret',
     logLevel: opts.logLevel as LogLevel,
     tokenTtlSeconds: Number(opts.tokenTtl),
+    ...(opts.credentialCache === false ? { credentialCacheSeconds: 0 } : {}),
     drivers: { ...makeConfig().drivers, network: network.driver, compute: askedCompute as 'auto' | 'fake' | 'qemu' },
     floatingRange: opts.floatingRange ?? DEFAULT_FLOATING_RANGE,
     faults: opts.faults === true || ['1', 'true', 'yes'].includes(process.env.POCKETSTACK_FAULTS ?? ''),

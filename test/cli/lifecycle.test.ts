@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +19,12 @@ interface Run {
   stderr: string;
 }
 
-function cli(args: string[], timeoutS = 120): Run {
-  const r = spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8', timeout: timeoutS * 1000 });
+function cli(args: string[], timeoutS = 120, more: Record<string, string> = {}): Run {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    env: { ...env, ...more },
+    encoding: 'utf8',
+    timeout: timeoutS * 1000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -180,20 +184,34 @@ describe('cli: start-up errors are one line with the fix', () => {
     );
   });
 
-  it.skipIf(process.getuid?.() === 0)('data dir not writable', () => {
+  it('data dir not writable', () => {
     const dir = dataDir();
-    spawnSync('chmod', ['0500', dir]);
-    expectOneLineError(cli(['start', '--data-dir', dir, ...FAKE]), /is not writable \(EACCES\)/);
+    chmodSync(dir, 0o555);
+    // root writes anywhere: as root, the start runs as nobody
+    const asUser = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
+    const r = spawnSync(
+      asUser[0] ?? process.execPath,
+      [...asUser.slice(1), ...(asUser.length ? [process.execPath] : []), bin, 'start', '--data-dir', dir, ...FAKE],
+      {
+        env,
+        encoding: 'utf8',
+        timeout: 120_000,
+      },
+    );
+    expectOneLineError(
+      { code: r.status, stdout: r.stdout, stderr: r.stderr },
+      /is not writable \(EACCES\): give yourself write access/,
+    );
   });
 
-  it('port in use by another program', async () => {
+  it('port in use by another program (the port from POCKETSTACK_PORT)', async () => {
     const server = createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as { port: number };
     try {
       // spawnSync would block the loop the server needs; the kernel still refuses the bind
       expectOneLineError(
-        cli(['start', '--data-dir', dataDir(), '--port', String(port), ...FAKE]),
+        cli(['start', '--data-dir', dataDir(), ...FAKE], 120, { POCKETSTACK_PORT: String(port) }),
         new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use by another program: start with --port 0`),
       );
     } finally {

@@ -36,6 +36,10 @@ describe('examples/two-tier: the guide application', () => {
     const seed = parse(read('provision-db.yaml')).write_files.find((w: any) => w.path.endsWith('.sql')).content;
     expect(seed).toMatch(/'webapp'@'192\.168\.1\.%'/);
     expect(seed).not.toMatch(/'webapp'@'%'/);
+    // no DNS on the private network: MariaDB must not look clients up by name (each connection would time out)
+    const cnf = parse(read('provision-db.yaml')).write_files.find((w: any) => w.path.endsWith('.cnf')).content;
+    expect(cnf).toMatch(/^\[mysqld\]$/m);
+    expect(cnf).toMatch(/^skip-name-resolve$/m);
   });
 
   it('reads mariadb --batch rows and escapes what it shows', () => {

@@ -1,12 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { run } from '../../src/host/exec.js';
 import { cpioArchive } from '../../src/images/cpio.js';
+import { CLOUD_CFG } from '../../src/images/debian/customize.js';
 import { neededLibraries } from '../../src/images/elf.js';
 import { moduleLoadOrder } from '../../src/images/tiny/build.js';
 import { JSON_AWK } from '../../src/images/tiny/json.js';
 
 describe('image builder parts', () => {
+  it("configures the debian image's cloud-init as Debian's cloud images do", () => {
+    const cfg = parse(CLOUD_CFG);
+    expect(cfg.datasource_list).toEqual(['ConfigDrive', 'OpenStack', 'None']);
+    // the instance's own name in /etc/hosts: without it sudo warns "unable to resolve host"
+    expect(cfg.manage_etc_hosts).toBe(true);
+  });
+
   it('write cpio newc entries the kernel unpacks: header, name, 4-byte padding, trailer', () => {
     const a = cpioArchive([
       { path: 'etc', type: 'dir' },

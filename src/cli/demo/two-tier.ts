@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ApiError, Client } from '../client.js';
+import { buildDebianImage, DEBIAN_IMAGE_NAME } from '../images.js';
 import { cloudCredentials } from '../openrc.js';
 import { dataDirArg, selfCommand } from '../self.js';
 import { isRunning, readState } from '../state.js';
@@ -35,6 +36,8 @@ const N = {
   db: 'demo_db_instance',
   web: 'demo_webserver_instance',
 };
+/** What the example's cloud-init files need on the image: nothing is downloaded at boot. */
+const DEMO_PACKAGES = 'mariadb-server,nodejs';
 const WEBSERVER_IP = '192.168.1.3';
 const MYSQL_IP = '192.168.1.4';
 
@@ -148,12 +151,23 @@ async function up(c: Client, opts: DemoOptions, keyFile: string): Promise<void> 
     );
   const steps = new Steps(13);
   const image = await steps.run(`image ${opts.image}`, async () => {
-    const list = (await c.call('image', 'GET', `/v2/images?name=${encodeURIComponent(opts.image)}`)).images;
-    if (!list[0])
+    const find = async () =>
+      (await c.call('image', 'GET', `/v2/images?name=${encodeURIComponent(opts.image)}`)).images[0]?.id as
+        | string
+        | undefined;
+    const found = await find();
+    if (found) return found;
+    if (opts.image !== DEBIAN_IMAGE_NAME)
       throw new Error(
-        `no image ${opts.image}: build it with \`pocketstack images build debian --packages mariadb-server,nodejs --register ${opts.image}\``,
+        `no image ${opts.image}: build it with \`pocketstack images build debian --packages ${DEMO_PACKAGES} --register ${opts.image}\``,
       );
-    return list[0].id as string;
+    console.log(
+      `\n  not in Glance yet: building it from Debian packages (${DEMO_PACKAGES}; about 5 minutes the first time, cached after)`,
+    );
+    await buildDebianImage({ dataDir: opts.dataDir, packages: DEMO_PACKAGES, register: true });
+    const built = await find();
+    if (!built) throw new Error(`${opts.image} was built but is not in Glance`);
+    return built;
   });
   await steps.run(`keypair ${N.key} (private key in ${keyFile})`, async () => {
     const exists = await c.call('compute', 'GET', `/os-keypairs/${N.key}`).then(
@@ -258,18 +272,22 @@ async function up(c: Client, opts: DemoOptions, keyFile: string): Promise<void> 
   const url = `http://${fip}:5000`;
   await steps.run(`the application answering on ${url}`, async () => {
     let last = '';
+    const show = (line: string) => {
+      if (line.endsWith(': ') || line === last) return;
+      process.stdout.write(`\n      ${line}`);
+      last = line;
+    };
     for (;;) {
       try {
         const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
         const text = await res.text();
         if (res.ok && text.includes('User accounts')) return;
+        // the application runs but cannot list the accounts yet (the database still starting)
+        show(`web answers ${res.status}: ${text.trim().split('\n')[0]?.slice(0, 100) ?? ''}`);
       } catch {
-        // not yet
+        show(`web console: ${(await lastConsoleLine(c, web)).slice(0, 100)}`);
       }
-      if (Date.now() > deadline) throw new Error(`no answer on ${url} within ${opts.timeout} s`);
-      const line = `${(await lastConsoleLine(c, web)).slice(0, 100)}`;
-      if (line && line !== last) process.stdout.write(`\n      web console: ${line}`);
-      last = line || last;
+      if (Date.now() > deadline) throw new Error(`no answer on ${url} within ${opts.timeout} s (${last})`);
       await sleep(3000);
     }
   });

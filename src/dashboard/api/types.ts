@@ -166,6 +166,8 @@ export interface VolumeSnapshot {
   volume_id: string;
   created_at: string;
   description?: string | null;
+  /** Cinder shows it to admins (microversion 3.0+ with the extended attributes). */
+  'os-extended-snapshot-attributes:project_id'?: string;
 }
 
 export interface Backup {

@@ -21,10 +21,11 @@ import { useApi } from './queries.js';
 const all = (admin?: boolean, key = 'all_tenants') => (admin ? { [key]: 1 } : undefined);
 const LIVE = 5000;
 
-export const useServers = (admin?: boolean) =>
+/** `live`: at least every 5 s, as the network lists (the topology draws both). */
+export const useServers = (admin?: boolean, live?: boolean) =>
   useApi<Server[]>('compute', '/servers/detail', 'servers', {
     query: all(admin),
-    poll: (rows) => pollInterval(rows, 'server'),
+    poll: (rows) => (live ? Math.min(LIVE, pollInterval(rows, 'server')) : pollInterval(rows, 'server')),
   });
 export const useFlavors = () => useApi<Flavor[]>('compute', '/flavors/detail', 'flavors');
 export const useKeypairs = () => useApi<{ keypair: Keypair }[]>('compute', '/os-keypairs', 'keypairs');

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useId, useState } from 'react';
+import { cloneElement, isValidElement, type ReactNode, useEffect, useId, useState } from 'react';
 import { Link } from 'wouter';
 
 /** A page's title (also the document's), its trail and its buttons. */
@@ -91,13 +91,28 @@ export function Fields({ rows }: { rows: [string, ReactNode][] }) {
   );
 }
 
+/**
+ * A labelled control. The hint is the control's description (aria-describedby), not part of its
+ * name: a screen reader (or a test) finds "Port", and hears the hint after it.
+ */
 export function Field({ label, children, hint }: { label: string; children: ReactNode; hint?: string }) {
+  const hintId = useId();
+  const control =
+    hint && isValidElement<{ 'aria-describedby'?: string }>(children)
+      ? cloneElement(children, { 'aria-describedby': hintId })
+      : children;
   return (
-    // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child
-    <label className="field">
-      <span className="field-label">{label}</span>
-      {children}
-      {hint ? <span className="hint">{hint}</span> : null}
-    </label>
+    <div className="field">
+      {/* biome-ignore lint/a11y/noLabelWithoutControl: the control is the child */}
+      <label>
+        <span className="field-label">{label}</span>
+        {control}
+      </label>
+      {hint ? (
+        <span id={hintId} className="hint">
+          {hint}
+        </span>
+      ) : null}
+    </div>
   );
 }

@@ -8,13 +8,15 @@ import { join } from 'node:path';
 // instance makes its own at first boot. Bump CUSTOMIZE_VERSION with any
 // change here: it is part of the build cache's key.
 
-export const CUSTOMIZE_VERSION = 3;
+export const CUSTOMIZE_VERSION = 4;
 
 /** Debian's cloud images boot with both consoles; the last one (ttyS0) is /dev/console, what `console log` shows. */
 export const KERNEL_CMDLINE = 'console=tty0 console=ttyS0,115200n8 consoleblank=0';
 
 export const CLOUD_CFG = `# pocketstack: OpenStack's two datasources, as a Nova guest finds them
 datasource_list: [ ConfigDrive, OpenStack, None ]
+# as Debian's cloud images (01_debian_cloud.cfg): the instance's name in /etc/hosts, so sudo resolves it
+manage_etc_hosts: true
 # no locales package: the locale module is off (a string: cloud-init's schema wants one)
 locale: "false"
 datasource:

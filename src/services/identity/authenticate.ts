@@ -1,7 +1,7 @@
 import type { Cloud } from '../../cloud.js';
 import type { AuthContext } from '../../server/auth.js';
 import { BadRequest, Forbidden, NotFound, Unauthorized } from '../../server/errors.js';
-import { verifyPassword } from './passwords.js';
+import { appCredSubject, userSubject, verifySecret } from './credential-cache.js';
 import {
   effectiveRoleIds,
   getDomain,
@@ -78,7 +78,8 @@ async function identify(
       const password = user.password;
       if (typeof password !== 'string') throw new BadRequest("Invalid input for field 'password.user.password'.");
       const row = await findUser(cloud, user);
-      if (!row?.enabled || !(await verifyPassword(password, row.password_hash))) throw bareUnauthorized();
+      if (!row?.enabled || !(await verifySecret(cloud, userSubject(row.id), password, row.password_hash)))
+        throw bareUnauthorized();
       const domain = await getDomain(cloud, row.domain_id);
       if (!domain?.enabled) throw bareUnauthorized();
       if (row.password_expires_at && Date.parse(row.password_expires_at) <= Date.now())
@@ -130,7 +131,8 @@ async function findApplicationCredential(cloud: Cloud, ref: Json) {
       .where('name', '=', str(ref.name, 'name'))
       .executeTakeFirst();
   }
-  if (!cred || !(await verifyPassword(secret, cred.secret_hash))) throw bareUnauthorized();
+  if (!cred || !(await verifySecret(cloud, appCredSubject(cred.id), secret, cred.secret_hash)))
+    throw bareUnauthorized();
   if (cred.expires_at && Date.parse(cred.expires_at) <= Date.now()) throw bareUnauthorized();
   return cred;
 }

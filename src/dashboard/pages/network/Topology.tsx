@@ -35,7 +35,7 @@ export default function Topology() {
   const subnets = useSubnets();
   const routers = useRouters();
   const ports = usePorts();
-  const servers = useServers();
+  const servers = useServers(false, true);
   const graph = useMemo(
     () =>
       topology({

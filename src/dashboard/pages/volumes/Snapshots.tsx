@@ -8,6 +8,7 @@ import { ActionMenu } from '../../components/ActionMenu.js';
 import { Confirm } from '../../components/Confirm.js';
 import { DataTable } from '../../components/DataTable.js';
 import { Page } from '../../components/Page.js';
+import { ProjectName } from '../../components/ProjectName.js';
 import { Status } from '../../components/States.js';
 import { since } from '../../lib/format.js';
 
@@ -41,6 +42,14 @@ export function Snapshots({ admin }: { admin?: boolean }) {
         filterText={(s) => `${s.name} ${s.status}`}
         empty="No volume snapshots. Take one from a volume's actions."
         columns={[
+          ...(admin
+            ? [
+                {
+                  header: 'Project',
+                  cell: (s: VolumeSnapshot) => <ProjectName id={s['os-extended-snapshot-attributes:project_id']} />,
+                },
+              ]
+            : []),
           { header: 'Name', cell: (s) => s.name || <code className="id">{s.id}</code> },
           { header: 'Description', cell: (s) => s.description || <span className="muted">—</span> },
           { header: 'Size', cell: (s) => `${s.size} GiB` },

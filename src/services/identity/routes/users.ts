@@ -6,6 +6,7 @@ import { isoMicros } from '../../../server/time.js';
 import { toJson } from '../../../store/json.js';
 import { projectsOfUser } from '../assignments.js';
 import { deleteUser, write } from '../cascade.js';
+import { forgetUser } from '../credential-cache.js';
 import { extraOf, splitExtra } from '../extra.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
 import { enforce } from '../policy.js';
@@ -169,12 +170,14 @@ export async function userRoutes(app: FastifyInstance, cloud: Cloud) {
       if ((u.enabled && !row.enabled) || newPassword)
         await trx.updateTable('tokens').set({ revoked: 1 }).where('user_id', '=', u.id).execute();
     });
+    if (!row.enabled || newPassword) forgetUser(cloud, u.id);
     return { user: userView(req, row) };
   });
 
   app.delete('/v3/users/:user_id', async (req, reply) => {
     const u = await userFor(req, cloud, 'identity:delete_user');
     await write(cloud, (trx) => deleteUser(trx, u.id));
+    forgetUser(cloud, u.id);
     return noContent(reply);
   });
 
@@ -193,6 +196,7 @@ export async function userRoutes(app: FastifyInstance, cloud: Cloud) {
         .execute();
       await trx.updateTable('tokens').set({ revoked: 1 }).where('user_id', '=', u.id).execute();
     });
+    forgetUser(cloud, u.id);
     return noContent(reply);
   });
 
