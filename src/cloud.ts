@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
@@ -17,6 +18,8 @@ import { TaskRunner } from './tasks/runner.js';
 export interface Cloud {
   config: Config;
   db: Store;
+  /** The SQLite handle under db (snapshots take its online backup). */
+  sqlite: SQLite.Database;
   log: Logger;
   tasks: TaskRunner;
   services: Service[];
@@ -48,6 +51,7 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
   const cloud = {
     config,
     db,
+    sqlite,
     log,
     tasks,
     services,

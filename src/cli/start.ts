@@ -15,11 +15,13 @@ import { InitHookFailed, runInitHooks } from '../init/hooks.js';
 import { computeDriver } from '../services/compute/driver.js';
 import { seededPasswordWorks, setSeededPassword } from '../services/identity/seeded-password.js';
 import { publicSubnet, seededFloatingRange } from '../services/network/bootstrap.js';
+import { hasState } from '../snapshot/load.js';
 import { ensureDataDir } from './datadir.js';
 import { detach } from './detach.js';
 import { StartError } from './errors.js';
 import { openrcLines } from './openrc.js';
 import { dataDirArg, selfCommand } from './self.js';
+import { describeCounts, loadFile } from './snapshot.js';
 import { databaseError, listenError } from './start-errors.js';
 import { markStopped, readState, removePidFile, runningPid, writePidFile, writeState } from './state.js';
 
@@ -38,6 +40,8 @@ export interface StartOptions {
   corsOrigin?: string;
   /** Fault injection on (--faults or POCKETSTACK_FAULTS=1). */
   faults?: boolean;
+  /** A snapshot to load into the (empty) data dir first. */
+  fromSnapshot?: string;
   /** A directory of init hooks to run once the cloud answers (src/init/hooks.ts). */
   init?: string;
   /** Run in the background: pid file, console in <data-dir>/console.log; return once it answers. */
@@ -104,6 +108,16 @@ async function startCloud(opts: StartOptions): Promise<void> {
       `pocketstack already runs on data dir ${dataDir} (pid ${other}${previous?.pid === other ? `, ${previous.url}` : ''}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
     );
   if (opts.detach) return detach(dataDir);
+  if (opts.fromSnapshot) {
+    if (hasState(dataDir))
+      throw new StartError(
+        `--from-snapshot: ${dataDir} already holds a cloud (\`snapshot load --yes\` replaces it, \`reset\` empties it)`,
+      );
+    const m = await loadFile(opts.fromSnapshot, dataDir, false).catch((e: Error) => {
+      throw new StartError(`--from-snapshot ${opts.fromSnapshot}: ${e.message}`);
+    });
+    console.log(`loaded ${opts.fromSnapshot} (${describeCounts(m)}, taken ${m.created_at})`);
+  }
   prepareDataDir(dataDir);
   writePidFile(dataDir);
   process.on('exit', () => removePidFile(dataDir));
