@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Manifest, readSnapshot } from '../snapshot/format.js';
-import { hasState, loadSnapshot } from '../snapshot/load.js';
+import { hasState, liveGuests, loadSnapshot } from '../snapshot/load.js';
 import { DB_NAME, snapshotStream } from '../snapshot/save.js';
 import { Client } from './client.js';
 import { progressBar } from './images.js';
@@ -92,14 +92,30 @@ export function describeCounts(m: Manifest): string {
 }
 
 /** Replaces the data dir's state with the snapshot's (the cloud must be stopped). */
-export async function snapshotLoad(file: string, opts: { dataDir: string; yes?: boolean }): Promise<void> {
+export async function snapshotLoad(file: string, opts: { dataDir: string; force?: boolean }): Promise<void> {
   const pid = runningPid(opts.dataDir);
   if (pid !== undefined) fail(`pocketstack runs on ${opts.dataDir} (pid ${pid}): stop it first`);
-  const m = await loadFile(file, opts.dataDir, opts.yes === true).catch((e: Error) => fail(e.message));
+  const m = await loadFile(file, opts.dataDir, opts.force === true).catch((e: Error) => fail(e.message));
   console.log(`loaded ${resolve(file)} into ${opts.dataDir}: ${describeCounts(m)}; start it with pocketstack start`);
 }
 
+/**
+ * Loads FILE as the data dir (written aside, then renamed into place). A
+ * cloud there is replaced only with `replace`, and never while guests of it
+ * still run (they would keep using the old disks).
+ */
 export async function loadFile(file: string, dataDir: string, replace: boolean): Promise<Manifest> {
+  if (hasState(dataDir)) {
+    if (!replace)
+      throw new Error(
+        `${dataDir} already holds a cloud: --force replaces it (or load into another --data-dir, or \`pocketstack reset\` first)`,
+      );
+    const guests = await liveGuests(dataDir);
+    if (guests.length)
+      throw new Error(
+        `${guests.length} qemu guest(s) of the cloud in ${dataDir} still run: \`pocketstack reset\` first (or start it and delete them)`,
+      );
+  }
   const bar = progressBar('loading');
   const m = await loadSnapshot(createReadStream(file, { highWaterMark: 1024 * 1024 }), dataDir, {
     replace,
@@ -110,15 +126,19 @@ export async function loadFile(file: string, dataDir: string, replace: boolean):
 }
 
 /** What a snapshot holds: read from its head only. */
-export async function snapshotStatus(file: string): Promise<void> {
+export async function snapshotShow(file: string): Promise<void> {
   try {
     for await (const ev of readSnapshot(createReadStream(file, { highWaterMark: 64 * 1024 }))) {
       if (ev.type !== 'manifest') break;
       const m = ev.manifest;
-      console.log(`snapshot ${resolve(file)}
+      const dirs = Object.entries(m.dirs ?? {}).map(
+        ([d, v]) =>
+          `\n            ${d === '.' ? 'store, keys' : `${d}/`}: ${v.files} file${v.files === 1 ? '' : 's'}, ${mib(v.bytes)}`,
+      );
+      console.log(`snapshot ${resolve(file)} (${mib(statSync(file).size)})
   taken     ${m.created_at} from ${m.source} (pocketstack ${m.pocketstack})
   holds     ${describeCounts(m)}
-  files     ${m.files}, ${mib(m.bytes)} of data`);
+  files     ${m.files}, ${mib(m.bytes)} of data (holes included)${dirs.join('')}`);
       return;
     }
   } catch (e) {

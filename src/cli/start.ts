@@ -15,7 +15,6 @@ import { InitHookFailed, runInitHooks } from '../init/hooks.js';
 import { computeDriver } from '../services/compute/driver.js';
 import { seededPasswordWorks, setSeededPassword } from '../services/identity/seeded-password.js';
 import { publicSubnet, seededFloatingRange } from '../services/network/bootstrap.js';
-import { hasState } from '../snapshot/load.js';
 import { ensureDataDir } from './datadir.js';
 import { detach } from './detach.js';
 import { StartError } from './errors.js';
@@ -40,8 +39,9 @@ export interface StartOptions {
   corsOrigin?: string;
   /** Fault injection on (--faults or POCKETSTACK_FAULTS=1). */
   faults?: boolean;
-  /** A snapshot to load into the (empty) data dir first. */
+  /** A snapshot to load as the data dir first (an empty one, or any with `force`). */
   fromSnapshot?: string;
+  force?: boolean;
   /** A directory of init hooks to run once the cloud answers (src/init/hooks.ts). */
   init?: string;
   /** Run in the background: pid file, console in <data-dir>/console.log; return once it answers. */
@@ -109,11 +109,7 @@ async function startCloud(opts: StartOptions): Promise<void> {
     );
   if (opts.detach) return detach(dataDir);
   if (opts.fromSnapshot) {
-    if (hasState(dataDir))
-      throw new StartError(
-        `--from-snapshot: ${dataDir} already holds a cloud (\`snapshot load --yes\` replaces it, \`reset\` empties it)`,
-      );
-    const m = await loadFile(opts.fromSnapshot, dataDir, false).catch((e: Error) => {
+    const m = await loadFile(opts.fromSnapshot, dataDir, opts.force === true).catch((e: Error) => {
       throw new StartError(`--from-snapshot ${opts.fromSnapshot}: ${e.message}`);
     });
     console.log(`loaded ${opts.fromSnapshot} (${describeCounts(m)}, taken ${m.created_at})`);

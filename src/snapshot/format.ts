@@ -30,12 +30,16 @@ export interface Manifest {
   files: number;
   /** Sum of the files' sizes (zeroes included). */
   bytes: number;
+  /** Files and bytes by top directory (images, volumes, instances, ...; `.` for the data dir's own files). */
+  dirs?: Record<string, { files: number; bytes: number }>;
 }
 
 export interface FileHeader {
   path: string;
   size: number;
   mode: number;
+  /** A hard link to a file earlier in the snapshot (by path): no bytes of its own. */
+  link?: string;
 }
 
 export function record(type: RecordType, payload: Buffer): Buffer {

@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../cloud.js';
 
-// While a running cloud's snapshot is taken, the store and the files must
-// stay at one point in time: requests that may change state wait at the door
-// (reads go on), the ones already in flight finish first, and the task
-// runner pauses. Token issue is let through: it writes the store only, and
-// the store's own copy is consistent by itself (SQLite's online backup).
+// At the instant a running cloud's snapshot is taken, no request that
+// changes state may be midway (a request may take more than one
+// transaction): such requests wait at the door (reads go on) and the ones in
+// flight finish first. Token issue is let through (one transaction), and so
+// are image data uploads, which can take minutes: an image still `saving`
+// in a snapshot is recovered at start as after a crash (image/recover.ts).
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const UPLOAD = /^\/image\/v2\/images\/[^/]+\/(file|stage)(\?|$)/;
 
 export class WriteGate {
   private inflight = 0;
@@ -20,7 +22,8 @@ export class WriteGate {
       if (
         READS.has(req.method) ||
         req.url.startsWith('/pocketstack/') ||
-        req.url.startsWith('/identity/v3/auth/tokens')
+        req.url.startsWith('/identity/v3/auth/tokens') ||
+        UPLOAD.test(req.url)
       )
         return;
       while (this.frozen) await this.frozen;

@@ -1,18 +1,23 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
   createReadStream,
   existsSync,
+  linkSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
+  readFileSync,
   readSync,
   rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloud, listen } from '../../src/cloud.js';
@@ -38,6 +43,16 @@ function fileSha(path: string): string {
   return h.digest('hex');
 }
 
+/** Whether two raw files hold the same bytes: qemu-img compare (it skips holes; volumes are 1 GiB, mostly holes). */
+function sameBytes(a: string, b: string): boolean {
+  try {
+    execFileSync('qemu-img', ['compare', '-q', '-f', 'raw', '-F', 'raw', a, b]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Every resource a client sees, by kind: what must be the same after a round trip. */
 async function inventory(call: TestCloud['call'], pid: string) {
   const get = async (url: string, key: string) =>
@@ -59,7 +74,7 @@ async function* bodyOf(res: Response): AsyncGenerator<Buffer> {
   for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) yield Buffer.from(c);
 }
 
-describe('snapshot save and load', { timeout: 120_000 }, () => {
+describe('snapshot save and load', { timeout: 60_000 }, () => {
   let t: TestCloud;
   let url: string;
   let pid: string;
@@ -120,24 +135,35 @@ describe('snapshot save and load', { timeout: 120_000 }, () => {
     expect(before.volumes.filter((v) => v.includes('available'))).toHaveLength(2);
     expect(before.stacks[0]).toContain('CREATE_COMPLETE');
 
-    // saved while serving: reads answer during it, a write waits and lands after
+    // saved while serving: writes sent with it land either wholly before the instant it is taken or after
     const admin = await t.token();
+    const during = Array.from({ length: 8 }, (_, i) =>
+      t.call({
+        method: 'POST',
+        url: '/networking/v2.0/networks',
+        as: 'admin',
+        payload: { network: { name: `during-${i}` } },
+      }),
+    );
     const res = await fetch(`${url}/pocketstack/v1/snapshot`, { headers: { 'x-auth-token': admin } });
     expect(res.status).toBe(200);
-    const read = await t.call({ method: 'GET', url: '/compute/v2.1/flavors', as: 'admin' });
-    expect(read.statusCode).toBe(200);
-    const write = t.call({
+    // the cloud goes on while the snapshot streams: reads, and writes too (they are not in it)
+    expect((await t.call({ method: 'GET', url: '/compute/v2.1/flavors', as: 'admin' })).statusCode).toBe(200);
+    const late = await t.call({
       method: 'POST',
       url: '/networking/v2.0/networks',
       as: 'admin',
       payload: { network: { name: 'late' } },
     });
+    expect(late.statusCode).toBe(201);
+    for (const w of await Promise.all(during)) expect(w.statusCode).toBe(201);
     const file = join(mkdtempSync(join(tmpdir(), 'pocketstack-snap-')), 'cloud.snapshot');
     dirs.push(join(file, '..'));
     const chunks: Buffer[] = [];
     for await (const c of bodyOf(res)) chunks.push(c);
     writeFileSync(file, Buffer.concat(chunks));
-    expect((await write).statusCode).toBe(201);
+    // the staging dir of the snapshot is gone once it is sent
+    expect(readdirSync(join(t.cloud.config.dataDir, 'tmp')).filter((n) => n.startsWith('snapshot-'))).toEqual([]);
     // sparse volumes stay small: 2 GiB of volumes, a few MiB of snapshot
     expect(statSync(file).size).toBeLessThan(32 * 1024 * 1024);
 
@@ -173,15 +199,33 @@ describe('snapshot save and load', { timeout: 120_000 }, () => {
       const callB: TestCloud['call'] = ({ as: _as, ...o }) =>
         b.app.inject({ ...o, headers: { 'x-auth-token': token, ...o.headers } });
       const after = await inventory(callB, pid);
-      expect(after).toEqual(before);
-      expect(after.networks.some((n) => n.includes('late'))).toBe(false);
+      const { networks, ports, ...rest } = after;
+      const { networks: n0, ports: p0, ...rest0 } = before;
+      expect(rest).toEqual(rest0);
+      // every network made before is there, none made after, and of those sent with it each one wholly or not at all
+      const withoutDuring = (l: string[]) => l.filter((n) => !n.includes('during-'));
+      expect(withoutDuring(networks)).toEqual(n0);
+      expect(withoutDuring(ports)).toEqual(p0);
+      expect(networks.some((n) => n.includes('late'))).toBe(false);
+      const source = await inventory(t.call, pid);
+      for (const n of networks) expect(source.networks).toContain(n);
       const data = await callB({ method: 'GET', url: `/image/v2/images/${img.id}/file` });
       expect(sha(data.rawPayload)).toBe(sha(imageData));
-      for (const f of stateFiles(t.cloud.config.dataDir).filter(
+      const files = stateFiles(t.cloud.config.dataDir).filter(
         (f) => f.startsWith('volumes/') || f.startsWith('images/'),
-      )) {
+      );
+      expect(files.filter((f) => f.startsWith('volumes/'))).toHaveLength(2);
+      for (const f of files) {
         expect(existsSync(join(dir, f)), f).toBe(true);
-        expect(fileSha(join(dir, f)), f).toBe(fileSha(join(t.cloud.config.dataDir, f)));
+        // images by checksum, volumes byte for byte
+        if (f.startsWith('images/')) expect(fileSha(join(dir, f)), f).toBe(fileSha(join(t.cloud.config.dataDir, f)));
+        else expect(sameBytes(join(dir, f), join(t.cloud.config.dataDir, f)), f).toBe(true);
+      }
+      // Glance's own checksums of every image hold for the loaded bytes
+      for (const i of (await callB({ method: 'GET', url: '/image/v2/images' })).json().images) {
+        if (i.status !== 'active') continue;
+        const body = (await callB({ method: 'GET', url: `/image/v2/images/${i.id}/file` })).rawPayload;
+        expect(createHash('sha512').update(body).digest('hex'), i.name).toBe(i.os_hash_value);
       }
       // the volume made from the image holds its bytes, and stays sparse
       const volFile = readdirSync(join(dir, 'volumes')).find((n) => n.includes(fromImage))!;
@@ -217,7 +261,68 @@ describe('snapshot save and load', { timeout: 120_000 }, () => {
     expect(readdirSync(dir)).toEqual([]);
     await loadSnapshot(once(whole), dir);
     await expect(loadSnapshot(once(whole), dir)).rejects.toThrow(/already holds a cloud/);
+    // replacing: a damaged snapshot leaves the cloud there as it was; a whole one replaces its state, keeps its log
+    writeFileSync(join(dir, 'pocketstack.log'), 'the log\n');
+    writeFileSync(join(dir, 'volumes', 'volume-stray.raw'), 'not in the snapshot');
+    const listing = () =>
+      stateFiles(dir).map((f) => {
+        const st = statSync(join(dir, f));
+        return `${f} ${st.size} ${st.ino} ${st.mtimeMs} ${st.size < 2 ** 24 ? fileSha(join(dir, f)) : ''}`;
+      });
+    const was = listing();
+    await expect(loadSnapshot(once(damaged), dir, { replace: true })).rejects.toThrow(/damaged|unknown record/);
+    expect(listing()).toEqual(was);
     await loadSnapshot(once(whole), dir, { replace: true });
+    expect(existsSync(join(dir, 'volumes', 'volume-stray.raw'))).toBe(false);
+    expect(readFileSync(join(dir, 'pocketstack.log'), 'utf8')).toBe('the log\n');
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    // nothing left aside
+    expect(readdirSync(join(dir, '..')).filter((n) => n.includes('.snapshot-'))).toEqual([]);
+  });
+
+  it('keeps hard links as links and leaves out what belongs to one run (pid files, logs, scratch, temporaries)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pocketstack-snap-links-'));
+    dirs.push(dir);
+    const db = new SQLite(join(dir, 'pocketstack.db'));
+    db.exec('CREATE TABLE t (x)');
+    const guest = join(dir, 'instances', '0b0e4a52-5d4c-4f2a-9c55-6a0f3f5e0d11');
+    mkdirSync(join(dir, 'images'), { recursive: true });
+    mkdirSync(join(dir, 'instances', '_base'), { recursive: true });
+    mkdirSync(guest, { recursive: true });
+    mkdirSync(join(dir, 'tmp'));
+    mkdirSync(join(dir, 'run'));
+    const big = randomBytes(5 * 1024 * 1024);
+    writeFileSync(join(dir, 'images', 'img'), big);
+    linkSync(join(dir, 'images', 'img'), join(dir, 'instances', '_base', 'img'));
+    writeFileSync(join(guest, 'disk'), 'overlay');
+    writeFileSync(join(guest, 'pid'), '4242');
+    writeFileSync(join(dir, 'tmp', 'scratch'), 'x');
+    writeFileSync(join(dir, 'run', 'dnsmasq.pid'), '1');
+    writeFileSync(join(dir, 'pocketstack.log'), 'log');
+    writeFileSync(join(dir, 'images', 'upload.part'), 'half');
+    const chunks: Buffer[] = [];
+    try {
+      for await (const c of snapshotStream(db, dir)) chunks.push(c);
+    } finally {
+      db.close();
+    }
+    const whole = Buffer.concat(chunks);
+    // the linked 5 MiB are in it once
+    expect(whole.length).toBeLessThan(big.length * 1.5);
+    const into = join(mkdtempSync(join(tmpdir(), 'pocketstack-snap-links-load-')), 'data');
+    dirs.push(join(into, '..'));
+    await loadSnapshot(
+      (async function* () {
+        yield whole;
+      })(),
+      into,
+    );
+    expect(stateFiles(into)).toEqual(['images/img', `instances/${basename(guest)}/disk`, 'instances/_base/img']);
+    expect(statSync(join(into, 'images', 'img')).ino).toBe(statSync(join(into, 'instances', '_base', 'img')).ino);
+    expect(sha(readFileSync(join(into, 'instances', '_base', 'img')))).toBe(sha(big));
+    expect(readdirSync(into).sort()).toEqual(['images', 'instances', 'pocketstack.db']);
+    // the scratch dir held the staging files only while streaming
+    expect(readdirSync(join(dir, 'tmp'))).toEqual(['scratch']);
   });
 
   it('while held, writes wait (reads and token issue do not) and the ones in flight finish first', async () => {
