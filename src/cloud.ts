@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { prepareDataDir } from './data-dir.js';
+import { migrations as faultMigrations } from './faults/store.js';
 import { buildApp } from './server/app.js';
 import { allServices } from './services/index.js';
 import type { Service } from './services/service.js';
@@ -46,7 +47,7 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
   prepareDataDir(config.dataDir);
   const { db, sqlite } = openStore(config.database);
   const services = allServices();
-  await migrate(db, Object.assign({}, taskMigrations, ...services.map((s) => s.migrations)));
+  await migrate(db, Object.assign({}, taskMigrations, faultMigrations, ...services.map((s) => s.migrations)));
   const tasks = new TaskRunner(db, log);
   const cloud = {
     config,
