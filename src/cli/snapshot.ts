@@ -87,7 +87,8 @@ export async function snapshotSave(file: string, opts: { dataDir: string }): Pro
 
 export function describeCounts(m: Manifest): string {
   return Object.entries(m.counts)
-    .map(([k, n]) => `${n} ${k}`)
+    .filter(([k, n]) => n > 0 || ['servers', 'images', 'volumes', 'networks', 'stacks'].includes(k))
+    .map(([k, n]) => `${n} ${k.replace('_', ' ')}`)
     .join(', ');
 }
 
