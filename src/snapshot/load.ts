@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:pa
 import { guestFiles, instancesDir } from '../drivers/compute/qemu/layout.js';
 import { livePid } from '../drivers/compute/qemu/process.js';
 import { type FileHeader, type Manifest, readSnapshot, SnapshotFormatError } from './format.js';
+import { relocateGuests } from './relocate.js';
 import { DB_NAME, isStatePath } from './save.js';
 
 export interface LoadProgress {
@@ -101,6 +102,7 @@ export async function loadSnapshot(
     }
     if (!manifest) throw new SnapshotFormatError('the snapshot has no manifest');
     if (!paths.has(DB_NAME)) throw new SnapshotFormatError('the snapshot has no store');
+    await relocateGuests(stage, manifest.source, target);
     if (!existsSync(target)) renameSync(stage, target);
     else {
       const old = join(parent, `.${basename(target)}.snapshot-old-${process.pid}`);

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../cloud.js';
-import { Forbidden } from '../server/errors.js';
+import { ApiError, Forbidden } from '../server/errors.js';
 import { writeGate } from './freeze.js';
 import { type Capture, captureStream, captureSync } from './save.js';
 
@@ -26,6 +26,8 @@ export async function captureCloud(cloud: Cloud): Promise<Capture> {
 export async function snapshotRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get('/v1/snapshot', async (req, reply) => {
     if (!req.auth?.isAdmin) throw new Forbidden('Snapshots are for admins only.');
+    // a PostgreSQL store would be saved with pg_dump: not built
+    if (!cloud.sqlite) throw new ApiError(501, 'Snapshots are of SQLite stores only (PostgreSQL: not built yet).');
     const cap = await captureCloud(cloud);
     if (cap.live.length) cloud.log.warn({ files: cap.live }, 'snapshot: files read live (neither linked nor copied)');
     cloud.log.info({ files: cap.files.length }, 'snapshot taken; streaming it');

@@ -47,8 +47,8 @@ export function isStatePath(rel: string): boolean {
   const name = parts[parts.length - 1];
   if (parts.length === 1 && (NOT_STATE.has(name) || name.startsWith('.snapshot-') || /\.log(\.\d+)?$/.test(name)))
     return false;
-  // a guest's pid file names a process of this host: a loaded cloud must not adopt it
-  if (parts[0] === 'instances' && parts.length === 3 && name === 'pid') return false;
+  // a pid file names a process of this host (a guest's qemu.pid): a loaded cloud must not adopt it
+  if (name.endsWith('.pid')) return false;
   // temporaries of writes in flight: the start-up sweep removes them anyway
   return !/\.(tmp|part)$/.test(name);
 }

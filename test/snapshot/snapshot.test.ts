@@ -294,8 +294,14 @@ describe('snapshot save and load', { timeout: 60_000 }, () => {
     const big = randomBytes(5 * 1024 * 1024);
     writeFileSync(join(dir, 'images', 'img'), big);
     linkSync(join(dir, 'images', 'img'), join(dir, 'instances', '_base', 'img'));
-    writeFileSync(join(guest, 'disk'), 'overlay');
-    writeFileSync(join(guest, 'pid'), '4242');
+    // a guest of the qemu driver: an overlay on its base, a record naming both by absolute path
+    const base = join(dir, 'instances', '_base', 'img');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', base, join(guest, 'disk'), '8M']);
+    writeFileSync(
+      join(guest, 'guest.json'),
+      JSON.stringify({ image: { path: base, format: 'raw' }, volumes: [{ path: `${dir}-other/v` }] }),
+    );
+    writeFileSync(join(guest, 'qemu.pid'), '4242');
     writeFileSync(join(dir, 'tmp', 'scratch'), 'x');
     writeFileSync(join(dir, 'run', 'dnsmasq.pid'), '1');
     writeFileSync(join(dir, 'pocketstack.log'), 'log');
@@ -317,7 +323,22 @@ describe('snapshot save and load', { timeout: 60_000 }, () => {
       })(),
       into,
     );
-    expect(stateFiles(into)).toEqual(['images/img', `instances/${basename(guest)}/disk`, 'instances/_base/img']);
+    expect(stateFiles(into)).toEqual([
+      'images/img',
+      `instances/${basename(guest)}/disk`,
+      `instances/${basename(guest)}/guest.json`,
+      'instances/_base/img',
+    ]);
+    // the guest's paths point into the loaded data dir (only the paths: other strings stay)
+    const loaded = join(into, 'instances', basename(guest));
+    expect(JSON.parse(readFileSync(join(loaded, 'guest.json'), 'utf8'))).toEqual({
+      image: { path: join(into, 'instances', '_base', 'img'), format: 'raw' },
+      volumes: [{ path: `${dir}-other/v` }],
+    });
+    const info = JSON.parse(
+      execFileSync('qemu-img', ['info', '--output=json', join(loaded, 'disk')], { encoding: 'utf8' }),
+    );
+    expect(info['backing-filename']).toBe(join(into, 'instances', '_base', 'img'));
     expect(statSync(join(into, 'images', 'img')).ino).toBe(statSync(join(into, 'instances', '_base', 'img')).ino);
     expect(sha(readFileSync(join(into, 'instances', '_base', 'img')))).toBe(sha(big));
     expect(readdirSync(into).sort()).toEqual(['images', 'instances', 'pocketstack.db']);
