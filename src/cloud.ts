@@ -1,7 +1,10 @@
+import type SQLite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
+import type { Migration } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { prepareDataDir } from './data-dir.js';
+import { migrations as faultMigrations } from './faults/store.js';
 import { buildApp } from './server/app.js';
 import { allServices } from './services/index.js';
 import type { Service } from './services/service.js';
@@ -20,6 +23,11 @@ export interface Cloud {
   db: Store;
   /** Which database the store is on (SQLite by default, PostgreSQL with --database postgres://...). */
   dialect: Dialect;
+  /**
+   * The SQLite handle under db (snapshots take its online backup). Undefined
+   * on PostgreSQL, whatever the type says (src/snapshot checks it first).
+   */
+  sqlite: SQLite.Database;
   log: Logger;
   tasks: TaskRunner;
   /**
@@ -45,6 +53,11 @@ export interface CloudOptions {
   hostReady?: Promise<void>;
 }
 
+/** Every migration of the store: the task runner's, the fault rules', each service's. */
+export function allMigrations(services: Service[] = allServices()): Record<string, Migration> {
+  return Object.assign({}, taskMigrations, faultMigrations, ...services.map((s) => s.migrations));
+}
+
 /** Opens the store, migrates, builds the app and runs every service's bootstrap. Does not listen. */
 export async function createCloud(config: Config, opts: CloudOptions = {}): Promise<Cloud> {
   const log = opts.logger ?? pino({ level: config.logLevel });
@@ -53,7 +66,7 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
   const { db } = store;
   const services = allServices();
   try {
-    await migrate(db, Object.assign({}, taskMigrations, ...services.map((s) => s.migrations)));
+    await migrate(db, allMigrations(services));
   } catch (e) {
     await store.close();
     throw e;
@@ -64,6 +77,7 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
     config,
     db,
     dialect: store.dialect,
+    sqlite: store.sqlite as SQLite.Database,
     log,
     tasks,
     leadership,

@@ -5,13 +5,11 @@ import { join } from 'node:path';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import pg from 'pg';
 import pino from 'pino';
-import { type Cloud, type CloudOptions, createCloud } from '../src/cloud.js';
+import { allMigrations, type Cloud, type CloudOptions, createCloud } from '../src/cloud.js';
 import { type Config, makeConfig } from '../src/config.js';
-import { allServices } from '../src/services/index.js';
 import { openDatabase } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { dropDatabase } from '../src/store/postgres.js';
-import { migrations as taskMigrations } from '../src/tasks/migrations.js';
 
 /**
  * With POCKETSTACK_TEST_DATABASE=postgres://user:pass@host:port/db (what
@@ -44,7 +42,7 @@ export function testDatabase(dataDir: string): string {
 let template: Promise<string> | undefined;
 
 export async function migratedTemplate(): Promise<string> {
-  const names = Object.keys(Object.assign({}, taskMigrations, ...allServices().map((s) => s.migrations))).sort();
+  const names = Object.keys(allMigrations()).sort();
   const name = `ps_template_${createHash('sha256').update(names.join()).digest('hex').slice(0, 16)}`;
   const admin = new pg.Client({ connectionString: POSTGRES });
   await admin.connect();
@@ -57,7 +55,7 @@ export async function migratedTemplate(): Promise<string> {
       building.pathname = `/${name}_building`;
       await dropDatabase(building.toString());
       const store = await openDatabase(building.toString());
-      await migrate(store.db, Object.assign({}, taskMigrations, ...allServices().map((s) => s.migrations)));
+      await migrate(store.db, allMigrations());
       await store.close();
       await admin.query(`alter database ${name}_building rename to ${name}`);
     }
