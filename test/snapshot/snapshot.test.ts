@@ -26,7 +26,7 @@ import { readSnapshot } from '../../src/snapshot/format.js';
 import { writeGate } from '../../src/snapshot/freeze.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { snapshotStream, stateFiles } from '../../src/snapshot/save.js';
-import { type TestCloud, testCloud } from '../helpers.js';
+import { onPostgres, type TestCloud, testCloud } from '../helpers.js';
 import { boot, cirros, mv } from '../services/compute/util.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -74,7 +74,8 @@ async function* bodyOf(res: Response): AsyncGenerator<Buffer> {
   for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) yield Buffer.from(c);
 }
 
-describe('snapshot save and load', { timeout: 60_000 }, () => {
+// snapshots take SQLite's file (a PostgreSQL store would need pg_dump: not built; the API answers 501)
+describe.skipIf(onPostgres)('snapshot save and load (skipped on PostgreSQL: SQLite only)', { timeout: 60_000 }, () => {
   let t: TestCloud;
   let url: string;
   let pid: string;
