@@ -121,9 +121,8 @@ describe('orchestration: limits', () => {
     const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`r${i}`, { type: 'OS::Heat::None' }]));
     const { id, stack } = await createStack(t, 'eventful', hot(many), { as: 'demo' });
     expect(stack.stack_status).toBe('CREATE_COMPLETE');
-    const events = (
-      await t.call({ method: 'GET', url: `${base}/stacks/eventful/${id}/events`, as: 'demo' })
-    ).json().events as Array<{ resource_name: string; resource_status: string; logical_resource_id: string }>;
+    const events = (await t.call({ method: 'GET', url: `${base}/stacks/eventful/${id}/events`, as: 'demo' })).json()
+      .events as Array<{ resource_name: string; resource_status: string; logical_resource_id: string }>;
     // each event that finds 1000 first purges the oldest 200: never more than 1000, never fewer than 801 once full
     expect(events.length).toBeLessThanOrEqual(1000);
     expect(events.length).toBeGreaterThan(800);
