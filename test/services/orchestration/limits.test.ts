@@ -84,6 +84,32 @@ describe('orchestration: limits', () => {
     } else expect(res.json().error.message).toMatch(/would make 9000000 values/);
   });
 
+  it('validating a template of 999 resources hands the event loop back as it goes', async () => {
+    // turns of the event loop that pass while a request is served: without
+    // yielding, a validation is one turn however large the template
+    const turnsDuring = async (resources: Record<string, unknown>) => {
+      let done = false;
+      const res = t
+        .call({ method: 'POST', url: `${base}/validate`, as: 'demo', payload: { template: hot(resources) } })
+        .finally(() => {
+          done = true;
+        });
+      let turns = 0;
+      while (!done && turns < 100_000) {
+        await new Promise((r) => setImmediate(r));
+        turns++;
+      }
+      expect((await res).statusCode).toBe(200);
+      return turns;
+    };
+    const value = { type: 'OS::Heat::Value', properties: { value: 'x' } };
+    const many = Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`r${i}`, value]));
+    await t.token('demo');
+    const small = await turnsDuring({ r: value });
+    const large = await turnsDuring(many);
+    expect(large - small).toBeGreaterThanOrEqual(15);
+  });
+
   it('a large stack is made while other requests are served', async () => {
     const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`r${i}`, { type: 'OS::Heat::None' }]));
     await t.token('admin'); // issued before: a password hash takes many turns of the loop
