@@ -218,7 +218,9 @@ export default async function main() {
       return `${name}/${r.json.stack.id}`;
     };
     const only = process.env.STALL_ONLY;
-    const chosen = Object.entries(attacks(projectId)).filter(([what]) => !only || only.split(',').some((o) => what.includes(o)));
+    const chosen = Object.entries(attacks(projectId)).filter(
+      ([what]) => !only || only.split(',').some((o) => what.includes(o)),
+    );
     const fixtures = chosen.some(([, a]) => a.method === 'GET')
       ? {
           big: await fixture('stall-list-big', big999()),
