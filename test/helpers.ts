@@ -6,6 +6,16 @@ import pino from 'pino';
 import { type Cloud, type CloudOptions, createCloud } from '../src/cloud.js';
 import { type Config, makeConfig } from '../src/config.js';
 
+/** The body of a password log-in (POST /identity/v3/auth/tokens) scoped to a project, as the tests' users have it. */
+export function passwordAuthByName(user: string, project = user, password = 'secret') {
+  return {
+    auth: {
+      identity: { methods: ['password'], password: { user: { name: user, domain: { id: 'default' }, password } } },
+      scope: { project: { name: project, domain: { id: 'default' } } },
+    },
+  };
+}
+
 export interface TestCloud {
   cloud: Cloud;
   /** A token for a seeded user on a project (default admin on admin). */
@@ -42,15 +52,7 @@ export async function testCloud(overrides: Partial<Config> = {}, options: CloudO
     const res = await cloud.app.inject({
       method: 'POST',
       url: '/identity/v3/auth/tokens',
-      payload: {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: user, domain: { id: 'default' }, password: 'secret' } },
-          },
-          scope: { project: { name: project, domain: { id: 'default' } } },
-        },
-      },
+      payload: passwordAuthByName(user, project),
     });
     if (res.statusCode !== 201) throw new Error(`token for ${key}: ${res.statusCode} ${res.body}`);
     const t = res.headers['x-subject-token'] as string;

@@ -187,11 +187,14 @@ describe(`crash: ${ROUNDS} rounds of kill -9 under ${CLIENTS} clients`, () => {
       name: string;
       status: string;
     }>;
-    const servers = (await get('/compute/v2.1/servers/detail?limit=1000')).servers as Array<{
-      id: string;
-      name: string;
-      status: string;
-    }>;
+    const servers = (
+      (await get('/compute/v2.1/servers/detail?limit=1000')).servers as Array<{
+        id: string;
+        name: string;
+        status: string;
+        'OS-EXT-STS:task_state'?: string | null;
+      }>
+    ).map((s) => ({ ...s, task: s['OS-EXT-STS:task_state'] }));
     return { image: images, volume: volumes, network: networks, server: servers };
   }
 
@@ -221,7 +224,7 @@ describe(`crash: ${ROUNDS} rounds of kill -9 under ${CLIENTS} clients`, () => {
         (Object.keys(FINAL) as Kind[]).flatMap((k) =>
           seen[k]
             .filter((r) => r.name?.startsWith('crash-') && !FINAL[k].includes(r.status))
-            .map((r) => `${k} ${r.id} ${r.status}`),
+            .map((r) => `${k} ${r.id} ${r.status}${'task' in r && r.task ? ` (${r.task})` : ''}`),
         );
       while (unsettled().length && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 500));

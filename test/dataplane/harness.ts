@@ -7,6 +7,7 @@ import { removeAllOnHost } from '../../src/drivers/network/linux/driver.js';
 import { argv, run } from '../../src/host/exec.js';
 import { hostTag } from '../../src/host/names.js';
 import { listNamespaces, removeNamespace } from '../../src/host/netns.js';
+import { passwordAuthByName } from '../helpers.js';
 
 // The data-plane test harness: one real pocketstack (the CLI, as a child
 // process) with the linux network driver on its own data dir (so its own
@@ -114,15 +115,7 @@ export class DataplaneCloud {
     const res = await fetch(`${this.url}/identity/v3/auth/tokens`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } },
-          },
-          scope: { project: { name: 'admin', domain: { id: 'default' } } },
-        },
-      }),
+      body: JSON.stringify(passwordAuthByName('admin')),
     });
     if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
     this.token = res.headers.get('x-subject-token')!;

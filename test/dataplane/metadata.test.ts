@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/host/exec.js';
+import { passwordAuthByName } from '../helpers.js';
 import { DataplaneCloud, type Guest } from './harness.js';
 
 // 169.254.169.254 from a guest namespace plugged into a server's port: the
@@ -19,15 +20,7 @@ describe('metadata on the linux data plane', () => {
       const auth = await fetch(`${c.url}/identity/v3/auth/tokens`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } },
-            },
-            scope: { project: { name: 'admin', domain: { id: 'default' } } },
-          },
-        }),
+        body: JSON.stringify(passwordAuthByName('admin')),
       });
       token = auth.headers.get('x-subject-token')!;
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeTable } from '../../src/server/app.js';
-import { type TestCloud, testCloud } from '../helpers.js';
+import { passwordAuthByName, type TestCloud, testCloud } from '../helpers.js';
 import { body, fillUrl, Gen, MICROVERSION_HEADERS, prng, query } from './generate.js';
 
 // `npm run test:fuzz`: a bounded, seeded walk over every route the app
@@ -149,15 +149,7 @@ describe(`fuzz: ${REQUESTS} requests, seed ${SEED}`, () => {
     const res = await t.cloud.app.inject({
       method: 'POST',
       url: '/identity/v3/auth/tokens',
-      payload: {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: user, domain: { id: 'default' }, password: 'secret' } },
-          },
-          scope: { project: { name: user, domain: { id: 'default' } } },
-        },
-      },
+      payload: passwordAuthByName(user),
     });
     return (res.headers['x-subject-token'] as string) ?? '';
   }

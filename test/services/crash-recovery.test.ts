@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Cloud, createCloud } from '../../src/cloud.js';
 import { makeConfig } from '../../src/config.js';
 import { QemuComputeDriver } from '../../src/drivers/compute/qemu/driver.js';
+import { passwordAuthByName } from '../helpers.js';
 
 // What a kill -9 leaves in the data dir, made by hand between two starts of
 // the same cloud; the start-up recovery must finish or roll back each
@@ -32,15 +33,7 @@ describe('crash recovery of files at start', () => {
     const res = await cloud.app.inject({
       method: 'POST',
       url: '/identity/v3/auth/tokens',
-      payload: {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } },
-          },
-          scope: { project: { name: 'admin', domain: { id: 'default' } } },
-        },
-      },
+      payload: passwordAuthByName('admin'),
     });
     return res.headers['x-subject-token'] as string;
   }

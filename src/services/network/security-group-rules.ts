@@ -6,42 +6,12 @@ import { bumpRevision, type Op, pushDown, type Resource } from './common.js';
 import { invalidInput, notFound } from './errors.js';
 import { formatCidr, parseCidr } from './ip.js';
 import { owns, requireOwner, requireWriter } from './policy.js';
+import { PORT_PROTOCOLS, PROTOCOLS, protocolByName, V6_ONLY } from './protocols.js';
 import type { Query, View } from './query.js';
 import { checkQuota } from './quotas.js';
 import { visibleGroup } from './security-groups.js';
 import type { SecurityGroupRuleRow } from './store.js';
 import { sync } from './sync.js';
-
-// Protocol names Neutron accepts, with their numbers (neutron-lib IP_PROTOCOL_MAP).
-const PROTOCOLS: Record<string, number> = {
-  ah: 51,
-  dccp: 33,
-  egp: 8,
-  esp: 50,
-  gre: 47,
-  hopopt: 0,
-  icmp: 1,
-  igmp: 2,
-  ip: 0,
-  ipip: 4,
-  'ipv6-encap': 41,
-  'ipv6-frag': 44,
-  'ipv6-icmp': 58,
-  icmpv6: 58,
-  'ipv6-nonxt': 59,
-  'ipv6-opts': 60,
-  'ipv6-route': 43,
-  ospf: 89,
-  pgm: 113,
-  rsvp: 46,
-  sctp: 132,
-  tcp: 6,
-  udp: 17,
-  udplite: 136,
-  vrrp: 112,
-};
-const PORT_PROTOCOLS = [6, 17, 136, 132, 33];
-const V6_ONLY = [41, 44, 58, 59, 60, 43];
 
 const protocol = (v: unknown) => {
   if (v === null || v === 'any') return null;
@@ -121,11 +91,6 @@ export function ruleView(r: SecurityGroupRuleRow): View {
   };
 }
 
-function protoNumber(p: string | null): number | undefined {
-  if (p === null) return undefined;
-  return /^\d+$/.test(p) ? Number(p) : PROTOCOLS[p];
-}
-
 /** Neutron's rule checks, in its order; returns the rule in canonical form. */
 function canonical(b: Record<string, unknown>): Record<string, unknown> {
   const r = { ...b };
@@ -135,13 +100,13 @@ function canonical(b: Record<string, unknown>): Record<string, unknown> {
   const min = r.port_range_min as number | null;
   const max = r.port_range_max as number | null;
   if (min !== null || max !== null) {
-    const proto = protoNumber(r.protocol as string | null);
+    const proto = protocolByName(r.protocol as string | null);
     if (proto === undefined)
       throw new BadRequest(
         'Must also specify protocol if port range is given.',
         'SecurityGroupProtocolRequiredWithPorts',
       );
-    if (PORT_PROTOCOLS.includes(proto)) {
+    if (PORT_PROTOCOLS.has(proto)) {
       if (min === 0 || max === 0) throw new BadRequest('Invalid value for port 0', 'SecurityGroupInvalidPortValue');
       if (min === null || max === null || min > max)
         throw new BadRequest(
@@ -178,8 +143,8 @@ function canonical(b: Record<string, unknown>): Record<string, unknown> {
         'SecurityGroupRuleParameterConflict',
       );
   }
-  const proto = protoNumber(r.protocol as string | null);
-  if (r.ethertype === 'IPv4' && proto !== undefined && V6_ONLY.includes(proto))
+  const proto = protocolByName(r.protocol as string | null);
+  if (r.ethertype === 'IPv4' && proto !== undefined && V6_ONLY.has(proto))
     throw new BadRequest(
       `Invalid ethertype ${r.ethertype} for protocol ${r.protocol}.`,
       'SecurityGroupEthertypeConflictWithProtocol',
@@ -212,7 +177,7 @@ function key(
     r.ethertype,
     r.port_range_max ?? '+',
     r.port_range_min ?? '+',
-    protoNumber(r.protocol) ?? '+',
+    protocolByName(r.protocol) ?? '+',
     r.remote_group_id ?? '+',
     anyPrefix ? '+' : r.remote_ip_prefix,
   ].join('_');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestCloud, testCloud } from '../../helpers.js';
+import { passwordAuthByName, type TestCloud, testCloud } from '../../helpers.js';
 
 const mv = (v: string) => ({ 'openstack-api-version': `compute ${v}` });
 
@@ -24,15 +24,7 @@ describe('compute: discovery and flavors', () => {
     const res = await t.call({
       method: 'POST',
       url: '/identity/v3/auth/tokens',
-      payload: {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'demo', domain: { id: 'default' }, password: 'secret' } },
-          },
-          scope: { project: { name: 'demo', domain: { id: 'default' } } },
-        },
-      },
+      payload: passwordAuthByName('demo'),
     });
     const svc = res.json().token.catalog.find((s: { type: string }) => s.type === 'compute');
     expect(svc.name).toBe('nova');

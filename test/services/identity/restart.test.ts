@@ -5,6 +5,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Cloud, createCloud } from '../../../src/cloud.js';
 import { makeConfig } from '../../../src/config.js';
+import { passwordAuthByName } from '../../helpers.js';
 import { passwordAuth, V3 } from './api.js';
 
 describe('identity: state survives a restart', () => {
@@ -27,15 +28,7 @@ describe('identity: state survives a restart', () => {
       await cloud.app.inject({
         method: 'POST',
         url: `${V3}/auth/tokens`,
-        payload: {
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } },
-            },
-            scope: { project: { name: 'admin', domain: { id: 'default' } } },
-          },
-        },
+        payload: passwordAuthByName('admin'),
       })
     ).headers['x-subject-token'] as string;
     const p = (await call(cloud, 'POST', '/projects', admin, { project: { name: 'kept' } })).json().project;

@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Cloud, createCloud } from '../../../src/cloud.js';
 import { makeConfig } from '../../../src/config.js';
+import { passwordAuthByName } from '../../helpers.js';
 
 describe('image: across a restart', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-image-restart-'));
@@ -23,15 +24,7 @@ describe('image: across a restart', () => {
     const res = await cloud.app.inject({
       method: 'POST',
       url: '/identity/v3/auth/tokens',
-      payload: {
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: user, domain: { id: 'default' }, password: 'secret' } },
-          },
-          scope: { project: { name: user, domain: { id: 'default' } } },
-        },
-      },
+      payload: passwordAuthByName(user),
     });
     return res.headers['x-subject-token'] as string;
   }

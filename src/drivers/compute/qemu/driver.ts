@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../../host/exec.js';
 import { hostTag } from '../../../host/names.js';
@@ -29,11 +29,20 @@ import {
 } from './disks.js';
 import { chooseAccelerator, hostInfo, qemuVersion } from './host.js';
 import * as hotplug from './hotplug.js';
-import { baseDir, type GuestFiles, type GuestRecord, guestFiles, instancesDir } from './layout.js';
+import {
+  baseDir,
+  type GuestFiles,
+  type GuestRecord,
+  guestFiles,
+  instancesDir,
+  readRecord,
+  writeRecord,
+} from './layout.js';
 import { restoreMemory, saveMemory } from './memory.js';
 import { guestNamespace, plugPort, unplugPort } from './network.js';
 import { killGuest, livePid, waitGone } from './process.js';
-import { type Qmp, withQmp } from './qmp.js';
+import { type Qmp, runStatePower, withQmp } from './qmp.js';
+import { BASES, SerialQueues } from './queue.js';
 
 // The qemu compute driver: one daemonized qemu per guest, run inside the
 // cloud's bridge namespace, controlled over QMP, its files under
@@ -69,12 +78,11 @@ export class QemuComputeDriver implements ComputeDriver {
   private readonly shutdownTimeoutMs: number;
   private accel?: AccelChoice;
   private version = 0;
-  private queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new SerialQueues();
   /** Guests whose qemu should be running, by uuid: the pid the watcher checks. */
   private running = new Map<string, number>();
   private listeners: PowerListener[] = [];
   private watcher?: NodeJS.Timeout;
-  private baseQueue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: QemuDriverOptions) {
     if (/[,\s]/.test(opts.dataDir))
@@ -161,23 +169,15 @@ export class QemuComputeDriver implements ComputeDriver {
 
   /** Runs `fn` after every earlier call for the same guest. */
   private serial<T>(uuid: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.queues.get(uuid) ?? Promise.resolve();
-    const next = prev.then(fn, fn);
-    const tail = next.catch(() => undefined);
-    this.queues.set(uuid, tail);
-    void tail.then(() => {
-      if (this.queues.get(uuid) === tail) this.queues.delete(uuid);
-    });
-    return next;
+    return this.queues.run(uuid, fn);
   }
 
   private files(uuid: string): GuestFiles {
     return guestFiles(this.opts.dataDir, uuid);
   }
 
-  private async record(uuid: string): Promise<GuestRecord | undefined> {
-    const text = await readFile(this.files(uuid).record, 'utf8').catch(() => '');
-    return text ? (JSON.parse(text) as GuestRecord) : undefined;
+  private record(uuid: string): Promise<GuestRecord | undefined> {
+    return readRecord(this.files(uuid));
   }
 
   private async mustRecord(uuid: string): Promise<GuestRecord> {
@@ -186,10 +186,8 @@ export class QemuComputeDriver implements ComputeDriver {
     return r;
   }
 
-  private async saveRecord(r: GuestRecord): Promise<void> {
-    const f = this.files(r.uuid);
-    await writeFile(`${f.record}.tmp`, `${JSON.stringify(r, null, 2)}\n`);
-    await rename(`${f.record}.tmp`, f.record);
+  private saveRecord(r: GuestRecord): Promise<void> {
+    return writeRecord(this.files(r.uuid), r);
   }
 
   private live(uuid: string): Promise<number | undefined> {
@@ -301,9 +299,7 @@ export class QemuComputeDriver implements ComputeDriver {
 
   /** Base-image changes (cache, prune) one at a time, so a prune never removes a base a new guest is taking. */
   private bases<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.baseQueue.then(fn, fn);
-    this.baseQueue = next.catch(() => undefined);
-    return next;
+    return this.queues.run(BASES, fn);
   }
 
   /** Everything of the guest: qemu, taps, files, unused bases. */
@@ -532,32 +528,5 @@ export class QemuComputeDriver implements ComputeDriver {
       }));
       return runStatePower(status);
     });
-  }
-}
-
-/** qemu's run state → Nova's power state (as libvirt's domain states map). */
-function runStatePower(status: string): PowerStateValue {
-  switch (status) {
-    case 'running':
-      return PowerState.RUNNING;
-    case 'paused':
-    case 'prelaunch':
-    case 'inmigrate':
-    case 'postmigrate':
-    case 'finish-migrate':
-    case 'save-vm':
-    case 'restore-vm':
-    case 'debug':
-    case 'io-error':
-      return PowerState.PAUSED;
-    case 'shutdown':
-      return PowerState.SHUTDOWN;
-    case 'suspended':
-      return PowerState.SUSPENDED;
-    case 'internal-error':
-    case 'guest-panicked':
-      return PowerState.CRASHED;
-    default:
-      return PowerState.NOSTATE;
   }
 }

@@ -1,3 +1,4 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertId } from '../../../host/names.js';
 import type { GuestFlavor, GuestPort, GuestVolume } from '../driver.js';
@@ -81,4 +82,16 @@ export interface GuestRecord {
   rescue?: BootFile;
   /** Set until every file of a new guest is made: a spawn found it set starts over. */
   building?: true;
+}
+
+/** The guest's record, or undefined when it has none (never made, or removed). */
+export async function readRecord(f: GuestFiles): Promise<GuestRecord | undefined> {
+  const text = await readFile(f.record, 'utf8').catch(() => '');
+  return text ? (JSON.parse(text) as GuestRecord) : undefined;
+}
+
+/** Replaces the guest's record whole (written aside, then renamed), so a crash never leaves half of one. */
+export async function writeRecord(f: GuestFiles, r: GuestRecord): Promise<void> {
+  await writeFile(`${f.record}.tmp`, `${JSON.stringify(r, null, 2)}\n`);
+  await rename(`${f.record}.tmp`, f.record);
 }

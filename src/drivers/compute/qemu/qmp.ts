@@ -1,4 +1,5 @@
 import { createConnection, type Socket } from 'node:net';
+import { PowerState, type PowerStateValue } from '../driver.js';
 
 // A QMP client over qemu's unix socket: one short connection per use
 // (qemu 7 serves one monitor client at a time, so the driver serialises its
@@ -163,5 +164,32 @@ export async function withQmp<T>(path: string, fn: (q: Qmp) => Promise<T>): Prom
     return await fn(q);
   } finally {
     q.close();
+  }
+}
+
+/** qemu's run state → Nova's power state (as libvirt's domain states map). */
+export function runStatePower(status: string): PowerStateValue {
+  switch (status) {
+    case 'running':
+      return PowerState.RUNNING;
+    case 'paused':
+    case 'prelaunch':
+    case 'inmigrate':
+    case 'postmigrate':
+    case 'finish-migrate':
+    case 'save-vm':
+    case 'restore-vm':
+    case 'debug':
+    case 'io-error':
+      return PowerState.PAUSED;
+    case 'shutdown':
+      return PowerState.SHUTDOWN;
+    case 'suspended':
+      return PowerState.SUSPENDED;
+    case 'internal-error':
+    case 'guest-panicked':
+      return PowerState.CRASHED;
+    default:
+      return PowerState.NOSTATE;
   }
 }

@@ -1,5 +1,6 @@
 import { bridgeName, tapName } from '../../../host/names.js';
 import { type Addr, type Cidr, eui64, formatIp, parseCidr } from '../../../services/network/ip.js';
+import { PORT_PROTOCOLS, protocolByName } from '../../../services/network/protocols.js';
 import type { NetworkSpec, PortSpec, SecurityGroupRuleSpec, SecurityGroupSpec } from '../driver.js';
 
 // Renders the security-group firewall of the bridge namespace as one nft
@@ -20,45 +21,13 @@ export function isFiltered(p: PortSpec): boolean {
   return p.port_security_enabled && !/^(network|neutron):/.test(p.device_owner);
 }
 
-// Neutron's protocol names (neutron_lib constants.IP_PROTOCOL_MAP) as numbers,
-// so the kernel never depends on /etc/protocols.
-const PROTOCOLS: Record<string, number> = {
-  ah: 51,
-  dccp: 33,
-  egp: 8,
-  esp: 50,
-  gre: 47,
-  hopopt: 0,
-  icmp: 1,
-  igmp: 2,
-  ip: 0,
-  ipip: 4,
-  'ipv6-encap': 41,
-  'ipv6-frag': 44,
-  'ipv6-icmp': 58,
-  icmpv6: 58,
-  'ipv6-nonxt': 59,
-  'ipv6-opts': 60,
-  'ipv6-route': 43,
-  ospf: 89,
-  pgm: 113,
-  rsvp: 46,
-  sctp: 132,
-  tcp: 6,
-  udp: 17,
-  udplite: 136,
-  vrrp: 112,
-};
-/** Protocols whose port_range_min/max are destination ports. */
-const PORT_PROTOCOLS = new Set([6, 17, 33, 132, 136]);
-
 /** The rule's IP protocol number, or undefined for any (null, 'any', 0). */
 export function protocolNumber(r: Pick<SecurityGroupRuleSpec, 'protocol' | 'ethertype'>): number | undefined {
   const p = r.protocol?.toLowerCase();
   if (p === undefined || p === null || p === '' || p === 'any') return undefined;
   // Neutron's legacy names for ICMPv6 on an IPv6 rule
   if (r.ethertype === 'IPv6' && (p === 'icmp' || p === 'icmpv6')) return 58;
-  const n = /^\d+$/.test(p) ? Number(p) : PROTOCOLS[p];
+  const n = protocolByName(p);
   if (n === undefined || n > 255) throw new Error(`unknown protocol ${JSON.stringify(r.protocol)}`);
   return n === 0 ? undefined : n;
 }

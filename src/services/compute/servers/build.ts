@@ -87,10 +87,36 @@ async function schedule(cloud: Cloud, i: Instance): Promise<{ host: string; node
   return { host: svc.host, node: info.hypervisor_hostname, availability_zone: zone };
 }
 
+/**
+ * A build that a crash cut at networking or spawning: its task runs again, so
+ * undo what the cut run did (the guest, the ports it made or bound) and put the
+ * instance back at scheduling. Volumes stay: connectVolumes resumes from what
+ * nova_bdms recorded. Returns the instance to build, or undefined when a
+ * delete took it over meanwhile.
+ */
+async function rollBackCutBuild(cloud: Cloud, i: Instance): Promise<Instance | undefined> {
+  const db = cdb(cloud);
+  cloud.log.warn({ server: i.uuid, task_state: i.task_state }, 'a build cut by a restart starts again');
+  await computeDriver(cloud).destroy(i.uuid);
+  await deallocateForInstance(cloud, i.uuid);
+  await db.deleteFrom('nova_instance_ports').where('instance_uuid', '=', i.uuid).execute();
+  const back = await compareAndSet(
+    db,
+    i.uuid,
+    { vm_state: VmState.BUILDING, task_state: i.task_state },
+    { task_state: TaskState.SCHEDULING, host: null, node: null },
+  );
+  return back ? loadLive(cloud, i.uuid) : undefined;
+}
+
 async function build(cloud: Cloud, uuid: string, actionId: number | undefined): Promise<void> {
   const db = cdb(cloud);
-  const i = await loadLive(cloud, uuid);
+  let i = await loadLive(cloud, uuid);
   if (!i || i.vm_state !== VmState.BUILDING || i.task_state === TaskState.DELETING) return;
+  if (i.task_state === TaskState.NETWORKING || i.task_state === TaskState.SPAWNING) {
+    i = await rollBackCutBuild(cloud, i);
+    if (!i) return;
+  }
   const started = now();
   let host: string | null = null;
   try {
