@@ -260,4 +260,14 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'network/0004_ports_network_order': {
+    // a network's ports in list order (created_at, id) straight from the index, no sort
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createIndex('neutron_ports_network_created')
+        .on('neutron_ports')
+        .columns(['network_id', 'created_at', 'id'])
+        .execute();
+    },
+  },
 };

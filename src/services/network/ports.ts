@@ -296,10 +296,9 @@ export const ports: Resource = {
       );
     }
     query = pushDown(query, q, PORT_SQL_FILTERS);
-    const rows = page
-      ? await cutPage(op.db, 'neutron_ports', 'p', query, page)
-      : await query.orderBy('p.created_at').orderBy('p.id').execute();
-    return portViews(op, rows);
+    if (page) return portViews(op, await cutPage(op.db, 'neutron_ports', 'p', query, page));
+    const rows = await query.orderBy('p.created_at').orderBy('p.id').execute();
+    return portViews(op, rows, query.clearSelect().select('p.id'));
   },
 
   async show(op, id) {
