@@ -219,8 +219,11 @@ describe('the dashboard, end to end', () => {
     await shot('14-stack-overview');
     await page.getByRole('tab', { name: 'Events' }).click();
     const events = page.getByRole('region', { name: 'Stack Events' });
-    await expect.poll(() => events.getByRole('row').filter({ hasText: 'CREATE_COMPLETE' }).count()).toBeGreaterThan(5);
-    expect(await events.getByRole('row').filter({ hasText: 'web_server' }).count()).toBeGreaterThan(0);
+    // the stack's last events arrive with the refetch its completion triggers
+    await expect
+      .poll(() => events.getByRole('row').filter({ hasText: 'web_server' }).count(), { timeout: 20_000 })
+      .toBeGreaterThan(0);
+    expect(await events.getByRole('row').filter({ hasText: 'CREATE_COMPLETE' }).count()).toBeGreaterThan(5);
     await shot('15-stack-events');
     await page.getByRole('tab', { name: 'Resources' }).click();
     await expect

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import type { Stack, StackEvent, StackResource } from '../../api/types.js';
 import { useApi } from '../../app/queries.js';
@@ -24,6 +24,17 @@ function Children({ stack }: { stack: Stack }) {
     poll: () => (moving ? 2000 : 15000),
   });
   const template = useApi<unknown>('orchestration', `${base}/template`, null);
+  // the stack's own poll sees it finish first: its resources and events are fetched again at once, not
+  // at the slower pace of a settled stack (they would miss the last events for up to 15 s)
+  const seen = useRef(stack.stack_status);
+  const { refetch: refetchResources } = resources;
+  const { refetch: refetchEvents } = events;
+  useEffect(() => {
+    if (seen.current === stack.stack_status) return;
+    seen.current = stack.stack_status;
+    void refetchResources();
+    void refetchEvents();
+  }, [stack.stack_status, refetchResources, refetchEvents]);
   return (
     <Tabs
       tabs={[

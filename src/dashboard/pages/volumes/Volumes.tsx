@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { call } from '../../api/client.js';
 import type { Volume } from '../../api/types.js';
-import { names, useServers, useVolumes } from '../../app/data.js';
+import { names, useServers, useVolumeSnapshots, useVolumes } from '../../app/data.js';
 import { useAction } from '../../app/queries.js';
 import { useSession } from '../../app/session.js';
 import { ActionMenu } from '../../components/ActionMenu.js';
@@ -12,6 +12,9 @@ import { ProjectName } from '../../components/ProjectName.js';
 import { Status } from '../../components/States.js';
 import { CreateVolume, ManageAttachments, SnapshotOrBackup } from './volume-dialogs.js';
 
+/** Horizon's DeleteVolume: only these states, and never a volume that has snapshots (Cinder would refuse). */
+const DELETABLE = ['available', 'error', 'error_extending'];
+
 type Dialog = { kind: 'attach' | 'snapshot' | 'backup' | 'delete'; volume: Volume } | { kind: 'create' } | null;
 
 /** Project → Volumes → Volumes (Admin → Volumes across projects). */
@@ -19,6 +22,7 @@ export function Volumes({ admin }: { admin?: boolean }) {
   const session = useSession();
   const volumes = useVolumes(admin);
   const servers = names(useServers(admin).data);
+  const snapshotted = new Set((useVolumeSnapshots(admin).data ?? []).map((s) => s.volume_id));
   const [dialog, setDialog] = useState<Dialog>(null);
   const del = useAction((v: Volume) => call(session, 'volume', `/volumes/${v.id}`, { method: 'DELETE' }), {
     invalidates: [['volume']],
@@ -90,7 +94,7 @@ export function Volumes({ admin }: { admin?: boolean }) {
                 label: 'Delete Volume',
                 danger: true,
                 onSelect: () => setDialog({ kind: 'delete', volume: v }),
-                hidden: v.status === 'in-use',
+                hidden: !DELETABLE.includes(v.status) || snapshotted.has(v.id),
               },
             ]}
           />
