@@ -1,7 +1,9 @@
+import type SQLite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.js';
 import { prepareDataDir } from './data-dir.js';
+import { migrations as faultMigrations } from './faults/store.js';
 import { buildApp } from './server/app.js';
 import { allServices } from './services/index.js';
 import type { Service } from './services/service.js';
@@ -17,6 +19,8 @@ import { TaskRunner } from './tasks/runner.js';
 export interface Cloud {
   config: Config;
   db: Store;
+  /** The SQLite handle under db (snapshots take its online backup). */
+  sqlite: SQLite.Database;
   log: Logger;
   tasks: TaskRunner;
   services: Service[];
@@ -43,11 +47,12 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
   prepareDataDir(config.dataDir);
   const { db, sqlite } = openStore(config.database);
   const services = allServices();
-  await migrate(db, Object.assign({}, taskMigrations, ...services.map((s) => s.migrations)));
+  await migrate(db, Object.assign({}, taskMigrations, faultMigrations, ...services.map((s) => s.migrations)));
   const tasks = new TaskRunner(db, log);
   const cloud = {
     config,
     db,
+    sqlite,
     log,
     tasks,
     services,

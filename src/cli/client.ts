@@ -78,6 +78,11 @@ export class Client {
     return ep.url.replace(/\/$/, '');
   }
 
+  /** A raw call with the token (a stream to read, not JSON). */
+  fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(url, { ...init, headers: { 'x-auth-token': this.token, ...(init.headers as object) } });
+  }
+
   /** A JSON call to the service of catalog type `type`; resolves with the parsed body (undefined when empty). */
   async call<T = any>(
     type: string,

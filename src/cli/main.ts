@@ -8,6 +8,7 @@ import { buildDebianCommand, buildTinyCommand } from './images.js';
 import { cloudsYaml, openrc } from './openrc.js';
 import { portPlug, portUnplug } from './port.js';
 import { reset } from './reset.js';
+import { snapshotLoad, snapshotSave, snapshotShow } from './snapshot.js';
 import { start } from './start.js';
 import { status } from './status.js';
 import { stop } from './stop.js';
@@ -62,6 +63,11 @@ program
     '--init <dir>',
     'once the cloud answers, run the hooks in DIR in name order: *.sh with the admin openrc in their environment, HOT templates (*.yaml) as stacks, YAML resource lists; each once per data dir; a failing hook stops the start',
   )
+  .option(
+    '--from-snapshot <file>',
+    'first load a snapshot (pocketstack snapshot save) as the data dir (empty, or --force)',
+  )
+  .option('--force', 'with --from-snapshot: replace the cloud the data dir holds')
   .option(
     '--faults',
     'allow fault injection (pocketstack fault, /pocketstack/v1/faults; env POCKETSTACK_FAULTS=1): for testing clients, never for real use',
@@ -167,6 +173,29 @@ fault
   .argument('[id]', 'the rule (default: all)')
   .option(...dataDirOption)
   .action(faultClear);
+
+const snapshot = program
+  .command('snapshot')
+  .description('the whole cloud (store, images, volumes) to one file and back');
+snapshot
+  .command('save')
+  .description('save the cloud of the data dir to FILE, while it runs (writes wait meanwhile) or stopped')
+  .argument('<file>')
+  .option(...dataDirOption)
+  .action(snapshotSave);
+snapshot
+  .command('load')
+  .description("replace the data dir's cloud by FILE's (the cloud stopped); start --from-snapshot does it at start")
+  .argument('<file>')
+  .option(...dataDirOption)
+  .option('-f, --force', 'replace the cloud that is there (its guests stopped)')
+  .action(snapshotLoad);
+snapshot
+  .command('show')
+  .alias('status')
+  .description('what FILE holds: resources by kind, files and bytes')
+  .argument('<file>')
+  .action(snapshotShow);
 
 const images = program.command('images').description('bootable images built from Debian packages');
 const build = images

@@ -20,6 +20,7 @@ import { detach } from './detach.js';
 import { StartError } from './errors.js';
 import { openrcLines } from './openrc.js';
 import { dataDirArg, selfCommand } from './self.js';
+import { describeCounts, loadFile } from './snapshot.js';
 import { databaseError, listenError } from './start-errors.js';
 import { markStopped, readState, removePidFile, runningPid, writePidFile, writeState } from './state.js';
 
@@ -38,6 +39,9 @@ export interface StartOptions {
   corsOrigin?: string;
   /** Fault injection on (--faults or POCKETSTACK_FAULTS=1). */
   faults?: boolean;
+  /** A snapshot to load as the data dir first (an empty one, or any with `force`). */
+  fromSnapshot?: string;
+  force?: boolean;
   /** A directory of init hooks to run once the cloud answers (src/init/hooks.ts). */
   init?: string;
   /** Run in the background: pid file, console in <data-dir>/console.log; return once it answers. */
@@ -104,6 +108,12 @@ async function startCloud(opts: StartOptions): Promise<void> {
       `pocketstack already runs on data dir ${dataDir} (pid ${other}${previous?.pid === other ? `, ${previous.url}` : ''}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
     );
   if (opts.detach) return detach(dataDir);
+  if (opts.fromSnapshot) {
+    const m = await loadFile(opts.fromSnapshot, dataDir, opts.force === true).catch((e: Error) => {
+      throw new StartError(`--from-snapshot ${opts.fromSnapshot}: ${e.message}`);
+    });
+    console.log(`loaded ${opts.fromSnapshot} (${describeCounts(m)}, taken ${m.created_at})`);
+  }
   prepareDataDir(dataDir);
   writePidFile(dataDir);
   process.on('exit', () => removePidFile(dataDir));

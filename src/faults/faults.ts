@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../config.js';
 import { BadRequest } from '../server/errors.js';
+import type { Store } from '../store/db.js';
+import { deleteRules, loadRules, putRule } from './store.js';
 
 // Fault injection for client tests (`start --faults`): the next N operations
 // that match a rule fail with a status or a fault, hang, or slow down. An
 // operation is an API request (by service, method and path pattern) or a
-// driver step (compute.spawn, volume.create, ...). Rules live in memory, one
-// registry per cloud; nothing here runs unless the cloud started with faults
+// driver step (compute.spawn, volume.create, ...). Rules are matched in
+// memory, one registry per cloud, and kept in the store (store.ts): a
+// restart keeps them. Nothing here runs unless the cloud started with faults
 // on (the request hook and the driver wrappers are not installed otherwise).
 
 export type FaultAction = 'fail' | 'hang' | 'slow';
@@ -72,6 +75,39 @@ export class InjectedFault extends Error {}
 
 export class FaultRegistry {
   private rules: FaultRule[] = [];
+  private db: Store | undefined;
+  private seq = 0;
+  /** The store writes, in the order of the changes. */
+  private writes: Promise<void> = Promise.resolve();
+  private writeError: Error | undefined;
+
+  /** Loads the rules kept in the store and writes every later change through to it. */
+  async attach(db: Store): Promise<void> {
+    this.db = db;
+    const kept = await loadRules(db);
+    // rules added before the store was there (none in practice) stay after the kept ones
+    this.rules = [...kept, ...this.rules.filter((r) => !kept.some((k) => k.id === r.id))];
+    this.seq = this.rules.length;
+    for (const r of this.rules.slice(kept.length)) this.write((d) => putRule(d, r, this.seq++));
+  }
+
+  private write(op: (db: Store) => Promise<void>): void {
+    const db = this.db;
+    if (!db) return;
+    this.writes = this.writes.then(() =>
+      op(db).catch((e: Error) => {
+        this.writeError = e;
+      }),
+    );
+  }
+
+  /** Resolves once every change so far is in the store; throws if one could not be written. */
+  async flush(): Promise<void> {
+    await this.writes;
+    const e = this.writeError;
+    this.writeError = undefined;
+    if (e) throw e;
+  }
 
   list(): FaultRule[] {
     return this.rules.map((r) => ({ ...r }));
@@ -129,18 +165,24 @@ export class FaultRegistry {
       created_at: new Date().toISOString(),
     };
     this.rules.push(rule);
+    const seq = this.seq++;
+    const kept = { ...rule };
+    this.write((db) => putRule(db, kept, seq));
     return { ...rule };
   }
 
   remove(id: string): boolean {
     const n = this.rules.length;
     this.rules = this.rules.filter((r) => r.id !== id);
-    return this.rules.length !== n;
+    if (this.rules.length === n) return false;
+    this.write((db) => deleteRules(db, [id]));
+    return true;
   }
 
   clear(): number {
     const n = this.rules.length;
     this.rules = [];
+    this.write((db) => deleteRules(db));
     return n;
   }
 
@@ -165,7 +207,11 @@ export class FaultRegistry {
     const rule = this.rules.find(match);
     if (!rule) return undefined;
     rule.hits++;
-    if (rule.count > 0 && rule.hits >= rule.count) this.rules = this.rules.filter((r) => r !== rule);
+    const now = { ...rule };
+    if (rule.count > 0 && rule.hits >= rule.count) {
+      this.rules = this.rules.filter((r) => r !== rule);
+      this.write((db) => deleteRules(db, [now.id]));
+    } else this.write((db) => putRule(db, now, 0));
     return { ...rule };
   }
 }

@@ -39,6 +39,14 @@ export async function faultRoutes(app: FastifyInstance, cloud: Cloud) {
       );
     return r;
   };
+  // the rules kept in the store come back (a restart, a loaded snapshot)
+  await faultRegistry(cloud.config)?.attach(cloud.db);
+  // the hits of the last requests are written before the store closes
+  app.addHook('onClose', async () => {
+    await faultRegistry(cloud.config)
+      ?.flush()
+      .catch((err) => cloud.log.warn({ err }, 'fault rules: the last change was not kept'));
+  });
   app.addHook('preHandler', async (req) => {
     if (!req.auth?.isAdmin) throw new Forbidden('Fault injection is for admins only.');
   });
@@ -46,6 +54,7 @@ export async function faultRoutes(app: FastifyInstance, cloud: Cloud) {
   app.post('/v1/faults', async (req, reply) => {
     const body = req.body as { fault?: unknown } | undefined;
     const fault = registry().add(body?.fault ?? body);
+    await registry().flush();
     cloud.log.info({ fault }, 'fault added');
     reply.code(201);
     return { fault };
@@ -57,10 +66,12 @@ export async function faultRoutes(app: FastifyInstance, cloud: Cloud) {
   });
   app.delete('/v1/faults/:id', async (req, reply) => {
     if (!registry().remove((req.params as { id: string }).id)) throw new NotFound('No such fault.');
+    await registry().flush();
     return reply.code(204).send();
   });
   app.delete('/v1/faults', async (_req, reply) => {
     registry().clear();
+    await registry().flush();
     return reply.code(204).send();
   });
 }

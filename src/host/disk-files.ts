@@ -71,3 +71,22 @@ export async function sparseCopy(src: string, dst: string): Promise<void> {
     throw new Error(`copying ${src} failed: ${(err.stderr || err.message).trim()}`);
   }
 }
+
+/** The backing file of a qcow2 file and its format, if it has one (`qemu-img info`, the file alone). */
+export async function backingFile(path: string): Promise<{ path: string; format?: string } | undefined> {
+  const out = JSON.parse(await qemuImg(['info', '--output=json', '-f', 'qcow2', '-U', path])) as {
+    'backing-filename'?: string;
+    'backing-filename-format'?: string;
+  };
+  const b = out['backing-filename'];
+  return b ? { path: b, format: out['backing-filename-format'] } : undefined;
+}
+
+/**
+ * Points a qcow2 file at another backing file holding the same bytes (a
+ * data dir moved): only the header changes (`rebase -u`), the backing file
+ * is not opened.
+ */
+export async function renameBacking(path: string, backing: string, format: string): Promise<void> {
+  await qemuImg(['rebase', '-q', '-u', '-f', 'qcow2', '-F', qemuFormat(format), '-b', backing, path]);
+}

@@ -7,6 +7,7 @@ import { openrcEnv } from '../cli/openrc.js';
 import type { Cloud } from '../cloud.js';
 import { type ApiClient, apiClient } from './api.js';
 import { applyResourceList, parseResourceList } from './resource-list.js';
+import { withLocalFiles } from './template-files.js';
 
 // `start --init DIR`: once the cloud answers, the hooks in DIR run in name
 // order (byte order, as run-parts sorts): shell scripts with the admin openrc
@@ -228,14 +229,16 @@ export function stackName(name: string): string {
 
 async function createStack(api: ApiClient, hook: Hook, template: unknown, lines: string[], timeoutMs = 900_000) {
   const envFile = hook.file.replace(/\.ya?ml$/, '.env.yaml');
-  const environment = existsSync(envFile) ? YAML.parse(readFileSync(envFile, 'utf8')) : undefined;
+  const env = existsSync(envFile) ? YAML.parse(readFileSync(envFile, 'utf8')) : undefined;
   const base = `/heat-api/v1/${api.projectId}/stacks`;
   const name = stackName(hook.name);
-  const { stack } = await api.call('POST', base, {
-    stack_name: name,
-    template,
-    ...(environment ? { environment } : {}),
-  });
+  let body: ReturnType<typeof withLocalFiles>;
+  try {
+    body = withLocalFiles(template, hook.file, env, envFile);
+  } catch (e) {
+    throw new InitHookFailed(hook, (e as Error).message);
+  }
+  const { stack } = await api.call('POST', base, { stack_name: name, ...body });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = (await api.call('GET', `${base}/${name}/${stack.id}`)).stack;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { ApiClient } from './api.js';
 
@@ -14,6 +14,14 @@ import type { ApiClient } from './api.js';
 //     - router: {name: router1, external_gateway: public, interfaces: [private-subnet]}
 
 type Body = Record<string, any>;
+
+/** A file an entry names, relative to the list's directory. */
+function fromDir(dir: string, file: unknown): string {
+  if (typeof file !== 'string' || file === '') throw new Error('a file is named by a non-empty string');
+  const path = resolvePath(dir, file);
+  if (!existsSync(path)) throw new Error(`no file ${file} (in ${dir})`);
+  return path;
+}
 
 interface Kind {
   /** Creates the resource from the entry's body (references already in it by name); returns its id. */
@@ -107,10 +115,17 @@ const KINDS: Record<string, Kind> = {
       })(api, { direction: 'ingress', ethertype: 'IPv4', ...body }, { dir: '' }),
   },
   keypair: {
-    create: async (api, body) => (await api.call('POST', '/compute/v2.1/os-keypairs', { keypair: body })).keypair.name,
+    // `public_key_file`: the public key from a file, as `openstack keypair create --public-key FILE`
+    create: async (api, { public_key_file, ...body }, { dir }) => {
+      if (public_key_file !== undefined) body.public_key = readFileSync(fromDir(dir, public_key_file), 'utf8').trim();
+      return (await api.call('POST', '/compute/v2.1/os-keypairs', { keypair: body })).keypair.name;
+    },
   },
   flavor: { create: simple(() => '/compute/v2.1/flavors', 'flavor') },
-  volume: { create: simple((api) => `/volume/v3/${api.projectId}/volumes`, 'volume') },
+  // `image` (a name), as `openstack volume create --image`
+  volume: {
+    create: simple((api) => `/volume/v3/${api.projectId}/volumes`, 'volume', { image: ['image', 'imageRef'] }),
+  },
   image: {
     // `file`: the image's data, relative to the list's directory
     async create(api, { file, ...body }, { dir }) {
@@ -119,14 +134,21 @@ const KINDS: Record<string, Kind> = {
         disk_format: 'raw',
         ...body,
       });
-      if (file) await api.call('PUT', `/image/v2/images/${image.id}/file`, readFileSync(resolvePath(dir, file)));
+      if (file) await api.call('PUT', `/image/v2/images/${image.id}/file`, readFileSync(fromDir(dir, file)));
       return image.id;
     },
   },
   server: {
-    // `image`, `flavor` and `networks` (names) as `openstack server create` takes them
-    async create(api, { image, flavor, networks, ...body }) {
+    // `image`, `flavor`, `networks` and `security_groups` (names) as `openstack server create` takes them;
+    // `user_data_file`: the user data from a file (--user-data FILE), base64-encoded as the API takes it
+    async create(api, { image, flavor, networks, security_groups, user_data_file, ...body }, { dir }) {
       const server: Body = { ...body };
+      if (user_data_file !== undefined)
+        server.user_data = readFileSync(fromDir(dir, user_data_file)).toString('base64');
+      if (security_groups)
+        server.security_groups = (security_groups as (string | Body)[]).map((g) =>
+          typeof g === 'string' ? { name: g } : g,
+        );
       if (image) server.imageRef = await find(api, 'image', image);
       if (flavor) server.flavorRef = await find(api, 'flavor', flavor);
       if (networks)

@@ -2,6 +2,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { Cloud } from '../cloud.js';
 import { faultHook, faultRoutes } from '../faults/http.js';
 import type { Service } from '../services/service.js';
+import { writeGate } from '../snapshot/freeze.js';
+import { snapshotRoutes } from '../snapshot/routes.js';
 import { AuthRequired, authHook } from './auth.js';
 import { installCors } from './cors.js';
 import { dashboardRoutes } from './dashboard.js';
@@ -47,6 +49,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     reply.header('x-openstack-request-id', req.id);
   });
   installCors(app, cloud.config.corsOrigins);
+  writeGate(cloud).install(app);
   installRequestLog(app, cloud);
 
   // JSON bodies: an empty body is no body (clients send Content-Type on bodiless
@@ -108,6 +111,7 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
       scope.setErrorHandler((err, req, reply) => sendError(req, reply, toApiError(err, req.id), undefined, cloud));
       scope.addHook('onRequest', authHook(cloud, { path: '/pocketstack', catalog: [] }));
       await faultRoutes(scope, cloud);
+      await snapshotRoutes(scope, cloud);
     },
     { prefix: '/pocketstack' },
   );

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +162,107 @@ describe('init hooks', () => {
 
     const kind = hookDir({ 'k.yaml': 'resources:\n  - spaceship: {name: s}\n' });
     expect((await runInitHooks(t.cloud, kind, opts()).catch((e) => e)).output).toMatch(/entry 1: one of project, user/);
+  });
+
+  it('takes files as the openstack CLI does: keys, user data and image data in lists, get_file and provider templates in stacks', async () => {
+    const dir = hookDir({});
+    mkdirSync(join(dir, 'files', 'nested'), { recursive: true });
+    const pub = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOdA1nTRr0Szd2PkLhLuv9Y9oA1kzJTGa3HlUxWGkeTr ci@host';
+    const disk = Buffer.concat([Buffer.from('fixture disk '), Buffer.alloc(4096, 7)]);
+    const userData = '#!/bin/sh\necho booted > /tmp/booted\n';
+    writeFileSync(join(dir, 'files', 'id.pub'), `${pub}\n`);
+    writeFileSync(join(dir, 'files', 'disk.img'), disk);
+    writeFileSync(join(dir, 'files', 'user-data.sh'), userData);
+    writeFileSync(join(dir, 'files', 'nested', 'motd.txt'), 'hello from a nested file\n');
+    // a provider template, with a get_file relative to its own directory
+    writeFileSync(
+      join(dir, 'files', 'net.yaml'),
+      `heat_template_version: 2018-08-31
+parameters:
+  name: {type: string}
+resources:
+  net: {type: OS::Neutron::Net, properties: {name: {get_param: name}}}
+  motd: {type: OS::Heat::Value, properties: {value: {get_file: nested/motd.txt}}}
+outputs:
+  motd: {value: {get_attr: [motd, value]}}
+`,
+    );
+    writeFileSync(
+      join(dir, '10-fixtures.yaml'),
+      `resources:
+  - keypair: {name: files-key, public_key_file: files/id.pub}
+  - image: {name: files-image, file: files/disk.img, disk_format: raw}
+  - network: {name: files-net}
+  - subnet: {name: files-subnet, network: files-net, cidr: 10.77.0.0/24}
+  - volume: {name: files-vol, size: 1, image: files-image}
+  - server: {name: files-server, image: files-image, flavor: m1.tiny, networks: [files-net], key_name: files-key, security_groups: [default], user_data_file: files/user-data.sh}
+`,
+    );
+    writeFileSync(
+      join(dir, '20-files-app.yaml'),
+      `heat_template_version: 2018-08-31
+resources:
+  script: {type: OS::Heat::Value, properties: {value: {get_file: files/user-data.sh}}}
+  tnet: {type: files/net.yaml, properties: {name: provider-net}}
+  mapped: {type: My::Net, properties: {name: mapped-net}}
+outputs:
+  script: {value: {get_attr: [script, value]}}
+  motd: {value: {get_attr: [tnet, motd]}}
+`,
+    );
+    writeFileSync(join(dir, '20-files-app.env.yaml'), 'resource_registry:\n  My::Net: files/net.yaml\n');
+    const lines: string[] = [];
+    expect(await runInitHooks(t.cloud, dir, opts(lines))).toEqual({ ran: 2, done: 0 });
+
+    const key = (await t.call({ method: 'GET', url: '/compute/v2.1/os-keypairs/files-key', as: 'admin' })).json()
+      .keypair;
+    expect(key.public_key).toBe(pub);
+    const image = (await t.call({ method: 'GET', url: '/image/v2/images?name=files-image', as: 'admin' })).json()
+      .images[0];
+    const data = await t.call({ method: 'GET', url: `/image/v2/images/${image.id}/file`, as: 'admin' });
+    expect(data.rawPayload.equals(disk)).toBe(true);
+    await t.cloud.tasks.idle();
+    const servers = (
+      await t.call({
+        method: 'GET',
+        url: '/compute/v2.1/servers/detail?name=files-server',
+        as: 'admin',
+        headers: { 'openstack-api-version': 'compute 2.3' },
+      })
+    ).json().servers;
+    expect(servers).toHaveLength(1);
+    expect(servers[0].key_name).toBe('files-key');
+    expect(Buffer.from(servers[0]['OS-EXT-SRV-ATTR:user_data'], 'base64').toString()).toBe(userData);
+    const pid = (await t.call({ method: 'GET', url: '/identity/v3/auth/projects', as: 'admin' }))
+      .json()
+      .projects.find((p: { name: string }) => p.name === 'admin').id;
+    const vols = (
+      await t.call({ method: 'GET', url: `/volume/v3/${pid}/volumes/detail?name=files-vol`, as: 'admin' })
+    ).json().volumes;
+    expect(vols[0].volume_image_metadata?.image_id).toBe(image.id);
+
+    const { id } = (
+      await t.call({ method: 'GET', url: `/heat-api/v1/${pid}/stacks?stack_name=files-app`, as: 'admin' })
+    ).json().stacks[0];
+    const stack = (
+      await t.call({ method: 'GET', url: `/heat-api/v1/${pid}/stacks/files-app/${id}`, as: 'admin' })
+    ).json().stack;
+    expect(stack.stack_status).toBe('CREATE_COMPLETE');
+    const out = Object.fromEntries(
+      stack.outputs.map((o: { output_key: string; output_value: unknown }) => [o.output_key, o.output_value]),
+    );
+    expect(out).toEqual({ script: userData, motd: 'hello from a nested file\n' });
+    const nets = (await t.call({ method: 'GET', url: '/networking/v2.0/networks', as: 'admin' })).json().networks;
+    expect(nets.map((n: { name: string }) => n.name)).toEqual(expect.arrayContaining(['provider-net', 'mapped-net']));
+
+    // a file that is not there fails the hook, saying which
+    const missing = hookDir({ 'k.yaml': 'resources:\n  - keypair: {name: k2, public_key_file: nope.pub}\n' });
+    expect((await runInitHooks(t.cloud, missing, opts()).catch((e) => e)).output).toMatch(/no file nope\.pub/);
+    const missingGet = hookDir({
+      's.yaml':
+        'heat_template_version: 2018-08-31\nresources:\n  v: {type: OS::Heat::Value, properties: {value: {get_file: gone.txt}}}\n',
+    });
+    expect((await runInitHooks(t.cloud, missingGet, opts()).catch((e) => e)).output).toMatch(/no file .*gone\.txt/);
   });
 
   it('classifies files and names stacks', () => {

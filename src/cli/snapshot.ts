@@ -1,0 +1,149 @@
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { type Manifest, readSnapshot } from '../snapshot/format.js';
+import { hasState, liveGuests, loadSnapshot } from '../snapshot/load.js';
+import { DB_NAME, snapshotStream } from '../snapshot/save.js';
+import { Client } from './client.js';
+import { progressBar } from './images.js';
+import { cloudCredentials } from './openrc.js';
+import { runningPid } from './state.js';
+
+// `pocketstack snapshot save|load|status FILE`: the whole cloud (store, images,
+// volumes, every state file of the data dir) to one file and back.
+
+const mib = (n: number) => `${(n / 2 ** 20).toFixed(1)} MiB`;
+
+function fail(message: string): never {
+  console.error(`pocketstack snapshot: ${message}`);
+  process.exit(1);
+}
+
+/** Writes `chunks` to `file` (through a .partial file renamed at the end), handing them on as they go. */
+async function* teeToFile(chunks: AsyncIterable<Buffer>, file: string): AsyncGenerator<Buffer> {
+  const out = createWriteStream(file, { mode: 0o600 });
+  try {
+    for await (const c of chunks) {
+      if (!out.write(c)) await once(out, 'drain');
+      yield c;
+    }
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+}
+
+async function* bodyOf(res: Response): AsyncGenerator<Buffer> {
+  if (!res.body) return;
+  for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) yield Buffer.from(c);
+}
+
+/** The running cloud's snapshot (GET /pocketstack/v1/snapshot), else one taken from the data dir's files. */
+export async function snapshotSave(file: string, opts: { dataDir: string }): Promise<void> {
+  const target = resolve(file);
+  const partial = `${target}.partial`;
+  const t0 = performance.now();
+  const bar = progressBar('');
+  let source: AsyncIterable<Buffer>;
+  let sqlite: SQLite.Database | undefined;
+  if (runningPid(opts.dataDir) !== undefined) {
+    const creds = cloudCredentials(opts.dataDir, 'admin', 'admin');
+    const c = new Client(creds);
+    await c.login().catch((e: Error) => fail(e.message));
+    const res = await c.fetch(`${creds.url}/pocketstack/v1/snapshot`);
+    if (!res.ok) fail(`the cloud answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+    source = bodyOf(res);
+  } else {
+    if (!hasState(opts.dataDir)) fail(`no cloud in ${opts.dataDir}`);
+    sqlite = new SQLite(join(opts.dataDir, DB_NAME), { readonly: true });
+    source = snapshotStream(sqlite, opts.dataDir);
+  }
+  let manifest: Manifest | undefined;
+  let done = 0;
+  let size = 0;
+  try {
+    for await (const ev of readSnapshot(teeToFile(source, partial))) {
+      if (ev.type === 'manifest') manifest = ev.manifest;
+      else if (ev.type === 'file') size = ev.file.size;
+      else if (ev.type === 'data') bar(done + ev.offset + ev.data.length, manifest?.bytes ?? 0, 'saving');
+      else if (ev.type === 'file-end') {
+        done += size;
+        bar(done, manifest?.bytes ?? 0, 'saving');
+      }
+    }
+    renameSync(partial, target);
+  } catch (e) {
+    rmSync(partial, { force: true });
+    fail((e as Error).message);
+  } finally {
+    sqlite?.close();
+  }
+  bar(1, 1, 'saved');
+  console.log(
+    `snapshot ${target}: ${describeCounts(manifest!)}; ${manifest!.files} files, ${mib(manifest!.bytes)} of data (${Math.round(performance.now() - t0)} ms)`,
+  );
+}
+
+export function describeCounts(m: Manifest): string {
+  return Object.entries(m.counts)
+    .filter(([k, n]) => n > 0 || ['servers', 'images', 'volumes', 'networks', 'stacks'].includes(k))
+    .map(([k, n]) => `${n} ${k.replace('_', ' ')}`)
+    .join(', ');
+}
+
+/** Replaces the data dir's state with the snapshot's (the cloud must be stopped). */
+export async function snapshotLoad(file: string, opts: { dataDir: string; force?: boolean }): Promise<void> {
+  const pid = runningPid(opts.dataDir);
+  if (pid !== undefined) fail(`pocketstack runs on ${opts.dataDir} (pid ${pid}): stop it first`);
+  const m = await loadFile(file, opts.dataDir, opts.force === true).catch((e: Error) => fail(e.message));
+  console.log(`loaded ${resolve(file)} into ${opts.dataDir}: ${describeCounts(m)}; start it with pocketstack start`);
+}
+
+/**
+ * Loads FILE as the data dir (written aside, then renamed into place). A
+ * cloud there is replaced only with `replace`, and never while guests of it
+ * still run (they would keep using the old disks).
+ */
+export async function loadFile(file: string, dataDir: string, replace: boolean): Promise<Manifest> {
+  if (hasState(dataDir)) {
+    if (!replace)
+      throw new Error(
+        `${dataDir} already holds a cloud: --force replaces it (or load into another --data-dir, or \`pocketstack reset\` first)`,
+      );
+    const guests = await liveGuests(dataDir);
+    if (guests.length)
+      throw new Error(
+        `${guests.length} qemu guest(s) of the cloud in ${dataDir} still run: \`pocketstack reset\` first (or start it and delete them)`,
+      );
+  }
+  const bar = progressBar('loading');
+  const m = await loadSnapshot(createReadStream(file, { highWaterMark: 1024 * 1024 }), dataDir, {
+    replace,
+    onProgress: (p) => bar(p.done, p.total),
+  });
+  bar(1, 1, 'loaded');
+  return m;
+}
+
+/** What a snapshot holds: read from its head only. */
+export async function snapshotShow(file: string): Promise<void> {
+  try {
+    for await (const ev of readSnapshot(createReadStream(file, { highWaterMark: 64 * 1024 }))) {
+      if (ev.type !== 'manifest') break;
+      const m = ev.manifest;
+      const dirs = Object.entries(m.dirs ?? {}).map(
+        ([d, v]) =>
+          `\n            ${d === '.' ? 'store, keys' : `${d}/`}: ${v.files} file${v.files === 1 ? '' : 's'}, ${mib(v.bytes)}`,
+      );
+      console.log(`snapshot ${resolve(file)} (${mib(statSync(file).size)})
+  taken     ${m.created_at} from ${m.source} (pocketstack ${m.pocketstack})
+  holds     ${describeCounts(m)}
+  files     ${m.files}, ${mib(m.bytes)} of data (holes included)${dirs.join('')}`);
+      return;
+    }
+  } catch (e) {
+    // reading stops early on purpose; only a bad head is an error
+    fail((e as Error).message);
+  }
+}
