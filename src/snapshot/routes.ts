@@ -28,9 +28,14 @@ export async function snapshotRoutes(app: FastifyInstance, cloud: Cloud) {
     if (!req.auth?.isAdmin) throw new Forbidden('Snapshots are for admins only.');
     // a PostgreSQL store would be saved with pg_dump: not built
     if (!cloud.sqlite) throw new ApiError(501, 'Snapshots are of SQLite stores only (PostgreSQL: not built yet).');
+    const t0 = performance.now();
     const cap = await captureCloud(cloud);
     if (cap.live.length) cloud.log.warn({ files: cap.live }, 'snapshot: files read live (neither linked nor copied)');
-    cloud.log.info({ files: cap.files.length }, 'snapshot taken; streaming it');
+    // held_ms: how long writes waited at the door (the in-flight ones finishing, then the capture)
+    cloud.log.info(
+      { files: cap.files.length, held_ms: Math.round(performance.now() - t0) },
+      'snapshot taken; streaming it',
+    );
     let dropped = false;
     const drop = () => {
       if (dropped) return;
