@@ -8,7 +8,7 @@ import { AuthRequired, authHook } from './auth.js';
 import { installCors } from './cors.js';
 import { dashboardRoutes } from './dashboard.js';
 import { depthMessage, jsonTooDeep } from './depth.js';
-import { type ApiError, BadRequest, NotFound, toApiError } from './errors.js';
+import { type ApiError, BadRequest, NotFound, PayloadTooLarge, toApiError } from './errors.js';
 import { healthRoute } from './healthz.js';
 import { requestId } from './ids.js';
 import { JSON_BODY_LIMIT } from './limits.js';
@@ -97,6 +97,12 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
         scope.setNotFoundHandler((req, reply) =>
           sendError(req, reply, new NotFound('The resource could not be found.'), svc, cloud),
         );
+        if (svc.sizeLimitFirst)
+          scope.addHook('onRequest', async (req) => {
+            const max = req.routeOptions.bodyLimit ?? limit;
+            if (Number(req.headers['content-length']) > max)
+              throw svc.tooLarge?.(max, req) ?? new PayloadTooLarge('Request is too large.');
+          });
         if (cloud.config.faults) scope.addHook('onRequest', faultHook(cloud, svc));
         scope.addHook('onRequest', authHook(cloud, svc));
         if (svc.headLikeGet) scope.addHook('onRoute', addHeadRoute);
@@ -167,7 +173,7 @@ function sendError(req: FastifyRequest, reply: FastifyReply, err: ApiError, svc:
       .type('application/json')
       .send({ error: { code: err.status, title: statusText(err), message: err.message } });
   }
-  const out = svc.formatError(err, req);
+  const out = (err.format ?? svc.formatError)(err, req);
   if (out.contentType) reply.type(out.contentType);
   return reply.send(out.body);
 }

@@ -10,6 +10,8 @@ export class ApiError extends Error {
   readonly type: string;
   /** Extra headers the response must carry (e.g. WWW-Authenticate). */
   headers: Record<string, string> = {};
+  /** Rendered so rather than in the service's own body: a middleware in front of the service answered. */
+  format?: ErrorFormat;
 
   constructor(status: number, message: string, type?: string) {
     super(message);

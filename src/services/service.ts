@@ -27,6 +27,12 @@ export interface Service {
   headLikeGet?: boolean;
   /** The largest request body its routes parse, in bytes (default JSON_BODY_LIMIT, 1 MiB). */
   bodyLimit?: number;
+  /**
+   * A sizelimit middleware runs in front of the token check (Nova's and Cinder's
+   * oslo.middleware, Keystone's own): a Content-Length over bodyLimit is refused
+   * before anything else, a missing or bad token included.
+   */
+  sizeLimitFirst?: boolean;
   /** The error for a body over bodyLimit, when the service words it its own way (default: 413 "Request is too large."). */
   tooLarge?(limit: number, req: FastifyRequest): ApiError;
   /** Renders errors in this service's body format. */

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Cloud } from '../../cloud.js';
-import { BadRequest, UnsupportedMediaType } from '../../server/errors.js';
+import { BadRequest, NotFound, UnsupportedMediaType } from '../../server/errors.js';
 import { OSLO_BODY_LIMIT, osloTooLarge } from '../../server/limits.js';
 import { negotiateMicroversion } from '../../server/microversion.js';
 import type { Service } from '../service.js';
@@ -41,16 +41,40 @@ import { restoreGuests } from './servers/restore.js';
 import { cdb } from './store.js';
 
 /**
- * Nova's dispatcher reads an action's name from the body's one key before any
- * handler runs: a body of another media type is a 415, one that is not a JSON
- * object a 400 (nova/api/openstack/wsgi.py, action_peek).
+ * Nova's dispatcher reads an action's name from the body before any handler
+ * runs (nova/api/openstack/wsgi.py: get_content_type, action_peek). A body of
+ * another media type is a 415; text/plain is read as JSON, as Nova reads it.
+ * Then Python's len() of what the JSON holds: anything but one (an object's
+ * keys, a list's items, a string's characters) is a 400 "Malformed request
+ * body"; a value len() refuses (a number, true, null), or one item that has no
+ * keys (["x"], "x"), raises a TypeError or AttributeError that Nova answers
+ * with a bare 404.
  */
 function actionBodyCheck(req: FastifyRequest): void {
   if (req.method !== 'POST' || !req.url.split('?')[0].endsWith('/action') || req.body === undefined) return;
-  const type = String(req.headers['content-type'] ?? '');
-  if (!/^application\/([\w.-]+\+)?json/.test(type)) throw new UnsupportedMediaType('Unsupported Content-Type');
-  if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body))
-    throw new BadRequest('Malformed request body');
+  const type = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
+  if (type === '' || type === 'text/plain') {
+    try {
+      req.body = JSON.parse(String(req.body));
+    } catch {
+      throw new BadRequest('Malformed request body');
+    }
+  } else if (!/^application\/([\w.-]+\+)?json$/.test(type)) throw new UnsupportedMediaType('Unsupported Content-Type');
+  const body = req.body;
+  const size =
+    typeof body === 'string'
+      ? [...body].length
+      : Array.isArray(body)
+        ? body.length
+        : typeof body === 'object' && body !== null
+          ? Object.keys(body).length
+          : undefined;
+  if (size === undefined) throw new NotFound('The resource could not be found.');
+  if (size !== 1) throw new BadRequest('Malformed request body');
+  if (typeof body !== 'object' || Array.isArray(body)) throw new NotFound('The resource could not be found.');
 }
 
 /** Every /compute/v2.1 route, each request negotiated to a microversion first. */
@@ -113,6 +137,7 @@ export const compute: Service = {
   name: 'compute',
   path: '/compute',
   bodyLimit: OSLO_BODY_LIMIT,
+  sizeLimitFirst: true,
   tooLarge: osloTooLarge,
   catalog: [{ type: 'compute', name: 'nova', path: '/compute/v2.1' }],
   migrations,

@@ -1,4 +1,4 @@
-import { OSLO_BODY_LIMIT } from '../../server/limits.js';
+import { OSLO_BODY_LIMIT, osloTooLarge } from '../../server/limits.js';
 import type { Service } from '../service.js';
 import { prepareSeed, seedIdentity } from './bootstrap.js';
 import { ensureServiceCatalog } from './catalog.js';
@@ -29,8 +29,10 @@ import { versionRoutes } from './routes/versions.js';
 export const identity: Service = {
   name: 'identity',
   path: '/identity',
-  // Keystone's max_request_body_size; the token request is as bounded as any
+  // oslo.middleware's sizelimit, first of Keystone's middleware: the token request is as bounded as any
   bodyLimit: OSLO_BODY_LIMIT,
+  sizeLimitFirst: true,
+  tooLarge: osloTooLarge,
   headLikeGet: true,
   catalog: [{ type: 'identity', name: 'keystone', path: '/identity' }],
   migrations,

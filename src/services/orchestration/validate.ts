@@ -1,4 +1,5 @@
 import type { Cloud } from '../../cloud.js';
+import { nextTurn, pacer } from '../../server/yield.js';
 import { buildGraph, type Graph, topoOrder } from './engine/graph.js';
 import type { Caller } from './engine/plugin.js';
 import { checkPluginProperties } from './engine/properties.js';
@@ -91,16 +92,24 @@ export async function validateStack(
   input: StackInput,
   strict: boolean,
 ): Promise<{ def: StackDefinition; graph: Graph }> {
+  // a template of up to 1000 resources: the loop is handed back every few of them
+  const pace = pacer();
   const def = await StackDefinition.build({ ...input, strict, ctx: constraintContext(cloud, caller) });
   def.checkConditions();
   for (const d of Object.values(def.resources)) resourceType(d.type);
+  await nextTurn();
   const graph = buildGraph(def);
+  await nextTurn();
   topoOrder(graph, def);
   for (const [name, d] of Object.entries(def.resources)) {
+    await pace();
     checkAttributes(def, d.properties, `${name}.Properties`);
     checkAttributes(def, d.metadata, `${name}.Metadata`);
     await checkResourceProperties(cloud, caller, def, name, strict);
   }
-  for (const [name, o] of Object.entries(def.outputs)) checkAttributes(def, o.value, `outputs.${name}`, 'unknown');
+  for (const [name, o] of Object.entries(def.outputs)) {
+    await pace();
+    checkAttributes(def, o.value, `outputs.${name}`, 'unknown');
+  }
   return { def, graph };
 }

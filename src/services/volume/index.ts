@@ -15,6 +15,7 @@ export const volume: Service = {
   name: 'volume',
   path: '/volume',
   bodyLimit: OSLO_BODY_LIMIT,
+  sizeLimitFirst: true,
   tooLarge: osloTooLarge,
   catalog: [
     { type: 'block-storage', name: 'cinder', path: '/volume/v3/$(project_id)s' },

@@ -173,3 +173,62 @@ describe('compute: discovery and flavors', () => {
     ).toBe(404);
   });
 });
+
+describe("compute: an action's body read as Nova's dispatcher reads it (wsgi.py action_peek)", () => {
+  let t: TestCloud;
+  beforeAll(async () => {
+    t = await testCloud();
+  });
+  afterAll(() => t.close());
+
+  const action = (payload: string, type = 'application/json') =>
+    t.call({
+      as: 'admin',
+      method: 'POST',
+      url: '/compute/v2.1/flavors/42/action',
+      payload,
+      headers: { 'content-type': type },
+    });
+
+  it('a JSON value with no len() (1, true, null), or one item without keys, is a bare 404', async () => {
+    for (const body of ['1', '1.5', 'true', 'null', '["addTenantAccess"]', '"a"']) {
+      const r = await action(body);
+      expect(r.statusCode, body).toBe(404);
+      expect(r.json(), body).toEqual({ itemNotFound: { code: 404, message: 'The resource could not be found.' } });
+    }
+  });
+
+  it('anything but one key is a malformed body; one unknown key is no such action', async () => {
+    for (const body of ['{}', '[]', '"ab"', '{"addTenantAccess": {"tenant": "x"}, "removeTenantAccess": {}}', 'nope']) {
+      const r = await action(body, body === 'nope' ? 'text/plain' : 'application/json');
+      expect(r.statusCode, body).toBe(400);
+      expect(r.json(), body).toEqual({ badRequest: { code: 400, message: 'Malformed request body' } });
+    }
+    const unknown = await action('{"fly": {}}');
+    expect(unknown.json()).toEqual({ badRequest: { code: 400, message: 'There is no such action: fly' } });
+  });
+
+  it('text/plain is read as JSON, as Nova reads it; another media type is a 415', async () => {
+    const project = (await t.call({ as: 'admin', method: 'GET', url: '/identity/v3/projects?name=demo' })).json()
+      .projects[0].id;
+    await t.call({
+      as: 'admin',
+      method: 'POST',
+      url: '/compute/v2.1/flavors',
+      payload: {
+        flavor: { name: 'private', ram: 64, vcpus: 1, disk: 1, id: 'p1', 'os-flavor-access:is_public': false },
+      },
+    });
+    const r = await t.call({
+      as: 'admin',
+      method: 'POST',
+      url: '/compute/v2.1/flavors/p1/action',
+      payload: JSON.stringify({ addTenantAccess: { tenant: project } }),
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().flavor_access).toEqual([{ flavor_id: 'p1', tenant_id: project }]);
+    const xml = await action('<addTenantAccess/>', 'application/xml');
+    expect(xml.statusCode).toBe(415);
+  });
+});

@@ -84,6 +84,32 @@ describe('orchestration: limits', () => {
     } else expect(res.json().error.message).toMatch(/would make 9000000 values/);
   });
 
+  it('validating a template of 999 resources hands the event loop back as it goes', async () => {
+    // turns of the event loop that pass while a request is served: without
+    // yielding, a validation is one turn however large the template
+    const turnsDuring = async (resources: Record<string, unknown>) => {
+      let done = false;
+      const res = t
+        .call({ method: 'POST', url: `${base}/validate`, as: 'demo', payload: { template: hot(resources) } })
+        .finally(() => {
+          done = true;
+        });
+      let turns = 0;
+      while (!done && turns < 100_000) {
+        await new Promise((r) => setImmediate(r));
+        turns++;
+      }
+      expect((await res).statusCode).toBe(200);
+      return turns;
+    };
+    const value = { type: 'OS::Heat::Value', properties: { value: 'x' } };
+    const many = Object.fromEntries(Array.from({ length: 999 }, (_, i) => [`r${i}`, value]));
+    await t.token('demo');
+    const small = await turnsDuring({ r: value });
+    const large = await turnsDuring(many);
+    expect(large - small).toBeGreaterThanOrEqual(15);
+  });
+
   it('a large stack is made while other requests are served', async () => {
     const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`r${i}`, { type: 'OS::Heat::None' }]));
     await t.token('admin'); // issued before: a password hash takes many turns of the loop
@@ -113,6 +139,25 @@ describe('orchestration: limits', () => {
     await t.cloud.tasks.idle();
     expect(await completed()).toBe(200);
     await t.call({ method: 'DELETE', url: `${base}/stacks/large/${id}`, as: 'demo' });
+    await t.cloud.tasks.idle();
+  });
+
+  it('a stack keeps at most 1000 events: the oldest 200 go first, as Heat purges them', async () => {
+    // 600 resources: IN_PROGRESS and COMPLETE each, plus the stack's own two events, 1202 in all
+    const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`r${i}`, { type: 'OS::Heat::None' }]));
+    const { id, stack } = await createStack(t, 'eventful', hot(many), { as: 'demo' });
+    expect(stack.stack_status).toBe('CREATE_COMPLETE');
+    const events = (await t.call({ method: 'GET', url: `${base}/stacks/eventful/${id}/events`, as: 'demo' })).json()
+      .events as Array<{ resource_name: string; resource_status: string; logical_resource_id: string }>;
+    // each event that finds 1000 first purges the oldest 200: never more than 1000, never fewer than 801 once full
+    expect(events.length).toBeLessThanOrEqual(1000);
+    expect(events.length).toBeGreaterThan(800);
+    // the newest is kept (the stack's CREATE_COMPLETE), the oldest is gone (its CREATE_IN_PROGRESS, r0's)
+    expect(events.at(-1)).toMatchObject({ resource_name: 'eventful', resource_status: 'CREATE_COMPLETE' });
+    expect(events.filter((e) => e.resource_name === 'eventful')).toHaveLength(1);
+    expect(events.some((e) => e.resource_name === 'r0')).toBe(false);
+    expect(events.filter((e) => e.resource_name === 'r599')).toHaveLength(2);
+    await t.call({ method: 'DELETE', url: `${base}/stacks/eventful/${id}`, as: 'demo' });
     await t.cloud.tasks.idle();
   });
 

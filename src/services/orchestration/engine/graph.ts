@@ -50,23 +50,50 @@ function label(def: StackDefinition, name: string): string {
   return `${cls} "${name}"`;
 }
 
-/** The creation order; refuses a cycle with Heat's message naming what is left. */
+/**
+ * The creation order, level by level (a level's names in template order);
+ * refuses a cycle with Heat's message naming what is left. Linear in the
+ * edges (Kahn): a 999-resource chain must not cost a million set deletions.
+ */
 export function topoOrder(graph: Graph, def: StackDefinition): string[] {
-  const remaining = new Map([...graph.requires].map(([k, v]) => [k, new Set(v)]));
+  const index = new Map([...graph.requires.keys()].map((k, i) => [k, i]));
+  const waiting = new Map<string, number>();
+  const needs = new Map<string, string[]>();
+  for (const [k, reqs] of graph.requires) {
+    let n = 0;
+    for (const r of reqs) {
+      if (!index.has(r)) continue;
+      n++;
+      const list = needs.get(r);
+      if (list) list.push(k);
+      else needs.set(r, [k]);
+    }
+    waiting.set(k, n);
+  }
   const out: string[] = [];
-  while (remaining.size > 0) {
-    const ready = [...remaining.keys()].filter((k) => remaining.get(k)!.size === 0);
-    if (ready.length === 0) {
-      const text = [...remaining]
-        .map(([k, v]) => `${label(def, k)}: {${[...v].map((d) => label(def, d)).join(', ')}}`)
-        .join(', ');
-      throw new HeatError(400, `Circular Dependency Found: {${text}}`, 'CircularDependencyException');
-    }
-    for (const k of ready) {
+  let level = [...waiting.keys()].filter((k) => waiting.get(k) === 0);
+  while (level.length > 0) {
+    const next: string[] = [];
+    for (const k of level) {
       out.push(k);
-      remaining.delete(k);
-      for (const v of remaining.values()) v.delete(k);
+      for (const m of needs.get(k) ?? []) {
+        const n = waiting.get(m)! - 1;
+        waiting.set(m, n);
+        if (n === 0) next.push(m);
+      }
     }
+    level = next.sort((a, b) => index.get(a)! - index.get(b)!);
+  }
+  if (out.length < index.size) {
+    const placed = new Set(out);
+    const text = [...graph.requires]
+      .filter(([k]) => !placed.has(k))
+      .map(([k, v]) => {
+        const left = [...v].filter((d) => index.has(d) && !placed.has(d));
+        return `${label(def, k)}: {${left.map((d) => label(def, d)).join(', ')}}`;
+      })
+      .join(', ');
+    throw new HeatError(400, `Circular Dependency Found: {${text}}`, 'CircularDependencyException');
   }
   return out;
 }

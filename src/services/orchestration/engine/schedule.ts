@@ -1,3 +1,4 @@
+import { nextTurn } from '../../../server/yield.js';
 import type { Graph } from './graph.js';
 
 // Walks a dependency graph running every node whose prerequisites are done,
@@ -27,7 +28,6 @@ export interface WalkOptions {
  * synchronously, so without this a stack's resources would be made as one
  * block of work, and every other request would wait for all of them.
  */
-const yieldToOthers = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export async function walk(
   graph: Graph,
@@ -66,7 +66,7 @@ export async function walk(
           }
           for (const n of ready) {
             // the nodes ready together all start, as before, one turn apart
-            await yieldToOthers();
+            await nextTurn();
             started.add(n);
             const p: Promise<void> = step(n)
               .then(() => {
