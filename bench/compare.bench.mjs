@@ -9,12 +9,11 @@
 // runs with --no-credential-cache: its token issue is the "first login"
 // (every login pays the scrypt), the default one's the repeated login.
 //
-// Env: COMPARE_ROUNDS (20), COMPARE_UPLOAD_MIB (256), COMPARE_CLI_ROUNDS (5),
+// Env: COMPARE_ROUNDS (20), COMPARE_UPLOAD_MIB (256), COMPARE_UPLOAD_ROUNDS (5), COMPARE_CLI_ROUNDS (5),
 // COMPARE_PORTS (100,1000); COMPARE_BEFORE=<dir>: also run another build (a
 // checkout of an older commit with its dist/ built, bin/ and dist/ are
 // enough) the same way, printed as the "before" column.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answers, startPocketstack, table } from './lib.mjs';
@@ -27,11 +26,18 @@ const GLANCE = 'http://127.0.0.1:9292';
 const ROUNDS = Number(process.env.COMPARE_ROUNDS ?? 20);
 const UPLOAD_MIB = Number(process.env.COMPARE_UPLOAD_MIB ?? 256);
 const CLI_ROUNDS = Number(process.env.COMPARE_CLI_ROUNDS ?? 5);
+const UPLOAD_ROUNDS = Number(process.env.COMPARE_UPLOAD_ROUNDS ?? 5);
 const PORTS = (process.env.COMPARE_PORTS ?? '100,1000').split(',').map(Number);
 
-const identityCases = ['token issue', 'GET /v3/projects'];
-const networkCases = ['port create', ...PORTS.map((n) => `port list ${n} ports`)];
-const imageCases = ['image list', 'image upload (Content-Length)', 'image upload (chunked)'];
+// COMPARE_ONLY=a,b: only the cases (and `openstack` commands) whose name contains one of these
+const ONLY = process.env.COMPARE_ONLY?.split(',');
+const wanted = (name) => !ONLY || ONLY.some((w) => name.includes(w));
+const identityCases = ['token issue', 'GET /v3/projects'].filter(wanted);
+const networkCases = ['port create', ...PORTS.map((n) => `port list ${n} ports`)].filter(wanted);
+const imageCases = ['image list', 'image upload (Content-Length)', 'image upload (chunked)'].filter(wanted);
+
+/** `uptime`'s line: the load this shared machine was under. */
+const uptime = () => execFileSync('uptime').toString().trim();
 
 /** Starts a peer with its script unless it answers; returns whether this run started it, or undefined if unavailable. */
 async function ensurePeer(script, url) {
@@ -60,17 +66,25 @@ function client(cfg) {
   }
 }
 
-/** Wall time (ms, p50 of rounds) of an `openstack` command with the given OS_* environment. */
-function cli(args, env, rounds = CLI_ROUNDS) {
-  const times = [];
-  for (let i = 0; i < rounds; i++) {
-    const t = performance.now();
-    const r = spawnSync('openstack', args, { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 60_000 });
-    if (r.status !== 0) return undefined;
-    times.push(performance.now() - t);
+/**
+ * Wall times (ms, p50 of rounds) of `openstack` commands ([args, OS_* env] each, undefined entries
+ * skipped), their rounds alternating as the client's do (each round in the reverse order of the last).
+ */
+function cliAlternating(commands, rounds = CLI_ROUNDS) {
+  const live = commands.map((c, i) => [c, i]).filter(([c]) => c !== undefined);
+  const times = commands.map(() => []);
+  let order = live;
+  for (let r = 0; r < rounds; r++) {
+    for (const [[args, env], i] of order) {
+      if (times[i] === undefined) continue;
+      const t = performance.now();
+      const res = spawnSync('openstack', args, { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 60_000 });
+      if (res.status !== 0) times[i] = undefined;
+      else times[i].push(performance.now() - t);
+    }
+    order = [...order].reverse();
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times.map((ts) => (ts?.length ? ts.sort((a, b) => a - b)[Math.floor(ts.length / 2)] : undefined));
 }
 
 const osEnv = (authUrl, project) => ({
@@ -98,66 +112,68 @@ export default async function compare() {
     const neutron = await ensurePeer('neutron.sh', `${NEUTRON}/`);
     if (neutron) started.push('neutron.sh');
     const keystone = await answers(`${KEYSTONE}/`);
-    const load0 = loadavg()[0];
+    const uptime0 = uptime();
 
-    const common = {
+    const who = (name, cloud, project, cases) => ({
+      name,
       user: 'admin',
       password: 'secret',
+      project,
+      auth_url: cloud.auth,
+      network_url: cloud.net,
+      image_url: cloud.img,
+      cases,
+    });
+    const psUrls = (c) => ({ auth: `${c.url}/identity/v3`, net: `${c.url}/networking`, img: `${c.url}/image` });
+    const all = [...identityCases, ...networkCases, ...imageCases];
+    const realCases = [
+      ...(keystone ? identityCases : []),
+      ...(keystone && neutron !== undefined ? networkCases : []),
+      ...(keystone && glance !== undefined ? imageCases : []),
+    ];
+    const targets = [
+      who('pocketstack', psUrls(ps), 'admin', all),
+      ...(realCases.length ? [who('real', { auth: KEYSTONE, net: NEUTRON, img: GLANCE }, 'demo', realCases)] : []),
+      ...(before ? [who('before', psUrls(before), 'admin', all)] : []),
+      who('first login', psUrls(cold), 'admin', ['token issue']),
+    ];
+    const got = client({
+      targets,
+      cases: all,
       rounds: ROUNDS,
       upload_mib: UPLOAD_MIB,
+      upload_rounds: UPLOAD_ROUNDS,
       budget_s: Number(process.env.COMPARE_CASE_BUDGET_S ?? 120),
-    };
-    const psAll = client({
-      ...common,
-      project: 'admin',
-      auth_url: `${ps.url}/identity/v3`,
-      network_url: `${ps.url}/networking`,
-      image_url: `${ps.url}/image`,
-      cases: [...identityCases, ...networkCases, ...imageCases],
     });
-    const psBefore = before
-      ? client({
-          ...common,
-          project: 'admin',
-          auth_url: `${before.url}/identity/v3`,
-          network_url: `${before.url}/networking`,
-          image_url: `${before.url}/image`,
-          cases: [...identityCases, ...networkCases, ...imageCases],
-        })
-      : undefined;
-    const psCold = client({ ...common, project: 'admin', auth_url: `${cold.url}/identity/v3`, cases: ['token issue'] });
-    const real = {};
-    if (keystone) Object.assign(real, client({ ...common, project: 'demo', auth_url: KEYSTONE, cases: identityCases }));
-    if (keystone && glance !== undefined)
-      Object.assign(
-        real,
-        client({ ...common, project: 'demo', auth_url: KEYSTONE, image_url: GLANCE, cases: imageCases }),
-      );
-    if (keystone && neutron !== undefined)
-      Object.assign(
-        real,
-        client({ ...common, project: 'demo', auth_url: KEYSTONE, network_url: NEUTRON, cases: networkCases }),
-      );
+    const psAll = got.pocketstack ?? {};
+    const psBefore = before ? (got.before ?? {}) : undefined;
+    const psCold = got['first login'] ?? {};
+    const real = got.real ?? {};
 
+    const psEnv = osEnv(`${ps.url}/identity/v3`, 'admin');
+    const coldEnv = osEnv(`${cold.url}/identity/v3`, 'admin');
+    const realEnv = keystone ? osEnv(KEYSTONE, 'demo') : undefined;
+    const beforeEnv = before ? osEnv(`${before.url}/identity/v3`, 'admin') : undefined;
+    const issue = ['token', 'issue'];
+    const list = ['server', 'list'];
+    const c = cliAlternating(
+      wanted('openstack')
+        ? [
+            [issue, coldEnv],
+            realEnv && [issue, realEnv],
+            beforeEnv && [issue, beforeEnv],
+            [issue, psEnv],
+            [list, coldEnv],
+            [list, psEnv],
+            beforeEnv && [list, beforeEnv],
+          ]
+        : [],
+    );
     const cliRows = {
-      'openstack token issue, first login': [
-        cli(['token', 'issue'], osEnv(`${cold.url}/identity/v3`, 'admin')),
-        keystone ? cli(['token', 'issue'], osEnv(KEYSTONE, 'demo')) : undefined,
-        before ? cli(['token', 'issue'], osEnv(`${before.url}/identity/v3`, 'admin')) : undefined,
-      ],
-      'openstack token issue, repeated': [
-        cli(['token', 'issue'], osEnv(`${ps.url}/identity/v3`, 'admin')),
-        keystone ? cli(['token', 'issue'], osEnv(KEYSTONE, 'demo')) : undefined,
-      ],
-      'openstack server list, first login': [
-        cli(['server', 'list'], osEnv(`${cold.url}/identity/v3`, 'admin')),
-        undefined,
-      ],
-      'openstack server list, repeated': [
-        cli(['server', 'list'], osEnv(`${ps.url}/identity/v3`, 'admin')),
-        undefined,
-        before ? cli(['server', 'list'], osEnv(`${before.url}/identity/v3`, 'admin')) : undefined,
-      ],
+      'openstack token issue, first login': [c[0], c[1], c[2]],
+      'openstack token issue, repeated': [c[3], c[1]],
+      'openstack server list, first login': [c[4], undefined],
+      'openstack server list, repeated': [c[5], undefined, c[6]],
     };
 
     const rows = [];
@@ -173,22 +189,24 @@ export default async function compare() {
       });
     const b = (c) => ms(psBefore?.[c]);
     const issueBefore = b('token issue');
-    add(
-      'token issue (password), first login',
-      ms(psCold['token issue']),
-      ms(real['token issue']),
-      'p50 ms',
-      false,
-      issueBefore,
-    );
-    add(
-      'token issue (password), repeated',
-      ms(psAll['token issue']),
-      ms(real['token issue']),
-      'p50 ms',
-      false,
-      issueBefore,
-    );
+    if (identityCases.includes('token issue'))
+      add(
+        'token issue (password), first login',
+        ms(psCold['token issue']),
+        ms(real['token issue']),
+        'p50 ms',
+        false,
+        issueBefore,
+      );
+    if (identityCases.includes('token issue'))
+      add(
+        'token issue (password), repeated',
+        ms(psAll['token issue']),
+        ms(real['token issue']),
+        'p50 ms',
+        false,
+        issueBefore,
+      );
     const rowsOf = (c) =>
       [
         ['before', psBefore?.[c]],
@@ -198,21 +216,30 @@ export default async function compare() {
         .filter(([, r]) => r?.rows !== undefined && !c.includes(` ${r.rows} `))
         .map(([who, r]) => `${who}: ${r.rows} made`)
         .join(', ');
-    for (const c of ['GET /v3/projects', ...networkCases, 'image list'])
+    for (const c of [...identityCases.slice(1), ...networkCases, ...imageCases.filter((c) => c === 'image list')])
       add(rowsOf(c) ? `${c} (${rowsOf(c)})` : c, ms(psAll[c]), ms(real[c]), 'p50 ms', false, b(c));
-    for (const c of imageCases.slice(1))
-      add(`${c}, ${UPLOAD_MIB} MiB`, psAll[c]?.mb_s, real[c]?.mb_s, 'MB/s', true, psBefore?.[c]?.mb_s);
-    for (const [label, [p, k, was]] of Object.entries(cliRows)) add(label, p, k, 'wall ms', false, was);
+    for (const c of imageCases.filter((c) => c.startsWith('image upload'))) {
+      add(`${c}, ${UPLOAD_MIB} MiB, best`, psAll[c]?.mb_s, real[c]?.mb_s, 'MB/s', true, psBefore?.[c]?.mb_s);
+      const med = (r) => r?.mb_s_median;
+      add(`${c}, ${UPLOAD_MIB} MiB, median`, med(psAll[c]), med(real[c]), 'MB/s', true, med(psBefore?.[c]));
+    }
+    for (const [label, [p, k, was]] of Object.entries(cliRows))
+      if (p !== undefined || k !== undefined) add(label, p, k, 'wall ms', false, was);
     console.log(
-      `client: Python urllib, one connection per request (Connection: close), sequential; p50 of ${ROUNDS} rounds after 2 warm-up` +
-        ` (port list 1000: ${Math.max(5, Math.floor(ROUNDS / 4))}); uploads: best of 3, random data, ${UPLOAD_MIB} MiB, Content-Length` +
-        ` (file object, http.client's 8 KiB sends) or chunked (64 KiB chunks), the image must be active after;` +
-        ` openstack CLI: p50 of ${CLI_ROUNDS} runs (the CLI issues a new token each run).` +
-        ` pocketstack: fake network driver (no data plane; the real Neutron runs without agents);` +
-        ` "first login" runs on a second pocketstack with --no-credential-cache. The real services: Keystone (uwsgi, 2 workers),` +
-        ` Neutron (ML2, 2 API workers, no agents), Glance (2 workers, file store), MariaDB, Zed, project demo.` +
-        ` load average ${load0.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end.`,
+      `method: one Python process (bench/compare_client.py, urllib) drives every cloud; one new connection per request` +
+        ` (Connection: close), sequential, no keep-alive, as the openstack CLI's requests does; rounds alternate between the` +
+        ` clouds (A B B A ...: each round in the reverse order of the last), after 2 warm-up calls each. Latency: p50 of` +
+        ` ${ROUNDS} rounds (port list ${Math.max(...PORTS)}: ${Math.max(5, Math.floor(ROUNDS / 4))}); ports made in bulk` +
+        ` (100 a request) on one network with a /16 subnet, listed with ?network_id=. Uploads: ${UPLOAD_MIB} MiB of random` +
+        ` data, ${UPLOAD_ROUNDS} alternating rounds after 1 warm-up each, best and median; Content-Length (a file object:` +
+        ` http.client's 8 KiB sends) or chunked (an iterator of 64 KiB chunks); the image must be active after; os.sync()` +
+        ` before each. openstack CLI: p50 of ${CLI_ROUNDS} alternating runs (a new token each run, as the CLI does).` +
+        ` pocketstack: fake network driver (no data plane; the real Neutron runs without agents); "first login" is a second` +
+        ` pocketstack with --no-credential-cache. The real services: Keystone (uwsgi, 2 workers), Neutron (ML2, 2 API` +
+        ` workers, no agents), Glance (2 workers, file store, no fsync), MariaDB, Zed, project demo.`,
     );
+    console.log(`uptime at start: ${uptime0}`);
+    console.log(`uptime at end:   ${uptime()}`);
     table(rows);
   } finally {
     await ps.stop();

@@ -7,5 +7,8 @@ export function toJson(value: unknown): string {
 
 export function fromJson<T>(text: string | null | undefined, fallback: T): T {
   if (text === null || text === undefined || text === '') return fallback;
+  // most list rows hold empty ones: not worth a parse each
+  if (text === '[]') return [] as T;
+  if (text === '{}') return {} as T;
   return JSON.parse(text) as T;
 }

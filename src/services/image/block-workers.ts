@@ -45,15 +45,22 @@ export function hashOffThread(algorithm: string, lane: number): BlockTask {
   return offThread(lane, { kind: 'hash', algorithm });
 }
 
-/** Writes to `file` from a worker, through its descriptor (shared by the whole process). */
-export function writeOffThread(file: FileHandle, lane: number): BlockTask {
-  return offThread(lane, { kind: 'write', fd: file.fd });
+/**
+ * Writes to `file` from a worker, through its descriptor (shared by the whole process).
+ * `direct`, a descriptor of the same file opened with O_DIRECT, takes the whole
+ * blocks (page-aligned memory, offset and length): they go to the disk without
+ * the page cache, so there is nothing to copy there now and nothing left to
+ * write back at the final sync. Where it is refused (EINVAL: a file system
+ * without O_DIRECT), that write and all after it go through `file`.
+ */
+export function writeOffThread(file: FileHandle, lane: number, direct?: number): BlockTask {
+  return offThread(lane, { kind: 'write', fd: file.fd, direct });
 }
 
 /** Blocks must be views of a SharedArrayBuffer: the worker reads them where they are, no copy is made. */
 function offThread(
   lane: number,
-  start: { kind: 'hash'; algorithm: string } | { kind: 'write'; fd: number },
+  start: { kind: 'hash'; algorithm: string } | { kind: 'write'; fd: number; direct?: number },
 ): BlockTask {
   const worker = blockWorker(lane);
   const job = worker.start(start);
@@ -84,15 +91,27 @@ const jobs = new Map();
 function writeAll(fd, data, position) {
   for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, position + at);
 }
+function writeBlock(job, data, position) {
+  if (job.direct !== undefined && data.length % 4096 === 0 && data.byteOffset % 4096 === 0 && position % 4096 === 0) {
+    try {
+      return writeAll(job.direct, data, position);
+    } catch (err) {
+      if (err.code !== 'EINVAL') throw err;
+      job.direct = undefined;
+    }
+  }
+  writeAll(job.fd, data, position);
+}
 parentPort.on('message', (m) => {
   try {
-    if (m.op === 'start') return void jobs.set(m.job, m.kind === 'hash' ? createHash(m.algorithm) : { fd: m.fd });
+    if (m.op === 'start')
+      return void jobs.set(m.job, m.kind === 'hash' ? createHash(m.algorithm) : { fd: m.fd, direct: m.direct });
     if (m.op === 'discard') return void jobs.delete(m.job);
     const job = jobs.get(m.job);
     if (m.op === 'update') {
       const data = new Uint8Array(m.block, m.offset, m.length);
       if (job.fd === undefined) job.update(data);
-      else writeAll(job.fd, data, m.position);
+      else writeBlock(job, data, m.position);
       return parentPort.postMessage({ job: m.job });
     }
     jobs.delete(m.job);

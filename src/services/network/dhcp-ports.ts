@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { networkDriver } from '../../drivers/network/index.js';
 import { bumped, type Op } from './common.js';
+import { releasePortAddresses } from './ipam.js';
 import { type FixedIp, portFixedIps, resolveFixedIps, saveFixedIps } from './port-ips.js';
 import { deletePortRow, insertPort } from './ports.js';
 import type { NetDb, PortRow } from './store.js';
@@ -84,6 +85,7 @@ export async function syncDhcpPort(op: Op, networkId: string): Promise<void> {
     keep,
     port.mac_address,
   );
+  await releasePortAddresses(op.db, port.id);
   await op.db.deleteFrom('neutron_ip_allocations').where('port_id', '=', port.id).execute();
   await saveFixedIps(op.db, port.id, networkId, next);
   await op.db.updateTable('neutron_ports').set(bumped(port)).where('id', '=', port.id).execute();
@@ -100,6 +102,7 @@ export async function releaseDhcpAddresses(op: Op, subnetId: string): Promise<vo
     .where('p.device_owner', '=', DHCP_OWNER)
     .execute();
   for (const h of held) {
+    await releasePortAddresses(op.db, h.port_id, subnetId);
     await op.db
       .deleteFrom('neutron_ip_allocations')
       .where('subnet_id', '=', subnetId)

@@ -102,30 +102,121 @@ export function poolSize(pools: Pool[], version: number): bigint {
   return n;
 }
 
-async function allocated(db: NetDb, subnetId: string): Promise<Set<string>> {
+// Finding the lowest free address does not read the subnet's allocations.
+// Each subnet keeps a floor (neutron_ipam_floors): every pool address below it
+// is taken. The search starts there and asks only whether a few candidates
+// are taken (a growing batch, through the primary key), and the address it
+// finds becomes the new floor, in the same transaction as the allocation. A
+// release lowers the floor to the address released (releaseAddresses), so a
+// freed address is the next one given, as the lowest free. Changing the pools
+// drops the floor. The floor is only a shortcut: were it ever too high, the
+// search from the pools' start runs before a subnet is called full.
+
+const FIRST_BATCH = 16;
+const MAX_BATCH = 512;
+
+async function floorOf(db: NetDb, subnetId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('neutron_ipam_floors')
+    .select('floor')
+    .where('subnet_id', '=', subnetId)
+    .executeTakeFirst();
+  return row?.floor;
+}
+
+async function setFloor(db: NetDb, subnetId: string, floor: string): Promise<void> {
+  await db
+    .insertInto('neutron_ipam_floors')
+    .values({ subnet_id: subnetId, floor })
+    .onConflict((oc) => oc.column('subnet_id').doUpdateSet({ floor }))
+    .execute();
+}
+
+/** Which of these addresses are taken on the subnet. */
+async function takenOf(db: NetDb, subnetId: string, candidates: string[]): Promise<Set<string>> {
   const rows = await db
     .selectFrom('neutron_ip_allocations')
     .select('ip_address')
     .where('subnet_id', '=', subnetId)
+    .where('ip_address', 'in', candidates)
     .execute();
   return new Set(rows.map((r) => r.ip_address));
 }
 
-/** The lowest free address in the subnet's pools, or undefined when they are exhausted. */
-export async function nextFree(db: NetDb, subnet: SubnetRow, exclude?: Set<string>): Promise<string | undefined> {
-  const taken = await allocated(db, subnet.id);
-  for (const x of exclude ?? []) taken.add(x);
+/** The lowest address from `from` on in the pools that is neither taken nor excluded. */
+async function search(
+  db: NetDb,
+  subnet: SubnetRow,
+  from: bigint,
+  exclude: Set<string> | undefined,
+): Promise<string | undefined> {
   const version = subnet.ip_version as 4 | 6;
-  for (const p of JSON.parse(subnet.allocation_pools) as Pool[]) {
-    const r = range(p, version);
-    if (!r) continue;
-    // at most |taken| + 1 steps, however large the pool (IPv6)
-    for (let v = r.first; v <= r.last; v++) {
-      const text = formatIp({ version, value: v });
-      if (!taken.has(text)) return text;
+  const ranges = (JSON.parse(subnet.allocation_pools) as Pool[])
+    .map((p) => range(p, version))
+    .filter((r): r is Range => r !== undefined)
+    .sort((a, b) => (a.first < b.first ? -1 : 1));
+  let batch = FIRST_BATCH;
+  for (const r of ranges) {
+    let v = r.first > from ? r.first : from;
+    while (v <= r.last) {
+      const candidates: string[] = [];
+      for (let x = v; x <= r.last && candidates.length < batch; x++) candidates.push(formatIp({ version, value: x }));
+      const taken = await takenOf(db, subnet.id, candidates);
+      const free = candidates.find((c) => !taken.has(c) && !exclude?.has(c));
+      if (free) return free;
+      v += BigInt(candidates.length);
+      // a long run of taken addresses: ask for more at a time
+      batch = Math.min(batch * 4, MAX_BATCH);
     }
   }
   return undefined;
+}
+
+/** The lowest free address in the subnet's pools, or undefined when they are exhausted. */
+export async function nextFree(db: NetDb, subnet: SubnetRow, exclude?: Set<string>): Promise<string | undefined> {
+  const floorText = await floorOf(db, subnet.id);
+  const floor = floorText === undefined ? undefined : parseIp(floorText);
+  let ip = floor ? await search(db, subnet, floor.value, exclude) : undefined;
+  // no floor yet, or none free above it: the pools from their start
+  ip ??= await search(db, subnet, 0n, exclude);
+  // every pool address below `ip` is taken, or claimed by this same request
+  if (ip !== undefined && ip !== floorText) await setFloor(db, subnet.id, ip);
+  return ip;
+}
+
+/**
+ * Lowers the floors of the subnets these addresses are given back on, before
+ * their allocations are deleted (directly, or with their port).
+ */
+export async function releaseAddresses(db: NetDb, released: { subnet_id: string; ip_address: string }[]) {
+  const lowest = new Map<string, Addr>();
+  for (const r of released) {
+    const a = parseIp(r.ip_address);
+    const was = lowest.get(r.subnet_id);
+    if (a && (!was || a.value < was.value)) lowest.set(r.subnet_id, a);
+  }
+  for (const [subnetId, a] of lowest) {
+    const floorText = await floorOf(db, subnetId);
+    const floor = floorText === undefined ? undefined : parseIp(floorText);
+    if (floor && a.value < floor.value)
+      await db
+        .updateTable('neutron_ipam_floors')
+        .set({ floor: formatIp(a) })
+        .where('subnet_id', '=', subnetId)
+        .execute();
+  }
+}
+
+/** Gives back every address a port holds (before the port or its allocations are deleted). */
+export async function releasePortAddresses(db: NetDb, portId: string, subnetId?: string): Promise<void> {
+  let q = db.selectFrom('neutron_ip_allocations').select(['subnet_id', 'ip_address']).where('port_id', '=', portId);
+  if (subnetId !== undefined) q = q.where('subnet_id', '=', subnetId);
+  await releaseAddresses(db, await q.execute());
+}
+
+/** Forgets a subnet's floor (its pools changed). */
+export async function dropFloor(db: NetDb, subnetId: string): Promise<void> {
+  await db.deleteFrom('neutron_ipam_floors').where('subnet_id', '=', subnetId).execute();
 }
 
 /**

@@ -249,4 +249,25 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'network/0003_ipam_floors': {
+    // Per subnet, an address below which every pool address is taken (ipam.ts):
+    // allocation starts its search there instead of reading every allocation.
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('neutron_ipam_floors')
+        .addColumn('subnet_id', 'text', (c) => c.primaryKey().references('neutron_subnets.id').onDelete('cascade'))
+        .addColumn('floor', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
+  'network/0004_ports_network_order': {
+    // a network's ports in list order (created_at, id) straight from the index, no sort
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createIndex('neutron_ports_network_created')
+        .on('neutron_ports')
+        .columns(['network_id', 'created_at', 'id'])
+        .execute();
+    },
+  },
 };

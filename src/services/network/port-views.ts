@@ -1,7 +1,8 @@
+import type { SelectQueryBuilder } from 'kysely';
 import { fromJson } from '../../store/json.js';
 import { type Op, standardView } from './common.js';
 import type { View } from './query.js';
-import type { NetDb, PortRow } from './store.js';
+import type { NetDb, NetworkTables, PortRow } from './store.js';
 import { bool } from './store.js';
 import { tagsOf } from './tags.js';
 
@@ -37,32 +38,45 @@ export function chunks<T>(items: T[], size = 500): T[][] {
   return out;
 }
 
-export async function fixedIpsOf(db: NetDb, portIds: string[]) {
+/**
+ * The ports' ids, or a query that selects them: a whole list asks for its
+ * children with its own filter as a subquery, rather than binding every id.
+ */
+export type PortIds = string[] | SelectQueryBuilder<NetworkTables, any, { id: string }>;
+
+const idParts = (ids: PortIds) => (Array.isArray(ids) ? chunks(ids) : [ids]);
+
+export async function fixedIpsOf(db: NetDb, portIds: PortIds) {
   const out = new Map<string, { subnet_id: string; ip_address: string }[]>();
-  for (const ids of chunks(portIds)) {
+  for (const ids of idParts(portIds)) {
     const rows = await db
       .selectFrom('neutron_ip_allocations')
       .select(['port_id', 'subnet_id', 'ip_address'])
-      .where('port_id', 'in', ids)
+      .where('port_id', 'in', ids as string[])
       .execute();
     for (const r of rows) {
-      const list = out.get(r.port_id) ?? [];
-      list.push({ subnet_id: r.subnet_id, ip_address: r.ip_address });
-      out.set(r.port_id, list);
+      const ip = { subnet_id: r.subnet_id, ip_address: r.ip_address };
+      const list = out.get(r.port_id);
+      if (list) list.push(ip);
+      else out.set(r.port_id, [ip]);
     }
   }
   return out;
 }
 
-export async function groupsOf(db: NetDb, portIds: string[]) {
+export async function groupsOf(db: NetDb, portIds: PortIds) {
   const out = new Map<string, string[]>();
-  for (const ids of chunks(portIds)) {
+  for (const ids of idParts(portIds)) {
     const rows = await db
       .selectFrom('neutron_port_security_groups')
       .select(['port_id', 'security_group_id'])
-      .where('port_id', 'in', ids)
+      .where('port_id', 'in', ids as string[])
       .execute();
-    for (const r of rows) out.set(r.port_id, [...(out.get(r.port_id) ?? []), r.security_group_id]);
+    for (const r of rows) {
+      const list = out.get(r.port_id);
+      if (list) list.push(r.security_group_id);
+      else out.set(r.port_id, [r.security_group_id]);
+    }
   }
   return out;
 }
@@ -118,10 +132,16 @@ export function portView(
   return v;
 }
 
-export async function portViews(op: Op, rows: PortRow[]): Promise<View[]> {
-  const ids = rows.map((r) => r.id);
+/** `idsQuery`: a query selecting exactly these rows' ids (a whole, unpaged list), for the children. */
+export async function portViews(
+  op: Op,
+  rows: PortRow[],
+  idsQuery?: SelectQueryBuilder<NetworkTables, any, { id: string }>,
+): Promise<View[]> {
+  if (rows.length === 0) return [];
+  const ids: PortIds = idsQuery && rows.length > 1 ? idsQuery : rows.map((r) => r.id);
   const [ips, groups] = [await fixedIpsOf(op.db, ids), await groupsOf(op.db, ids)];
   const tags = new Map<string, string[]>();
-  for (const part of chunks(ids)) for (const [k, v] of await tagsOf(op.db, part)) tags.set(k, v);
+  for (const part of idParts(ids)) for (const [k, v] of await tagsOf(op.db, part)) tags.set(k, v);
   return rows.map((r) => portView(op, r, ips.get(r.id) ?? [], groups.get(r.id) ?? [], tags.get(r.id)));
 }

@@ -6,6 +6,7 @@ import { type AttrMap, any, bool as boolCheck, dict, listOf, oneOf, str, uuid as
 import { bumped, cutPage, newStandard, type Op, pushDown, type Resource } from './common.js';
 import { invalidAttr, notFound, policyRefused } from './errors.js';
 import { parseCidr, parseIp } from './ip.js';
+import { releaseAddresses, releasePortAddresses } from './ipam.js';
 import { visibleNetwork } from './networks.js';
 import { owns, requireAdminFor, requireWriter } from './policy.js';
 import {
@@ -257,6 +258,8 @@ export async function deletePortRow(op: Op, p: PortRow): Promise<void> {
     if (f.router_id) await sync(op, 'router', f.router_id);
   }
   await dropTags(op.db, [p.id]);
+  // its allocations go with it (on delete cascade): their addresses are free again
+  await releasePortAddresses(op.db, p.id);
   await op.db.deleteFrom('neutron_ports').where('id', '=', p.id).execute();
   await sync(op, 'port', p.id);
 }
@@ -293,10 +296,9 @@ export const ports: Resource = {
       );
     }
     query = pushDown(query, q, PORT_SQL_FILTERS);
-    const rows = page
-      ? await cutPage(op.db, 'neutron_ports', 'p', query, page)
-      : await query.orderBy('p.created_at').orderBy('p.id').execute();
-    return portViews(op, rows);
+    if (page) return portViews(op, await cutPage(op.db, 'neutron_ports', 'p', query, page));
+    const rows = await query.orderBy('p.created_at').orderBy('p.id').execute();
+    return portViews(op, rows, query.clearSelect().select('p.id'));
   },
 
   async show(op, id) {
@@ -354,6 +356,7 @@ export const ports: Resource = {
     if ('fixed_ips' in b) {
       const keep = await portFixedIps(op.db, id);
       const wanted = await resolveFixedIps(op.db, p.network_id, b.fixed_ips as FixedIpRequest[], keep, p.mac_address);
+      await releaseAddresses(op.db, keep);
       await op.db.deleteFrom('neutron_ip_allocations').where('port_id', '=', id).execute();
       await saveFixedIps(op.db, id, p.network_id, wanted);
     }

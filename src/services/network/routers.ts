@@ -6,6 +6,7 @@ import { type AttrMap, bool as boolCheck, dict, listOf, str } from './attributes
 import { bumped, newStandard, type Op, pushDown, type Resource, standardView } from './common.js';
 import { badRequest, invalidAttr, notFound } from './errors.js';
 import { formatCidr, formatIp, parseCidr, parseIp } from './ip.js';
+import { releaseAddresses } from './ipam.js';
 import { visibleNetwork } from './networks.js';
 import { owns, requireAdminFor, requireOwner, requireWriter } from './policy.js';
 import { checkFixedIpsBody, type FixedIpRequest, portFixedIps, resolveFixedIps, saveFixedIps } from './port-ips.js';
@@ -141,6 +142,7 @@ async function setGateway(op: Op, r: RouterRow, info: GatewayInfo): Promise<Part
     if (info.external_fixed_ips) {
       const keep = await portFixedIps(op.db, current.id);
       const wanted = await resolveFixedIps(op.db, net.id, info.external_fixed_ips as FixedIpRequest[], keep);
+      await releaseAddresses(op.db, keep);
       await op.db.deleteFrom('neutron_ip_allocations').where('port_id', '=', current.id).execute();
       await saveFixedIps(op.db, current.id, net.id, wanted);
       await sync(op, 'port', current.id);

@@ -130,6 +130,7 @@ export interface NetworkTables {
   neutron_subnets: SubnetRow;
   neutron_ports: PortRow;
   neutron_ip_allocations: IpAllocationRow;
+  neutron_ipam_floors: { subnet_id: string; floor: string };
   neutron_security_groups: SecurityGroupRow;
   neutron_default_security_groups: { project_id: string; security_group_id: string };
   neutron_security_group_rules: SecurityGroupRuleRow;

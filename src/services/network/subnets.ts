@@ -17,7 +17,7 @@ import { bumped, bumpRevision, newStandard, type Op, pushDown, type Resource, st
 import { releaseDhcpAddresses, syncDhcpPort } from './dhcp-ports.js';
 import { badRequest, invalidAttr, invalidInput, notFound, policyRefused } from './errors.js';
 import { formatCidr, formatIp, lastAddress, parseCidr, parseIp } from './ip.js';
-import { checkPools, defaultPools, type Pool } from './ipam.js';
+import { checkPools, defaultPools, dropFloor, type Pool } from './ipam.js';
 import { visibleNetwork } from './networks.js';
 import { owns, requireWriter } from './policy.js';
 import { autoAddress, isAutoAddress } from './port-ips.js';
@@ -308,8 +308,10 @@ export const subnets: Resource = {
       set.gateway_ip = gateway;
     }
     const pools = 'allocation_pools' in b ? (b.allocation_pools as Pool[]) : (JSON.parse(s.allocation_pools) as Pool[]);
-    if ('allocation_pools' in b || 'gateway_ip' in b)
+    if ('allocation_pools' in b || 'gateway_ip' in b) {
       set.allocation_pools = toJson(checkPools(s.cidr, cidr, gateway, pools));
+      await dropFloor(op.db, s.id);
+    }
     if ('name' in b) set.name = b.name as string;
     if ('description' in b) set.description = b.description as string;
     if ('dns_nameservers' in b) set.dns_nameservers = toJson(b.dns_nameservers);
