@@ -46,11 +46,9 @@ describe('orchestration: engine', () => {
 
   it('creates independent resources at the same time', async () => {
     const wait = { type: 'OS::Heat::TestResource', properties: { action_wait_secs: { create: 0.3 } } };
-    const started = Date.now();
     const { id, stack } = await createStack(t, 'parallel', hot({ x: wait, y: wait, z: wait }));
-    const took = Date.now() - started;
     expect(stack.stack_status).toBe('CREATE_COMPLETE');
-    expect(took).toBeLessThan(850);
+    // at the same time: all three were started before any of them finished (no clock: the event order)
     const evs = await events('parallel', id);
     const firstDone = Math.min(...['x', 'y', 'z'].map((r) => at(evs, r, 'CREATE_COMPLETE')));
     for (const r of ['x', 'y', 'z']) expect(at(evs, r, 'CREATE_IN_PROGRESS')).toBeLessThan(firstDone);
