@@ -6,7 +6,7 @@ import { imageProperties, registerOverHttp } from '../../src/images/register.js'
 import { buildTiny } from '../../src/images/tiny/build.js';
 import { type Browser, CHROMIUM, fixture, screenshotDir, startBrowser } from '../dashboard/browser/harness.js';
 import { helpers } from '../dashboard/browser/ui.js';
-import { DataplaneCloud } from './harness.js';
+import { DataplaneCloud, until } from './harness.js';
 
 // The dashboard's live console on a real guest: Debian's chromium signs in,
 // opens the instance's Console tab, and noVNC connects through Nova's
@@ -16,19 +16,6 @@ import { DataplaneCloud } from './harness.js';
 // through the same connection) is offered. No timings are asserted.
 
 const NOVA = '/compute/v2.1';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 300_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last = await fn();
-  while (!pred(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last).slice(-2000)}`);
-    await sleep(500);
-    last = await fn();
-  }
-  return last;
-}
-
 describe.runIf(process.getuid?.() === 0 && existsSync(CHROMIUM))(
   "the dashboard's console on a real guest (noVNC in chromium)",
   { timeout: 600_000 },

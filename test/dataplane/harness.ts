@@ -221,3 +221,15 @@ export async function eventually<T>(fn: () => Promise<T>, tries = 40, everyMs = 
   }
   throw last;
 }
+
+/** Calls `fn` every half second until `pred` holds of its answer; throws with the last answer after `ms`. */
+export async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 300_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last = await fn();
+  while (!pred(last)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last).slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+    last = await fn();
+  }
+  return last;
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageProperties, registerOverHttp } from '../../src/images/register.js';
 import { buildTiny } from '../../src/images/tiny/build.js';
-import { DataplaneCloud } from './harness.js';
+import { DataplaneCloud, until } from './harness.js';
 
 // The tiny image on the whole data plane: `pocketstack start` with the
 // linux network driver picks the qemu driver by itself; a guest boots the
@@ -14,19 +14,6 @@ import { DataplaneCloud } from './harness.js';
 
 const NOVA = '/compute/v2.1';
 const MV = { 'openstack-api-version': 'compute 2.79' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 300_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last = await fn();
-  while (!pred(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last).slice(-3000)}`);
-    await sleep(500);
-    last = await fn();
-  }
-  return last;
-}
-
 describe.runIf(process.getuid?.() === 0)(
   'the tiny image on the linux network (qemu, TCG)',
   { timeout: 600_000 },
