@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresAdapter, type SqliteDatabase, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresAdapter, type SqliteDatabase, SqliteDialect, type SqliteStatement, sql } from 'kysely';
 import { isPostgresUrl, openPostgres, redact } from './postgres.js';
 
 /**
@@ -88,25 +88,54 @@ export function openStore(file: string): { db: Store; sqlite: SQLite.Database } 
  * port list's CPU, more than running the query). Kysely produces the same SQL
  * text for the same query shape, so statements are kept by their text and
  * reused, the least recently used dropped beyond `max`. A statement still
- * being iterated (a streamed query) is never handed out twice. SQLite
- * re-prepares a kept statement by itself when the schema changes.
+ * being iterated (a streamed query) is never handed out twice. A schema change
+ * (create, alter, drop) forgets them all: SQLite would re-prepare a kept
+ * statement by itself, but the column names kept with it (`rowsAsObjects`) could be stale.
  */
 export function statementCache(sqlite: SQLite.Database, max = 1000): SqliteDatabase {
-  const kept = new Map<string, SQLite.Statement>();
+  const kept = new Map<string, { stmt: SQLite.Statement; rows: SqliteStatement }>();
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
       const hit = kept.get(sql);
-      if (hit && !hit.busy) {
+      if (hit && !hit.stmt.busy) {
         kept.delete(sql); // re-inserted last: the Map's order is the eviction order
         kept.set(sql, hit);
-        return hit;
+        return hit.rows;
       }
+      if (/^\s*(create|alter|drop)\b/i.test(sql)) kept.clear();
       const stmt = sqlite.prepare(sql);
-      if (hit) return stmt;
-      kept.set(sql, stmt);
+      const rows = rowsAsObjects(stmt);
+      if (hit) return rows;
+      kept.set(sql, { stmt, rows });
       if (kept.size > max) kept.delete(kept.keys().next().value as string);
-      return stmt;
+      return rows;
+    },
+  };
+}
+
+/**
+ * A statement whose rows are objects, built here from better-sqlite3's raw
+ * rows (arrays): better-sqlite3 builds a row object key by key, looking each
+ * column's name up again for every row, which was most of the cost of reading
+ * a long list (a thousand ports: 6.4 ms of rows as objects, 2.7 ms as arrays).
+ * A repeated column name keeps its first place and its last value, as there.
+ */
+function rowsAsObjects(stmt: SQLite.Statement): SqliteStatement {
+  if (!stmt.reader) return stmt;
+  stmt.raw(true);
+  const names = stmt.columns().map((c) => c.name);
+  const object = (row: unknown[]) => {
+    const o: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) o[names[i]] = row[i];
+    return o;
+  };
+  return {
+    reader: true,
+    all: (params) => (stmt.all(params) as unknown[][]).map(object),
+    run: (params) => stmt.run(params),
+    *iterate(params) {
+      for (const row of stmt.iterate(params) as IterableIterator<unknown[]>) yield object(row);
     },
   };
 }

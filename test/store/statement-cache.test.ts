@@ -77,4 +77,32 @@ describe('store: prepared statements are kept', () => {
     ]);
     expect(cache.prepare(text)).toBe(outer); // free again
   });
+
+  it('answers rows as better-sqlite3 does: column order, a repeated name its last value, streamed or not', async () => {
+    const { db } = open();
+    await db.schema.createTable('t').addColumn('id', 'integer').addColumn('name', 'text').execute();
+    await db
+      .insertInto('t')
+      .values([
+        { id: 1, name: 'a' },
+        { id: 2, name: null },
+      ])
+      .execute();
+    const text = "select name, id, 7 as name, x'00' as blob from t order by id";
+    const direct = sqlite.prepare(text).all();
+    expect(direct).toEqual([
+      { name: 7, id: 1, blob: Buffer.from([0]) },
+      { name: 7, id: 2, blob: Buffer.from([0]) },
+    ]);
+    const kept = await sql.raw(text).execute(db);
+    expect(kept.rows).toEqual(direct);
+    expect(kept.rows.map((r) => Object.keys(r as object))).toEqual(direct.map((r) => Object.keys(r as object)));
+    const streamed: unknown[] = [];
+    for await (const r of db.selectFrom('t').select(['id', 'name']).orderBy('id').stream()) streamed.push(r);
+    expect(streamed).toEqual([
+      { id: 1, name: 'a' },
+      { id: 2, name: null },
+    ]);
+    await db.destroy();
+  });
 });

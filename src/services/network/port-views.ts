@@ -2,8 +2,8 @@ import type { SelectQueryBuilder } from 'kysely';
 import { fromJson } from '../../store/json.js';
 import { type Op, standardView } from './common.js';
 import type { View } from './query.js';
-import type { NetDb, NetworkTables, PortRow } from './store.js';
-import { bool } from './store.js';
+import type { IpAllocationRow, NetDb, NetworkTables, PortRow } from './store.js';
+import { bool, childRows } from './store.js';
 import { tagsOf } from './tags.js';
 
 // The port as the API shows it, built for many ports at once (one query per
@@ -49,10 +49,8 @@ const idParts = (ids: PortIds) => (Array.isArray(ids) ? chunks(ids) : [ids]);
 export async function fixedIpsOf(db: NetDb, portIds: PortIds) {
   const out = new Map<string, { subnet_id: string; ip_address: string }[]>();
   for (const ids of idParts(portIds)) {
-    const rows = await db
-      .selectFrom('neutron_ip_allocations')
-      .select(['port_id', 'subnet_id', 'ip_address'])
-      .where('port_id', 'in', ids as string[])
+    const rows: IpAllocationRow[] = await childRows(db, 'neutron_ip_allocations', 'port_id', ids)
+      .select(['c.port_id', 'c.subnet_id', 'c.ip_address'])
       .execute();
     for (const r of rows) {
       const ip = { subnet_id: r.subnet_id, ip_address: r.ip_address };
@@ -67,10 +65,13 @@ export async function fixedIpsOf(db: NetDb, portIds: PortIds) {
 export async function groupsOf(db: NetDb, portIds: PortIds) {
   const out = new Map<string, string[]>();
   for (const ids of idParts(portIds)) {
-    const rows = await db
-      .selectFrom('neutron_port_security_groups')
-      .select(['port_id', 'security_group_id'])
-      .where('port_id', 'in', ids as string[])
+    const rows: { port_id: string; security_group_id: string }[] = await childRows(
+      db,
+      'neutron_port_security_groups',
+      'port_id',
+      ids,
+    )
+      .select(['c.port_id', 'c.security_group_id'])
       .execute();
     for (const r of rows) {
       const list = out.get(r.port_id);

@@ -1,21 +1,19 @@
 import type { SelectQueryBuilder } from 'kysely';
-import type { NetDb, NetworkTables } from './store.js';
+import { childRows, type NetDb, type NetworkTables } from './store.js';
 
 // Tags of every taggable resource (standard-attr-tag), keyed by resource id:
 // ids are UUIDs, unique across resource types.
 
-/** Tags of the resources whose ids the subquery selects, in one query. */
+/** Tags of the resources whose ids are given or a subquery selects, in one query. */
 export async function tagsOf(
   db: NetDb,
   ids: string[] | SelectQueryBuilder<NetworkTables, any, { id: string }>,
 ): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   if (Array.isArray(ids) && ids.length === 0) return out;
-  const rows = await db
-    .selectFrom('neutron_tags')
-    .select(['resource_id', 'tag'])
-    .where('resource_id', 'in', ids as any)
-    .orderBy('tag')
+  const rows: { resource_id: string; tag: string }[] = await childRows(db, 'neutron_tags', 'resource_id', ids)
+    .select(['c.resource_id', 'c.tag'])
+    .orderBy('c.tag')
     .execute();
   for (const r of rows) {
     const list = out.get(r.resource_id);
