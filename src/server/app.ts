@@ -21,6 +21,9 @@ declare module 'fastify' {
   }
 }
 
+/** Bodies longer than this (characters) are sent as a Buffer. */
+const LONG_BODY = 65536;
+
 /** Builds the one HTTP app: every service mounted under its DevStack path. */
 export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
   const app = Fastify({
@@ -49,6 +52,12 @@ export async function buildApp(cloud: Cloud): Promise<FastifyInstance> {
     reply.header('x-openstack-request-id', req.id);
   });
   installCors(app, cloud.config.corsOrigins);
+  // A long body goes to the socket as a Buffer: Node spends more CPU writing a
+  // long string than making it a Buffer and writing that (a 900 KB port list:
+  // 1.8 ms as a string, 0.7 ms as a Buffer); short ones are alike either way.
+  app.addHook('onSend', (_req, _reply, payload, done) =>
+    done(null, typeof payload === 'string' && payload.length > LONG_BODY ? Buffer.from(payload) : payload),
+  );
   writeGate(cloud).install(app);
   installRequestLog(app, cloud);
 

@@ -18,6 +18,7 @@ import {
   removeServerSecurityGroup,
   type ServerAddress,
   serverAddresses,
+  serverPortInfos,
   serverPorts,
   serverSecurityGroups,
   showResource,
@@ -181,7 +182,11 @@ export async function networkViews(
   groups: Map<string, { id: string; name: string }[]>;
 }> {
   if (uuids.length === 0) return { addresses: new Map(), groups: new Map() };
-  const [addresses, groups] = await Promise.all([serverAddresses(cloud, uuids), serverSecurityGroups(cloud, uuids)]);
+  const ports = await serverPortInfos(cloud, uuids);
+  const [addresses, groups] = await Promise.all([
+    serverAddresses(cloud, uuids, ports),
+    serverSecurityGroups(cloud, uuids, ports),
+  ]);
   return { addresses, groups };
 }
 

@@ -32,6 +32,7 @@ export {
   releaseServerPorts,
   type ServerAddress,
   serverAddresses,
+  serverPortInfos,
   serverPorts,
   unbindPort,
 } from './server-ports.js';

@@ -175,8 +175,13 @@ export async function releaseServerPorts(cloud: Cloud, serverId: string): Promis
 
 /** The ports bound to a server, in the order they were made. */
 export async function serverPorts(cloud: Cloud, serverId: string): Promise<PortInfo[]> {
+  return serverPortInfos(cloud, [serverId]);
+}
+
+/** The ports of these servers as Nova needs them, loaded once for a whole server list's addresses and groups. */
+export async function serverPortInfos(cloud: Cloud, serverIds: string[]): Promise<PortInfo[]> {
   const op = readOp(cloud, serverContext);
-  return portInfos(op, await serverPortRows(op, [serverId]));
+  return portInfos(op, await serverPortRows(op, serverIds));
 }
 
 /**
@@ -186,9 +191,10 @@ export async function serverPorts(cloud: Cloud, serverId: string): Promise<PortI
 export async function serverAddresses(
   cloud: Cloud,
   serverIds: string[],
+  infos?: PortInfo[],
 ): Promise<Map<string, Record<string, ServerAddress[]>>> {
   const op = readOp(cloud, serverContext);
-  const infos = await portInfos(op, await serverPortRows(op, serverIds));
+  infos ??= await serverPortInfos(cloud, serverIds);
   const fips = infos.length
     ? await op.db
         .selectFrom('neutron_floatingips')

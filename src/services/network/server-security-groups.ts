@@ -8,16 +8,17 @@ import { readOp, writeOp } from './common.js';
 import { notFound } from './errors.js';
 import { findSecurityGroupIn } from './lookups.js';
 import { groupsOf } from './port-views.js';
-import { portInfos, serverContext, serverPortRows } from './server-ports.js';
+import { type PortInfo, serverContext, serverPortInfos, serverPortRows } from './server-ports.js';
 import { sync } from './sync.js';
 
 /** The security groups on each server's ports (Nova's `security_groups`: unique names). */
 export async function serverSecurityGroups(
   cloud: Cloud,
   serverIds: string[],
+  infos?: PortInfo[],
 ): Promise<Map<string, { id: string; name: string }[]>> {
   const op = readOp(cloud, serverContext);
-  const infos = await portInfos(op, await serverPortRows(op, serverIds));
+  infos ??= await serverPortInfos(cloud, serverIds);
   const ids = [...new Set(infos.flatMap((i) => i.security_group_ids))];
   const groups = ids.length
     ? await op.db.selectFrom('neutron_security_groups').select(['id', 'name']).where('id', 'in', ids).execute()

@@ -71,10 +71,17 @@ export function instanceName(i: { id: number }): string {
 /** Nova's hostId: an opaque per-project hash of the host, '' without a host. */
 export function hostId(host: string | null, projectId: string): string {
   if (!host) return '';
-  return createHash('sha224')
-    .update(projectId + host)
-    .digest('hex');
+  const key = projectId + host;
+  let id = hostIds.get(key);
+  if (id === undefined) {
+    // a server list asks once a row, for the few projects and hosts there are
+    if (hostIds.size >= 1000) hostIds.clear();
+    hostIds.set(key, (id = createHash('sha224').update(key).digest('hex')));
+  }
+  return id;
 }
+
+const hostIds = new Map<string, string>();
 
 export function notFound(id: string): NotFound {
   return new NotFound(`Instance ${id} could not be found.`);
