@@ -16,6 +16,19 @@ describe('the one HTTP app', () => {
     expect(withoutTrailingSlash('/image/v2/images?x=1')).toBe('/image/v2/images?x=1');
   });
 
+  it('sends a long JSON body (over 64 KiB, sent as a Buffer) whole, with its JSON type and length', async () => {
+    const net = (
+      await t.call({ method: 'POST', url: '/networking/v2.0/networks', as: 'admin', payload: { network: {} } })
+    ).json().network;
+    const ports = Array.from({ length: 90 }, (_, i) => ({ network_id: net.id, name: `long-body-${i}` }));
+    const res = await t.call({ method: 'POST', url: '/networking/v2.0/ports', as: 'admin', payload: { ports } });
+    expect(res.statusCode).toBe(201);
+    expect(res.rawPayload.length).toBeGreaterThan(65536);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(Number(res.headers['content-length'])).toBe(res.rawPayload.length);
+    expect(res.json().ports.map((p: { name: string }) => p.name)).toEqual(ports.map((p) => p.name));
+  });
+
   it('answers /v3/ and /v3 alike', async () => {
     const a = await t.call({ method: 'GET', url: '/identity/v3/projects/', as: 'admin' });
     const b = await t.call({ method: 'GET', url: '/identity/v3/projects', as: 'admin' });
