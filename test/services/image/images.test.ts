@@ -132,21 +132,12 @@ describe('image: discovery and records', () => {
 
   it("takes a property value up to Glance's column (65535 bytes); past it a 400, on create and on update, nothing changed", async () => {
     const before = await t.cloud.db.selectFrom('images').select('id').execute();
-    const fits = await t.call({
-      method: 'POST',
-      url: '/image/v2/images',
-      as: 'demo',
-      payload: { note: 'x'.repeat(65535) },
-    });
+    const post = (note: string) => t.call({ method: 'POST', url: '/image/v2/images', as: 'demo', payload: { note } });
+    const fits = await post('x'.repeat(65535));
     expect(fits.statusCode).toBe(201);
     const id = fits.json().id;
     // 'é' is two bytes in UTF-8: 32768 of them are 65536 bytes
-    const big = await t.call({
-      method: 'POST',
-      url: '/image/v2/images',
-      as: 'demo',
-      payload: { note: 'é'.repeat(32768) },
-    });
+    const big = await post('é'.repeat(32768));
     expect(big.statusCode).toBe(400);
     expect(big.body).toContain('Value of custom property note should not be greater than 65535 bytes.');
     const patch = await t.call({
