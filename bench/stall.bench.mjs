@@ -56,6 +56,16 @@ function attacks(projectId) {
   ].join('\n');
   let n = 0;
   const name = () => `stall-${n++}`;
+  /** A stack create body: one ResourceGroup of `count` OS::Heat::None. */
+  const resourceGroup = (count) =>
+    JSON.stringify({
+      stack_name: name(),
+      template: hot({
+        resources: {
+          g: { type: 'OS::Heat::ResourceGroup', properties: { count, resource_def: { type: 'OS::Heat::None' } } },
+        },
+      }),
+    });
   return {
     'token request of 28 MiB': {
       url: '/identity/v3/auth/tokens',
@@ -77,18 +87,7 @@ function attacks(projectId) {
     },
     'ResourceGroup of 100,000': {
       url: heat,
-      body: () =>
-        JSON.stringify({
-          stack_name: name(),
-          template: hot({
-            resources: {
-              g: {
-                type: 'OS::Heat::ResourceGroup',
-                properties: { count: 100_000, resource_def: { type: 'OS::Heat::None' } },
-              },
-            },
-          }),
-        }),
+      body: () => resourceGroup(100_000),
     },
     'YAML alias bomb': { url: heat, body: () => JSON.stringify({ stack_name: name(), template: laughs }) },
     'Heat template of 999 resources (500 KB)': {
@@ -99,18 +98,7 @@ function attacks(projectId) {
     'ResourceGroup of 999': {
       url: heat,
       settle: true,
-      body: () =>
-        JSON.stringify({
-          stack_name: name(),
-          template: hot({
-            resources: {
-              g: {
-                type: 'OS::Heat::ResourceGroup',
-                properties: { count: 999, resource_def: { type: 'OS::Heat::None' } },
-              },
-            },
-          }),
-        }),
+      body: () => resourceGroup(999),
     },
     '1 MiB bodies to each service': {
       // one request per service, each just under Heat's 1 MiB (the 112 KiB services answer 413)

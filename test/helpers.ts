@@ -102,15 +102,22 @@ export interface TestCloud {
   token(user?: string, project?: string): Promise<string>;
   /** An HTTP call through the app, with a token when `as` names a user ("admin", "demo", or "user:project"). */
   call(opts: InjectOptions & { as?: string; token?: string }): Promise<LightMyRequestResponse>;
+  /**
+   * A restart: this cloud stops (a clean close) and another starts on the same
+   * data dir and store, with `overrides` on top of this one's; the new one
+   * owns the data dir and store from then on (its close removes them).
+   */
+  restart(overrides?: Partial<Config>): Promise<TestCloud>;
   close(): Promise<void>;
 }
 
 /**
  * A whole cloud in-process: fresh data dir, real store, fake drivers, no
  * listener. Requests go through Fastify's inject, the same path as HTTP.
+ * Given a data dir or a database, it leaves them to whoever made them.
  */
 export async function testCloud(overrides: Partial<Config> = {}, options: CloudOptions = {}): Promise<TestCloud> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-test-'));
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'pocketstack-test-'));
   const config = makeConfig({
     dataDir,
     database: testDatabase(dataDir),
@@ -120,9 +127,17 @@ export async function testCloud(overrides: Partial<Config> = {}, options: CloudO
     drivers: { compute: 'fake', network: 'fake', volume: 'fake' },
     ...overrides,
   });
-  // a cloud given a database (a restart test) leaves it to the cloud that made it
-  const ownDatabase = !overrides.database;
-  if (ownDatabase) await createTestDatabase(dataDir);
+  const owns = { dataDir: !overrides.dataDir, database: !overrides.database };
+  if (owns.database) await createTestDatabase(dataDir);
+  return openTestCloud(config, overrides, options, owns);
+}
+
+async function openTestCloud(
+  config: Config,
+  overrides: Partial<Config>,
+  options: CloudOptions,
+  owns: { dataDir: boolean; database: boolean },
+): Promise<TestCloud> {
   const cloud = await createCloud(config, { logger: pino({ level: TEST_LOG }), ...options });
   const tokens = new Map<string, string>();
   const token = async (
@@ -149,10 +164,15 @@ export async function testCloud(overrides: Partial<Config> = {}, options: CloudO
       const t = given ?? (as ? await token(...(as.split(':') as [string, string?])) : undefined);
       return cloud.app.inject({ ...opts, headers: { ...(t ? { 'x-auth-token': t } : {}), ...headers } });
     },
+    async restart(more = {}) {
+      await cloud.close();
+      const next = { ...overrides, ...more };
+      return openTestCloud(makeConfig({ ...config, ...more }), next, options, owns);
+    },
     async close() {
       await cloud.close();
-      if (ownDatabase) await dropTestDatabase(dataDir);
-      rmSync(dataDir, { recursive: true, force: true });
+      if (owns.database) await dropTestDatabase(config.dataDir);
+      if (owns.dataDir) rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -10,14 +10,7 @@ HERE=$(cd "$(dirname "$0")/.." && pwd)
 [ -n "${E2E_GUIDE_DONE:-}" ] || "$HERE/guide-check.sh" orchestration || guide_failed=1
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
-PASSED=0 FAILED=0
-ok() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
-bad() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
-check() {
-  local what=$1; shift
-  if OUT=$("$@" 2>"$W/err"); then ok "$what"; else bad "$what :: $* :: $(tail -c 400 "$W/err" | tr '\n' ' ')"; fi
-}
-expect() { if grep -Eq -- "$2" <<<"$OUT"; then ok "$1"; else bad "$1 :: wanted /$2/ in: $(head -c 400 <<<"$OUT" | tr '\n' ' ')"; fi; }
+. "$HERE/checks.sh"
 S=heatci_$$
 
 cat >"$W/t.yaml" <<'YAML'

@@ -18,15 +18,7 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-PASSED=0 FAILED=0
-ok() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
-bad() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
-check() {
-  local what=$1; shift
-  if OUT=$("$@" 2>"$W/err"); then ok "$what"; else bad "$what :: $* :: $(tail -c 400 "$W/err" | tr '\n' ' ')"; fi
-}
-expect() { if grep -Eq -- "$2" <<<"$OUT"; then ok "$1"; else bad "$1 :: wanted /$2/ in: $(head -c 400 <<<"$OUT" | tr '\n' ' ')"; fi; }
-same() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 :: '$2' != '$3'"; fi; }
+. "$HERE/checks.sh"
 unset OS_CLOUD OS_TOKEN
 START=(start --detach --port 0 --network-driver fake --compute-driver fake --default-image blank --no-host-setup --faults)
 

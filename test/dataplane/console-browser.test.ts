@@ -61,17 +61,7 @@ describe.runIf(process.getuid?.() === 0 && existsSync(CHROMIUM))(
 
     afterAll(async () => {
       await browser?.close();
-      if (id) await cloud.call('DELETE', `${NOVA}/servers/${id}`).catch(() => {});
-      await until(
-        'server deleted',
-        () =>
-          cloud.call('GET', `${NOVA}/servers/${id}`).then(
-            () => false,
-            () => true,
-          ),
-        (gone) => gone,
-        60_000,
-      ).catch(() => {});
+      await cloud.deleteServer(id);
       await cloud.cleanup();
     }, 180_000);
 

@@ -143,6 +143,19 @@ export class DataplaneCloud {
     return text ? JSON.parse(text) : undefined;
   }
 
+  /** Deletes the server and waits (at most a minute) until Nova no longer knows it; never throws (for afterAll). */
+  async deleteServer(id: string | undefined): Promise<void> {
+    if (!id) return;
+    const path = `/compute/v2.1/servers/${id}`;
+    await this.call('DELETE', path).catch(() => {});
+    const gone = () =>
+      this.call('GET', path).then(
+        () => false,
+        () => true,
+      );
+    await until('server deleted', gone, (g) => g, 60_000).catch(() => {});
+  }
+
   /**
    * Waits until the data plane has applied every change the API accepted so
    * far: no `network.sync` task left in the store (a task ends when the

@@ -10,6 +10,7 @@ import { bridgeNamespace, hostTag, tapName } from '../../src/host/names.js';
 import { ownedNamespaces, removeNamespace } from '../../src/host/netns.js';
 import { computeDriver } from '../../src/services/compute/driver.js';
 import { type TestCloud, testCloud } from '../helpers.js';
+import { until } from './harness.js';
 import { testGuest } from './test-guest.js';
 
 // Real instances under TCG through Nova's API: a guest booted by the qemu
@@ -39,18 +40,6 @@ async function api(method: string, url: string, payload?: unknown) {
 
 async function server(id: string) {
   return (await api('GET', `${NOVA}/servers/${id}`)).server;
-}
-
-/** Polls until `pred` holds (bounded); returns its last truthy value. */
-async function until<T>(what: string, fn: () => Promise<T>, pred: (v: T) => boolean, ms = 240_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T = await fn();
-  while (!pred(last)) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last).slice(0, 2000)}`);
-    await sleep(500);
-    last = await fn();
-  }
-  return last;
 }
 
 const settled = (id: string, status: string) =>

@@ -1,11 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { InjectOptions } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cloud, createCloud, listen } from '../../src/cloud.js';
-import { makeConfig } from '../../src/config.js';
+import { listen } from '../../src/cloud.js';
 import { FaultRegistry, globMatch } from '../../src/faults/faults.js';
 import { type TestCloud, testCloud } from '../helpers.js';
 import { boot, cirros, fake, mv, show } from '../services/compute/util.js';
@@ -203,41 +198,9 @@ describe('fault rules', () => {
 });
 
 describe('fault rules across a restart', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-faults-restart-'));
-  const config = (faults: boolean) =>
-    makeConfig({
-      dataDir,
-      database: join(dataDir, 'pocketstack.db'),
-      passwordHashCost: 8,
-      logLevel: 'silent',
-      faults,
-      drivers: { compute: 'fake', network: 'fake', volume: 'fake' },
-    });
-  const open = (faults = true) => createCloud(config(faults), { logger: pino({ level: 'silent' }) });
-  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
-
-  async function admin(cloud: Cloud) {
-    const tok = (
-      await cloud.app.inject({
-        method: 'POST',
-        url: '/identity/v3/auth/tokens',
-        payload: {
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } },
-            },
-            scope: { project: { name: 'admin', domain: { id: 'default' } } },
-          },
-        },
-      })
-    ).headers['x-subject-token'] as string;
-    return (opts: InjectOptions) => cloud.app.inject({ ...opts, headers: { 'x-auth-token': tok, ...opts.headers } });
-  }
-
   it('keeps the rules, their order and their hits in the store; a used-up or cleared rule stays gone', async () => {
-    let cloud = await open();
-    let call = await admin(cloud);
+    let t = await testCloud({ faults: true });
+    const call = (opts: InjectOptions) => t.call({ ...opts, as: 'admin' });
     const add = async (fault: Record<string, unknown>) =>
       (await call({ method: 'POST', url: F, payload: { fault } })).json().fault;
     const twice = await add({ service: 'image', method: 'GET', path: '/v2/images', status: 503, count: 2 });
@@ -247,17 +210,13 @@ describe('fault rules across a restart', () => {
     expect((await call({ method: 'DELETE', url: `${F}/${gone.id}` })).statusCode).toBe(204);
     expect((await call({ method: 'GET', url: '/image/v2/images' })).statusCode).toBe(503);
     expect((await call({ method: 'GET', url: '/networking/v2.0/networks' })).statusCode).toBe(500);
-    await cloud.close();
 
     // restarted without --faults: the rules stay in the store, unused
-    cloud = await open(false);
-    call = await admin(cloud);
+    t = await t.restart({ faults: false });
     expect((await call({ method: 'GET', url: F })).statusCode).toBe(404);
     expect((await call({ method: 'GET', url: '/image/v2/images' })).statusCode).toBe(200);
-    await cloud.close();
 
-    cloud = await open();
-    call = await admin(cloud);
+    t = await t.restart({ faults: true });
     const kept = (await call({ method: 'GET', url: F })).json().faults;
     expect(kept.map((f: { id: string; hits: number }) => [f.id, f.hits])).toEqual([
       [twice.id, 1],
@@ -268,11 +227,9 @@ describe('fault rules across a restart', () => {
     expect((await call({ method: 'GET', url: '/image/v2/images' })).statusCode).toBe(503);
     expect((await call({ method: 'GET', url: '/image/v2/images' })).statusCode).toBe(200);
     expect((await call({ method: 'DELETE', url: F })).statusCode).toBe(204);
-    await cloud.close();
 
-    cloud = await open();
-    call = await admin(cloud);
+    t = await t.restart({ faults: true });
     expect((await call({ method: 'GET', url: F })).json()).toEqual({ faults: [] });
-    await cloud.close();
+    await t.close();
   });
 });

@@ -41,28 +41,40 @@ import { restoreGuests } from './servers/restore.js';
 import { cdb } from './store.js';
 
 /**
+ * Nova reads every request body as JSON (nova/api/openstack/wsgi.py:
+ * get_content_type): with no Content-Type or text/plain as well as with
+ * application/json; another media type is a 415 "Unsupported Content-Type",
+ * a body that is not JSON a 400 "Malformed request body".
+ */
+function novaBodyParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) => {
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
+    if (type !== '' && type !== 'text/plain')
+      return done(new UnsupportedMediaType('Unsupported Content-Type'), undefined);
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new BadRequest('Malformed request body'), undefined);
+    }
+  });
+}
+
+/**
  * Nova's dispatcher reads an action's name from the body before any handler
- * runs (nova/api/openstack/wsgi.py: get_content_type, action_peek). A body of
- * another media type is a 415; text/plain is read as JSON, as Nova reads it.
- * Then Python's len() of what the JSON holds: anything but one (an object's
- * keys, a list's items, a string's characters) is a 400 "Malformed request
- * body"; a value len() refuses (a number, true, null), or one item that has no
- * keys (["x"], "x"), raises a TypeError or AttributeError that Nova answers
- * with a bare 404.
+ * runs (wsgi.py: action_peek): Python's len() of what the JSON holds;
+ * anything but one (an object's keys, a list's items, a string's characters)
+ * is a 400 "Malformed request body"; a value len() refuses (a number, true,
+ * null), or one item that has no keys (["x"], "x"), raises a TypeError or
+ * AttributeError that Nova answers with a bare 404.
  */
 function actionBodyCheck(req: FastifyRequest): void {
   if (req.method !== 'POST' || !req.url.split('?')[0].endsWith('/action') || req.body === undefined) return;
-  const type = String(req.headers['content-type'] ?? '')
-    .split(';')[0]
-    .trim()
-    .toLowerCase();
-  if (type === '' || type === 'text/plain') {
-    try {
-      req.body = JSON.parse(String(req.body));
-    } catch {
-      throw new BadRequest('Malformed request body');
-    }
-  } else if (!/^application\/([\w.-]+\+)?json$/.test(type)) throw new UnsupportedMediaType('Unsupported Content-Type');
   const body = req.body;
   const size =
     typeof body === 'string'
@@ -79,6 +91,7 @@ function actionBodyCheck(req: FastifyRequest): void {
 
 /** Every /compute/v2.1 route, each request negotiated to a microversion first. */
 async function v21(app: FastifyInstance, cloud: Cloud) {
+  novaBodyParser(app);
   app.addHook('onRequest', async (req, reply) => {
     // Nova names the request id twice; Tempest and novaclient read this one
     reply.header('x-compute-request-id', req.id);

@@ -78,7 +78,16 @@ export function requireNonNegative(param: string, value: unknown): void {
     throw new BadRequest(`Invalid value '${value}' for parameter '${param}': Cannot be a negative value`);
 }
 
+/**
+ * Glance keeps a property's value in a TEXT column: past 65535 bytes its
+ * database refuses it and Glance answers 500. Here the same limit is a 400.
+ */
+export const PROPERTY_VALUE_BYTES = 65535;
+
 export function checkPerImageLimits(image: Image): void {
+  for (const [key, value] of Object.entries(image.properties))
+    if (typeof value === 'string' && Buffer.byteLength(value) > PROPERTY_VALUE_BYTES)
+      throw new BadRequest(`Value of custom property ${key} should not be greater than ${PROPERTY_VALUE_BYTES} bytes.`);
   const props = Object.keys(image.properties).length;
   if (props > PROPERTY_QUOTA)
     throw new OverQuota(

@@ -230,5 +230,37 @@ describe("compute: an action's body read as Nova's dispatcher reads it (wsgi.py 
     expect(r.json().flavor_access).toEqual([{ flavor_id: 'p1', tenant_id: project }]);
     const xml = await action('<addTenantAccess/>', 'application/xml');
     expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toEqual({ badMediaType: { code: 415, message: 'Unsupported Content-Type' } });
+  });
+
+  it("reads any route's body as JSON with text/plain or no Content-Type; another media type is a 415", async () => {
+    const create = (
+      name: string,
+      type?: string,
+      payload = JSON.stringify({ flavor: { name, ram: 64, vcpus: 1, disk: 1 } }),
+    ) =>
+      t.call({
+        as: 'admin',
+        method: 'POST',
+        url: '/compute/v2.1/flavors',
+        payload,
+        headers: type ? { 'content-type': type } : {},
+      });
+    const plain = await create('plain', 'text/plain');
+    expect(plain.statusCode, plain.body).toBe(200);
+    expect(plain.json().flavor.name).toBe('plain');
+    const bare = await create('bare');
+    expect(bare.statusCode, bare.body).toBe(200);
+    const xml = await create('xml', 'application/xml');
+    expect(xml.statusCode).toBe(415);
+    expect(xml.json()).toEqual({ badMediaType: { code: 415, message: 'Unsupported Content-Type' } });
+    const junk = await create('junk', 'text/plain', 'flavor=junk');
+    expect(junk.json()).toEqual({ badRequest: { code: 400, message: 'Malformed request body' } });
+    const names = (await t.call({ as: 'admin', method: 'GET', url: '/compute/v2.1/flavors' }))
+      .json()
+      .flavors.map((f: { name: string }) => f.name);
+    expect(names).toEqual(expect.arrayContaining(['plain', 'bare']));
+    expect(names).not.toContain('xml');
+    expect(names).not.toContain('junk');
   });
 });

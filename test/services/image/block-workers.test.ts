@@ -12,6 +12,22 @@ const shared = (data: Buffer) => {
   return block;
 };
 
+/** One page of random bytes in page-aligned shared memory (a WebAssembly memory starts on a page): writable direct. */
+const sharedPage = () => {
+  const page = Buffer.from(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer);
+  randomBytes(page.length).copy(page);
+  return page;
+};
+
+/** An O_DIRECT descriptor of the file, or none where the file system refuses O_DIRECT (as data.ts does). */
+function openDirect(path: string): number | undefined {
+  try {
+    return openSync(path, constants.O_WRONLY | constants.O_DIRECT);
+  } catch {
+    return undefined;
+  }
+}
+
 describe('image: block workers', () => {
   const dir = mkdtempSync(join(tmpdir(), 'block-workers-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,14 +59,9 @@ describe('image: block workers', () => {
   it('writes page-aligned blocks through an O_DIRECT descriptor, and the others (or all, if refused) buffered', async () => {
     const path = join(dir, 'direct');
     const file = await open(path, 'wx');
-    // where the file system refuses O_DIRECT the job is given none, as data.ts does
-    let direct: number | undefined;
-    try {
-      direct = openSync(path, constants.O_WRONLY | constants.O_DIRECT);
-    } catch {}
+    const direct = openDirect(path);
     const write = writeOffThread(file, 2, direct);
-    const page = Buffer.from(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer);
-    randomBytes(page.length).copy(page);
+    const page = sharedPage();
     // 16 bytes into shared memory: not page-aligned, so not direct
     const skewed = shared(randomBytes(8192 + 16)).subarray(16);
     const tail = shared(randomBytes(1000));
@@ -66,15 +77,11 @@ describe('image: block workers', () => {
   it('falls back to buffered writes for good when the kernel refuses a direct one, the data whole', async () => {
     const path = join(dir, 'refused');
     const file = await open(path, 'wx');
-    let direct: number | undefined;
-    try {
-      direct = openSync(path, constants.O_WRONLY | constants.O_DIRECT);
-    } catch {}
+    const direct = openDirect(path);
     const write = writeOffThread(file, 2, direct);
     // plain shared memory is 16-byte aligned: the kernel refuses it direct (EINVAL), so it goes buffered
     const plain = shared(randomBytes(8192));
-    const page = Buffer.from(new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer);
-    randomBytes(page.length).copy(page);
+    const page = sharedPage();
     await write.update(plain, 0);
     await write.update(page, plain.length);
     await write.finish();

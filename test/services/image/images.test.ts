@@ -130,6 +130,30 @@ describe('image: discovery and records', () => {
     expect(neg.body).toContain("Invalid value '-1' for parameter 'min_disk': Cannot be a negative value");
   });
 
+  it("takes a property value up to Glance's column (65535 bytes); past it a 400, on create and on update, nothing changed", async () => {
+    const before = await t.cloud.db.selectFrom('images').select('id').execute();
+    const post = (note: string) => t.call({ method: 'POST', url: '/image/v2/images', as: 'demo', payload: { note } });
+    const fits = await post('x'.repeat(65535));
+    expect(fits.statusCode).toBe(201);
+    const id = fits.json().id;
+    // 'é' is two bytes in UTF-8: 32768 of them are 65536 bytes
+    const big = await post('é'.repeat(32768));
+    expect(big.statusCode).toBe(400);
+    expect(big.body).toContain('Value of custom property note should not be greater than 65535 bytes.');
+    const patch = await t.call({
+      method: 'PATCH',
+      url: `/image/v2/images/${id}`,
+      as: 'demo',
+      headers: { 'content-type': 'application/openstack-images-v2.1-json-patch' },
+      payload: JSON.stringify([{ op: 'replace', path: '/note', value: 'y'.repeat(65536) }]),
+    });
+    expect(patch.statusCode).toBe(400);
+    const kept = await t.call({ method: 'GET', url: `/image/v2/images/${id}`, as: 'demo' });
+    expect(kept.json().note).toBe('x'.repeat(65535));
+    expect(await t.cloud.db.selectFrom('images').select('id').execute()).toHaveLength(before.length + 1);
+    await t.call({ method: 'DELETE', url: `/image/v2/images/${id}`, as: 'demo' });
+  });
+
   it('answers malformed JSON with a 400 and leaves nothing made', async () => {
     const before = await t.cloud.db.selectFrom('images').select('id').execute();
     const res = await t.call({
