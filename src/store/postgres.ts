@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   ColumnDefinitionNode,
   DataTypeNode,
@@ -118,6 +119,8 @@ class PostgresStore extends Kysely<any> {
    * first attempts (and other processes' transactions).
    */
   readonly retries = new Mutex();
+  /** Transactions that lost a serialization race and ran again (each run again counts once). */
+  retried = 0;
   /** Called after every commit (the task runner looks for the tasks a transaction queued). */
   readonly commitListeners: (() => void)[] = [];
   override transaction(): TransactionBuilder<any> {
@@ -163,6 +166,7 @@ function serializable(
       }
       return store.retries.run(async () => {
         for (let attempt = 1; ; attempt++) {
+          store.retried++;
           try {
             return await once();
           } catch (e) {
@@ -177,9 +181,76 @@ function serializable(
   return builder as unknown as TransactionBuilder<any>;
 }
 
+/** How many transactions ran again after a serialization failure since the store opened (0 on SQLite). */
+export function serializationRetries(db: Kysely<any>): number {
+  return db instanceof PostgresStore ? db.retried : 0;
+}
+
 /** Calls `fn` after each transaction commits (PostgreSQL; SQLite's one connection needs none: see TaskRunner.enqueue). */
 export function onCommit(db: Kysely<any>, fn: () => void): void {
   if (db instanceof PostgresStore) db.commitListeners.push(fn);
+}
+
+// Background work (tasks: a stack's resources, a server's build) and the
+// requests share one pool. pg.Pool serves its waiters first come first
+// served: a stack of 600 resources queues hundreds of transactions at once,
+// and a request's every query would wait behind all of them, then behind
+// the next hundreds. Here the requests' waiters and the background's take
+// turns for each connection that comes free, so a request waits for about
+// one background transaction per query, and the background always moves.
+const inBackground = new AsyncLocalStorage<boolean>();
+
+/** Runs `fn` as background work: its queries take turns with the requests' for the pool's connections. */
+export function background<T>(fn: () => Promise<T>): Promise<T> {
+  return inBackground.run(true, fn);
+}
+
+class FairPool {
+  readonly #pool: pg.Pool;
+  readonly #max: number;
+  #used = 0;
+  readonly #requests: (() => void)[] = [];
+  readonly #background: (() => void)[] = [];
+  #backgroundNext = false;
+
+  constructor(pool: pg.Pool, max: number) {
+    this.#pool = pool;
+    this.#max = max;
+  }
+
+  async connect(): Promise<pg.PoolClient> {
+    if (this.#used < this.#max && this.#requests.length + this.#background.length === 0) this.#used++;
+    else await new Promise<void>((r) => (inBackground.getStore() ? this.#background : this.#requests).push(r));
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (e) {
+      this.#next();
+      throw e;
+    }
+    const release = client.release;
+    client.release = (err?: Error | boolean) => {
+      client.release = release;
+      release.call(client, err);
+      this.#next();
+    };
+    return client;
+  }
+
+  /** A connection came free: when both sides wait, to the side whose turn it is; else to whoever waits. */
+  #next(): void {
+    let waiter: (() => void) | undefined;
+    if (this.#requests.length > 0 && this.#background.length > 0) {
+      waiter = (this.#backgroundNext ? this.#background : this.#requests).shift();
+      this.#backgroundNext = !this.#backgroundNext;
+    } else waiter = this.#requests.shift() ?? this.#background.shift();
+    if (waiter) waiter();
+    else this.#used--;
+  }
+
+  end(): Promise<void> {
+    return this.#pool.end();
+  }
 }
 
 // bigint (20) and numeric (1700) as numbers: ids, sizes and counts fit in 2^53
@@ -232,7 +303,11 @@ export async function openPostgres(
   });
   // an idle connection that breaks (server restart) must not crash the process
   pool.on('error', () => {});
-  const db = new PostgresStore({ dialect: new PostgresDialect({ pool }), plugins: [new SqliteLikePlugin()] });
+  const fair = new FairPool(pool, opts.max ?? 10);
+  const db = new PostgresStore({
+    dialect: new PostgresDialect({ pool: fair as unknown as pg.Pool }),
+    plugins: [new SqliteLikePlugin()],
+  });
   return { db, pool };
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/db.js';
 import { fromJson, toJson } from '../store/json.js';
-import { onCommit } from '../store/postgres.js';
+import { background, onCommit } from '../store/postgres.js';
 
 export interface Task<P = any> {
   id: number;
@@ -142,7 +142,8 @@ export class TaskRunner {
         payload: fromJson(row.payload, {}),
         attempts: row.attempts,
       };
-      const p = this.execute(kind, task).finally(() => {
+      // background: on PostgreSQL its queries take turns with the requests' for the pool (postgres.ts)
+      const p = background(() => this.execute(kind, task)).finally(() => {
         this.running.delete(row.id);
         this.busy.delete(row.resource_id);
         this.kick();

@@ -26,32 +26,97 @@ export const EVENT_PURGE_BATCH_SIZE = 200;
 type EventValues = Omit<Insertable<EventRow>, 'id' | 'seq'>;
 
 /**
- * Records one event of a stack, first purging its oldest events when it
- * already holds max_events_per_stack (Heat's event_create; Heat checks on a
- * random 1% of inserts, this on every one, so the count never passes the limit).
+ * Records one event of a stack. The insert reads nothing of the stack's
+ * other events: on PostgreSQL a count of them inside the (SERIALIZABLE)
+ * transaction made every two events of a stack written at the same time
+ * conflict, and one of them ran again. Whether the stack now holds too many
+ * is decided after the commit (`eventsAdded`), as Heat decides it beside the
+ * insert rather than with it.
  */
 async function addEvent(db: HeatDb, values: EventValues): Promise<void> {
-  const { n } = await db
-    .selectFrom('heat_events')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('stack_id', '=', values.stack_id)
-    .executeTakeFirstOrThrow();
-  if (Number(n) >= MAX_EVENTS_PER_STACK) {
-    const last = await db
-      .selectFrom('heat_events')
-      .select('seq')
-      .where('stack_id', '=', values.stack_id)
-      .orderBy('seq')
-      .offset(EVENT_PURGE_BATCH_SIZE - 1)
-      .limit(1)
-      .executeTakeFirst();
-    if (last)
-      await db.deleteFrom('heat_events').where('stack_id', '=', values.stack_id).where('seq', '<=', last.seq).execute();
-  }
   await db
     .insertInto('heat_events')
     .values({ id: uuid(), ...values } as Insertable<EventRow>)
     .execute();
+}
+
+/**
+ * What this process knows of each stack's event count: the count read from
+ * the store when it first wrote one of the stack's events, plus the events it
+ * wrote since. Past max_events_per_stack, one purge at a time per stack.
+ * Another process's events are not seen here, so as Heat does, a random 1% of
+ * events also count the stack's events in the store.
+ */
+interface EventCounts {
+  known: Map<string, number>;
+  purging: Set<string>;
+}
+const counts = new WeakMap<object, EventCounts>();
+/** Stacks whose counts are kept; past it the counts are read again from the store. */
+const KNOWN_STACKS = 10_000;
+
+function eventCounts(cloud: Cloud): EventCounts {
+  let c = counts.get(cloud);
+  if (!c) counts.set(cloud, (c = { known: new Map(), purging: new Set() }));
+  return c;
+}
+
+async function countEvents(db: HeatDb, stackId: string): Promise<number> {
+  const { n } = await db
+    .selectFrom('heat_events')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('stack_id', '=', stackId)
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
+
+/**
+ * After an event of the stack committed: when the stack holds
+ * max_events_per_stack events, its oldest event_purge_batch_size go (Heat's
+ * event_create purge), in a transaction of their own, off the event's.
+ */
+async function eventsAdded(cloud: Cloud, stackId: string): Promise<void> {
+  const c = eventCounts(cloud);
+  const known = c.known.get(stackId);
+  if (known === undefined || Math.random() < 2 / EVENT_PURGE_BATCH_SIZE) {
+    if (c.known.size >= KNOWN_STACKS) c.known.clear();
+    c.known.set(stackId, await countEvents(hdb(cloud), stackId));
+  } else c.known.set(stackId, known + 1);
+  // one purge at a time per stack: what the others add meanwhile is counted, and looked at after it
+  while ((c.known.get(stackId) ?? 0) >= MAX_EVENTS_PER_STACK && !c.purging.has(stackId)) {
+    c.purging.add(stackId);
+    try {
+      const counted = c.known.get(stackId) ?? 0;
+      const { before, gone } = await purgeOldest(hdb(cloud), stackId);
+      // the purge's own count replaces this process's (another's events are in it), plus what came meanwhile
+      c.known.set(stackId, before - gone + Math.max(0, (c.known.get(stackId) ?? counted) - counted));
+      if (gone === 0) break;
+    } finally {
+      c.purging.delete(stackId);
+    }
+  }
+}
+
+/** Deletes a stack's oldest event_purge_batch_size events if it holds max_events_per_stack or more. */
+async function purgeOldest(db: HeatDb, stackId: string): Promise<{ before: number; gone: number }> {
+  return db.transaction().execute(async (trx) => {
+    const before = await countEvents(trx, stackId);
+    if (before < MAX_EVENTS_PER_STACK) return { before, gone: 0 };
+    const last = await trx
+      .selectFrom('heat_events')
+      .select('seq')
+      .where('stack_id', '=', stackId)
+      .orderBy('seq')
+      .offset(EVENT_PURGE_BATCH_SIZE - 1)
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    const res = await trx
+      .deleteFrom('heat_events')
+      .where('stack_id', '=', stackId)
+      .where('seq', '<=', last.seq)
+      .executeTakeFirst();
+    return { before, gone: Number(res.numDeletedRows) };
+  });
 }
 
 export async function setStackState(
@@ -85,6 +150,7 @@ export async function setStackState(
       await within.after?.(trx);
     });
   Object.assign(stack, changes);
+  await eventsAdded(cloud, stack.id);
 }
 
 export async function setResourceState(
@@ -116,6 +182,7 @@ export async function setResourceState(
       });
     });
   Object.assign(row, changes);
+  await eventsAdded(cloud, row.stack_id);
 }
 
 /** A resource's row at its INIT state, before the engine first touches it. */
@@ -160,4 +227,5 @@ export async function resourceEvent(
     resource_properties: '{}',
     created_at: now(),
   });
+  await eventsAdded(cloud, row.stack_id);
 }
