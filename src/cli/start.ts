@@ -23,7 +23,16 @@ import { openrcLines } from './openrc.js';
 import { dataDirArg, selfCommand } from './self.js';
 import { describeCounts, loadFile } from './snapshot.js';
 import { databaseError, listenError } from './start-errors.js';
-import { markStopped, readState, removePidFile, runningPid, writePidFile, writeState } from './state.js';
+import {
+  markStopped,
+  readState,
+  removeJoinedPidFile,
+  removePidFile,
+  runningPid,
+  writeJoinedPidFile,
+  writePidFile,
+  writeState,
+} from './state.js';
 
 export interface StartOptions {
   host: string;
@@ -129,6 +138,9 @@ async function startCloud(opts: StartOptions): Promise<void> {
   if (!joining) {
     writePidFile(dataDir);
     process.on('exit', () => removePidFile(dataDir));
+  } else {
+    writeJoinedPidFile(dataDir);
+    process.on('exit', () => removeJoinedPidFile(dataDir));
   }
   const requested = (opts.networkDriver ?? 'auto') as NetworkDriverRequest;
   if (!['auto', 'fake', 'linux'].includes(requested)) {
@@ -287,7 +299,8 @@ Stop it with \`${cmd} stop${dd}\` (or Ctrl-C in the foreground).
     logger.info({ signal }, 'stopping');
     await cloud.close();
     if (!joining) markStopped(dataDir);
-    removePidFile(dataDir);
+    if (joining) removeJoinedPidFile(dataDir);
+    else removePidFile(dataDir);
     logger.flush();
     process.exit(0);
   };

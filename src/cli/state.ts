@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** What a running pocketstack leaves in its data dir so the other commands can find it. */
@@ -67,6 +67,41 @@ export function readPid(dataDir: string): number | undefined {
 /** Removes the pid file if it still names this process (a newer start may have replaced it). */
 export function removePidFile(dataDir: string, pid = process.pid): void {
   if (readPid(dataDir) === pid) rmSync(join(dataDir, PID_FILE), { force: true });
+}
+
+// A process that joins the first on the same data dir and PostgreSQL
+// database (start --database while one runs) has a pid file of its own,
+// <data-dir>/pocketstack-<pid>.pid, so that `stop` finds every process of the
+// cloud; the first keeps pocketstack.pid.
+const JOINED = /^pocketstack-(\d+)\.pid$/;
+
+/** <data-dir>/pocketstack-<pid>.pid for this process, which joined another; removed when it ends. */
+export function writeJoinedPidFile(dataDir: string): void {
+  writeFileSync(join(dataDir, `pocketstack-${process.pid}.pid`), `${process.pid}\n`);
+}
+
+export function removeJoinedPidFile(dataDir: string, pid = process.pid): void {
+  rmSync(join(dataDir, `pocketstack-${pid}.pid`), { force: true });
+}
+
+/** The live processes that joined the cloud on this data dir (stale pid files, of a process killed, go). */
+export function joinedPids(dataDir: string): number[] {
+  let names: string[];
+  try {
+    names = readdirSync(dataDir);
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const name of names) {
+    const m = JOINED.exec(name);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid) continue;
+    if (isPocketstack(pid)) pids.push(pid);
+    else removeJoinedPidFile(dataDir, pid);
+  }
+  return pids.sort((a, b) => a - b);
 }
 
 /**

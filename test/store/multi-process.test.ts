@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,35 @@ describe.skipIf(!onPostgres)(
       );
       expect(done.status).toBe('ACTIVE');
       expect((await json(`${b.url}/compute/v2.1/flavors`, { token })).status).toBe(200);
+    }, 120_000);
+
+    it('`stop` stops every process of the cloud, also those that joined the first', async () => {
+      // b joined a (killed above): c starts as the first again, b stays beside it
+      const b = procs[1];
+      expect(b.child.exitCode).toBeNull();
+      const c = await startProcess(dataDir, database);
+      procs.push(c);
+      expect(existsSync(join(dataDir, `pocketstack-${b.child.pid}.pid`))).toBe(true);
+      const exited = (p: Proc) =>
+        p.child.exitCode !== null || p.child.signalCode !== null
+          ? Promise.resolve()
+          : new Promise((r) => p.child.once('exit', r));
+      const env = { ...process.env };
+      delete env.POCKETSTACK_DATA_DIR;
+      const stopped = spawnSync(process.execPath, [bin, 'stop', '--data-dir', dataDir], {
+        encoding: 'utf8',
+        env,
+        timeout: 60_000,
+      });
+      expect(stopped.status, stopped.stderr).toBe(0);
+      expect(stopped.stdout).toContain(
+        `stopped pocketstack (pid ${c.child.pid}, ${c.url}, data dir ${dataDir}) and 1 process on the same database (pid ${b.child.pid})`,
+      );
+      await Promise.all([exited(b), exited(c)]);
+      expect(b.child.signalCode ?? b.child.exitCode).toBe(0);
+      expect(c.child.signalCode ?? c.child.exitCode).toBe(0);
+      expect(existsSync(join(dataDir, `pocketstack-${b.child.pid}.pid`))).toBe(false);
+      expect(existsSync(join(dataDir, 'pocketstack.pid'))).toBe(false);
     }, 120_000);
   },
 );
