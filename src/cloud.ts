@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type SQLite from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import type { Migration } from 'kysely';
@@ -8,9 +10,11 @@ import { migrations as faultMigrations } from './faults/store.js';
 import { buildApp } from './server/app.js';
 import { allServices } from './services/index.js';
 import type { Service } from './services/service.js';
+import { PG_DUMP, restoreIfLoaded } from './snapshot/postgres.js';
 import { type Dialect, openDatabase, type Store } from './store/db.js';
 import { Leadership } from './store/leader.js';
 import { migrate } from './store/migrate.js';
+import { isPostgresUrl } from './store/postgres.js';
 import { migrations as taskMigrations } from './tasks/migrations.js';
 import { TaskRunner } from './tasks/runner.js';
 
@@ -62,6 +66,12 @@ export function allMigrations(services: Service[] = allServices()): Record<strin
 export async function createCloud(config: Config, opts: CloudOptions = {}): Promise<Cloud> {
   const log = opts.logger ?? pino({ level: config.logLevel });
   prepareDataDir(config.dataDir);
+  // a data dir loaded from a PostgreSQL snapshot: its store goes into the database first
+  if (isPostgresUrl(config.database)) await restoreIfLoaded(config.dataDir, config.database);
+  else if (existsSync(join(config.dataDir, PG_DUMP)))
+    throw new Error(
+      `the data dir ${config.dataDir} was loaded from a snapshot of a PostgreSQL cloud: start it with --database postgres://... (an empty or new database)`,
+    );
   const store = await openDatabase(config.database);
   const { db } = store;
   const services = allServices();

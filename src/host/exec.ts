@@ -20,6 +20,8 @@ export interface RunOptions {
   onOutput?: (chunk: string, stream: 'stdout' | 'stderr') => void;
   /** Aborting kills the command (SIGKILL): a long-running one (a test's qemu) ended on demand. */
   signal?: AbortSignal;
+  /** Added to the environment (a password for pg_dump, never on its command line). */
+  env?: Record<string, string>;
 }
 
 export class HostCommandError extends Error {
@@ -61,6 +63,8 @@ const PACKAGES: Record<string, string> = {
   'dpkg-deb': 'dpkg',
   'apt-get': 'apt',
   'apt-cache': 'apt',
+  pg_dump: 'postgresql-client',
+  pg_restore: 'postgresql-client',
 };
 
 type Listener = (argv: string[], ms: number, error?: Error) => void;
@@ -93,7 +97,11 @@ export function run(cmd: string, args: string[], opts: RunOptions = {}): Promise
   const full = argv(cmd, args, opts);
   const t0 = performance.now();
   return new Promise<string>((resolve, reject) => {
-    const child = spawn(full[0], full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: opts.cwd });
+    const child = spawn(full[0], full.slice(1), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: opts.cwd,
+      ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let killed = false;

@@ -4,6 +4,7 @@ import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:pa
 import { guestFiles, instancesDir } from '../drivers/compute/qemu/layout.js';
 import { livePid } from '../drivers/compute/qemu/process.js';
 import { type FileHeader, type Manifest, readSnapshot, SnapshotFormatError } from './format.js';
+import { PG_DUMP } from './postgres.js';
 import { relocateGuests } from './relocate.js';
 import { DB_NAME, isStatePath } from './save.js';
 
@@ -15,7 +16,7 @@ export interface LoadProgress {
 
 /** Whether the data dir holds a cloud's state (its store). */
 export function hasState(dataDir: string): boolean {
-  return existsSync(join(dataDir, DB_NAME));
+  return existsSync(join(dataDir, DB_NAME)) || existsSync(join(dataDir, PG_DUMP));
 }
 
 /** The qemu guests of the data dir's cloud that still run (they outlive pocketstack). */
@@ -36,7 +37,7 @@ const KEEP = (name: string) =>
 
 function checkedPath(path: string): string {
   const rel = normalize(path);
-  if (isAbsolute(rel) || rel.startsWith('..') || (rel !== DB_NAME && !isStatePath(rel)))
+  if (isAbsolute(rel) || rel.startsWith('..') || (rel !== DB_NAME && rel !== PG_DUMP && !isStatePath(rel)))
     throw new SnapshotFormatError(`a file in the snapshot has a bad path: ${path}`);
   return rel;
 }
@@ -101,7 +102,7 @@ export async function loadSnapshot(
       }
     }
     if (!manifest) throw new SnapshotFormatError('the snapshot has no manifest');
-    if (!paths.has(DB_NAME)) throw new SnapshotFormatError('the snapshot has no store');
+    if (!paths.has(DB_NAME) && !paths.has(PG_DUMP)) throw new SnapshotFormatError('the snapshot has no store');
     await relocateGuests(stage, manifest.source, target);
     if (!existsSync(target)) renameSync(stage, target);
     else {

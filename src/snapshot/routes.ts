@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { Cloud } from '../cloud.js';
-import { ApiError, Forbidden } from '../server/errors.js';
+import { Forbidden } from '../server/errors.js';
 import { writeGate } from './freeze.js';
+import { capturePostgres } from './postgres.js';
 import { type Capture, captureStream, captureSync } from './save.js';
 
 /**
@@ -14,9 +15,11 @@ import { type Capture, captureStream, captureSync } from './save.js';
  * load, as after a crash).
  */
 export async function captureCloud(cloud: Cloud): Promise<Capture> {
+  if (!cloud.sqlite) return capturePostgres(cloud.config.database, cloud.config.dataDir, () => writeGate(cloud).hold());
   const release = await writeGate(cloud).hold();
   try {
-    return await cloud.db.connection().execute(async () => captureSync(cloud.sqlite, cloud.config.dataDir));
+    const sqlite = cloud.sqlite;
+    return await cloud.db.connection().execute(async () => captureSync(sqlite, cloud.config.dataDir));
   } finally {
     release();
   }
@@ -26,8 +29,6 @@ export async function captureCloud(cloud: Cloud): Promise<Capture> {
 export async function snapshotRoutes(app: FastifyInstance, cloud: Cloud) {
   app.get('/v1/snapshot', async (req, reply) => {
     if (!req.auth?.isAdmin) throw new Forbidden('Snapshots are for admins only.');
-    // a PostgreSQL store would be saved with pg_dump: not built
-    if (!cloud.sqlite) throw new ApiError(501, 'Snapshots are of SQLite stores only (PostgreSQL: not built yet).');
     const t0 = performance.now();
     const cap = await captureCloud(cloud);
     if (cap.live.length) cloud.log.warn({ files: cap.live }, 'snapshot: files read live (neither linked nor copied)');

@@ -32,6 +32,7 @@ const NOT_STATE = new Set([
   `${DB_NAME}-journal`,
   'pocketstack.json',
   'pocketstack.pid',
+  'pocketstack.pgdump',
   'pocketstack.log',
   'console.log',
   'host-setup.json',
@@ -70,35 +71,40 @@ export function stateFiles(dataDir: string): string[] {
   return out;
 }
 
+/** The kinds `snapshot show` counts, and their tables. */
+export const COUNTED: [string, string][] = [
+  ['projects', 'projects'],
+  ['users', 'users'],
+  ['servers', 'nova_instances'],
+  ['images', 'images'],
+  ['volumes', 'volumes'],
+  ['volume_snapshots', 'volume_snapshots'],
+  ['volume_backups', 'volume_backups'],
+  ['networks', 'neutron_networks'],
+  ['subnets', 'neutron_subnets'],
+  ['ports', 'neutron_ports'],
+  ['routers', 'neutron_routers'],
+  ['stacks', 'heat_stacks'],
+  ['fault_rules', 'pocketstack_faults'],
+];
+
+/** The count of a table's live rows, by which of the soft-delete columns it has. */
+export function countSql(table: string, columns: Set<string>): string {
+  const live = [
+    columns.has('deleted') ? 'deleted = 0' : '',
+    columns.has('deleted_at') ? 'deleted_at IS NULL' : '',
+    columns.has('status') && table !== 'heat_stacks' ? "status NOT IN ('deleted', 'killed')" : '',
+  ].filter(Boolean);
+  return `SELECT count(*) AS n FROM ${table}${live.length ? ` WHERE ${live.join(' AND ')}` : ''}`;
+}
+
 /** Live resources by kind in a store: what `snapshot show` lists. */
 export function countResources(db: SQLite.Database): Record<string, number> {
-  const kinds: [string, string][] = [
-    ['projects', 'projects'],
-    ['users', 'users'],
-    ['servers', 'nova_instances'],
-    ['images', 'images'],
-    ['volumes', 'volumes'],
-    ['volume_snapshots', 'volume_snapshots'],
-    ['volume_backups', 'volume_backups'],
-    ['networks', 'neutron_networks'],
-    ['subnets', 'neutron_subnets'],
-    ['ports', 'neutron_ports'],
-    ['routers', 'neutron_routers'],
-    ['stacks', 'heat_stacks'],
-    ['fault_rules', 'pocketstack_faults'],
-  ];
   const out: Record<string, number> = {};
-  for (const [kind, table] of kinds) {
+  for (const [kind, table] of COUNTED) {
     const cols = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
     if (cols.length === 0) continue;
-    const names = new Set(cols.map((c) => c.name));
-    const live = [
-      names.has('deleted') ? 'deleted = 0' : '',
-      names.has('deleted_at') ? 'deleted_at IS NULL' : '',
-      names.has('status') && table !== 'heat_stacks' ? "status NOT IN ('deleted', 'killed')" : '',
-    ].filter(Boolean);
-    const where = live.length ? ` WHERE ${live.join(' AND ')}` : '';
-    out[kind] = (db.prepare(`SELECT count(*) AS n FROM ${table}${where}`).get() as { n: number }).n;
+    out[kind] = (db.prepare(countSql(table, new Set(cols.map((c) => c.name)))).get() as { n: number }).n;
   }
   return out;
 }
@@ -110,7 +116,7 @@ export interface SaveProgress {
   file: string;
 }
 
-interface Frozen {
+export interface Frozen {
   rel: string;
   /** Where its bytes are read from: the staging dir, or (when neither link nor copy worked) the live file. */
   abs: string;
@@ -138,8 +144,7 @@ export interface Capture {
  * store's connection) and that requests that change state are not midway.
  */
 export function captureSync(sqlite: SQLite.Database, dataDir: string): Capture {
-  const stage = join(scratchDir(dataDir), `snapshot-${randomBytes(6).toString('hex')}`);
-  mkdirSync(stage, { recursive: true, mode: 0o700 });
+  const stage = newStage(dataDir);
   const drop = () => rmSync(stage, { recursive: true, force: true });
   try {
     const dbCopy = join(stage, DB_NAME);
@@ -151,55 +156,75 @@ export function captureSync(sqlite: SQLite.Database, dataDir: string): Capture {
     } finally {
       copy.close();
     }
-    const files: Frozen[] = [frozen(DB_NAME, dbCopy)];
-    const live: string[] = [];
-    // hard links of one inode (a guest's base image and Glance's file) stay one file
-    const seen = new Map<string, string>();
-    let reflink = true;
-    for (const rel of stateFiles(dataDir)) {
-      const src = join(dataDir, rel);
-      const dst = join(stage, 'files', rel);
-      mkdirSync(dirname(dst), { recursive: true, mode: 0o700 });
-      const st = lstatSync(src);
-      const inode = `${st.dev}:${st.ino}`;
-      const first = st.nlink > 1 ? seen.get(inode) : undefined;
-      if (first !== undefined) {
-        files.push({
-          rel,
-          abs: dst,
-          header: { path: rel, size: 0, mode: st.mode & 0o777, link: first },
-          sparse: false,
-        });
-        continue;
-      }
-      if (st.nlink > 1) seen.set(inode, rel);
-      try {
-        if (st.size < COPY_BELOW) copyFileSync(src, dst);
-        else {
-          let done = false;
-          if (reflink)
-            try {
-              copyFileSync(src, dst, constants.COPYFILE_FICLONE_FORCE);
-              done = true;
-            } catch {
-              reflink = false; // this filesystem has none: links from here on
-            }
-          if (!done) linkSync(src, dst);
-        }
-        files.push(frozen(rel, dst, st));
-      } catch {
-        live.push(rel);
-        files.push(frozen(rel, src, st));
-      }
-    }
-    return { stage, files, counts, created_at: new Date().toISOString(), live, drop };
+    const { files, live } = freezeFiles(stage, dataDir);
+    return {
+      stage,
+      files: [frozen(DB_NAME, dbCopy), ...files],
+      counts,
+      created_at: new Date().toISOString(),
+      live,
+      drop,
+    };
   } catch (e) {
     drop();
     throw e;
   }
 }
 
-function frozen(rel: string, abs: string, st = statSync(abs)): Frozen {
+/** A new staging dir for a capture of the data dir. */
+export function newStage(dataDir: string): string {
+  const stage = join(scratchDir(dataDir), `snapshot-${randomBytes(6).toString('hex')}`);
+  mkdirSync(stage, { recursive: true, mode: 0o700 });
+  return stage;
+}
+
+/** Freezes the data dir's state files into `stage` (reflinks, links or copies; see above). */
+export function freezeFiles(stage: string, dataDir: string): { files: Frozen[]; live: string[] } {
+  const files: Frozen[] = [];
+  const live: string[] = [];
+  // hard links of one inode (a guest's base image and Glance's file) stay one file
+  const seen = new Map<string, string>();
+  let reflink = true;
+  for (const rel of stateFiles(dataDir)) {
+    const src = join(dataDir, rel);
+    const dst = join(stage, 'files', rel);
+    mkdirSync(dirname(dst), { recursive: true, mode: 0o700 });
+    const st = lstatSync(src);
+    const inode = `${st.dev}:${st.ino}`;
+    const first = st.nlink > 1 ? seen.get(inode) : undefined;
+    if (first !== undefined) {
+      files.push({
+        rel,
+        abs: dst,
+        header: { path: rel, size: 0, mode: st.mode & 0o777, link: first },
+        sparse: false,
+      });
+      continue;
+    }
+    if (st.nlink > 1) seen.set(inode, rel);
+    try {
+      if (st.size < COPY_BELOW) copyFileSync(src, dst);
+      else {
+        let done = false;
+        if (reflink)
+          try {
+            copyFileSync(src, dst, constants.COPYFILE_FICLONE_FORCE);
+            done = true;
+          } catch {
+            reflink = false; // this filesystem has none: links from here on
+          }
+        if (!done) linkSync(src, dst);
+      }
+      files.push(frozen(rel, dst, st));
+    } catch {
+      live.push(rel);
+      files.push(frozen(rel, src, st));
+    }
+  }
+  return { files, live };
+}
+
+export function frozen(rel: string, abs: string, st = statSync(abs)): Frozen {
   return {
     rel,
     abs,

@@ -311,7 +311,8 @@ export async function openPostgres(
   return { db, pool };
 }
 
-async function ensureDatabase(url: string): Promise<void> {
+/** Creates the database `url` names when it does not exist (CREATEDB needed). */
+export async function ensureDatabase(url: string): Promise<void> {
   const probe = new pg.Client({ connectionString: url });
   try {
     await probe.connect();
