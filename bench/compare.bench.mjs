@@ -219,7 +219,11 @@ export default async function compare() {
         .filter(([, r]) => r?.rows !== undefined && !c.includes(` ${r.rows} `))
         .map(([who, r]) => `${who}: ${r.rows} made`)
         .join(', ');
-    for (const c of [...identityCases.slice(1), ...networkCases, ...imageCases.filter((c) => c === 'image list')])
+    for (const c of [
+      ...identityCases.filter((c) => c !== 'token issue'),
+      ...networkCases,
+      ...imageCases.filter((c) => c === 'image list'),
+    ])
       add(rowsOf(c) ? `${c} (${rowsOf(c)})` : c, ms(psAll[c]), ms(real[c]), 'p50 ms', false, b(c));
     for (const c of imageCases.filter((c) => c.startsWith('image upload'))) {
       add(`${c}, ${UPLOAD_MIB} MiB, best`, psAll[c]?.mb_s, real[c]?.mb_s, 'MB/s', true, psBefore?.[c]?.mb_s);
