@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
-import { issueToken, startPocketstack, table } from './lib.mjs';
+import { issueToken, jsonCall, startPocketstack, table } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const NETWORKS = Number(process.env.BENCH_NETWORKS ?? 100);
@@ -87,16 +87,7 @@ s.bind(68, () => {
 });
 `;
 
-async function api(base, token, method, path, body) {
-  const res = await fetch(`${base}/networking/v2.0/${path}`, {
-    method,
-    headers: { 'x-auth-token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const api = (base, token, method, path, body) => jsonCall(`${base}/networking/v2.0/${path}`, token, method, body);
 
 /** Until no network.sync task is left in the store: the driver has applied everything. */
 async function settled(dataDir, limitMs = 600_000) {

@@ -93,6 +93,18 @@ export async function issueToken(authUrl, { user = 'admin', password = 'secret',
  * Runs `fn` n times with `concurrency` calls in flight; returns p50/p90 (ms)
  * and requests per second.
  */
+/** A JSON API call with a token: the parsed answer (undefined when empty); throws on an error status. */
+export async function jsonCall(url, token, method, body) {
+  const res = await fetch(url, {
+    method,
+    headers: { 'x-auth-token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  if (res.status >= 400) throw new Error(`${method} ${url}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
 export async function measure(fn, { n = 500, concurrency = 1, warmup = 20 } = {}) {
   for (let i = 0; i < warmup; i++) await fn(i);
   const times = [];

@@ -2,21 +2,12 @@
 // pocketstack and (when it runs here, ../shared/peers/neutron.sh) on the real
 // Neutron, in the same run, as ratios. The whole list is read at 250, 500 and
 // 1,000 ports: its cost per port returned (us_per_port) should stay flat.
-import { answers, issueToken, measure, startPocketstack, table } from './lib.mjs';
+import { answers, issueToken, jsonCall, measure, startPocketstack, table } from './lib.mjs';
 
 const PORTS = Number(process.env.BENCH_PORTS ?? 1000);
 const PEER = { name: 'neutron (real)', keystone: 'http://127.0.0.1:35357/v3', neutron: 'http://127.0.0.1:9696' };
 
-async function call(base, token, method, path, body) {
-  const res = await fetch(`${base}/v2.0/${path}`, {
-    method,
-    headers: { 'x-auth-token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const call = (base, token, method, path, body) => jsonCall(`${base}/v2.0/${path}`, token, method, body);
 
 // Undo what a run made even when the bench is interrupted: the peer is shared.
 const cleanups = new Set();

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { issueToken, measure, table } from './lib.mjs';
+import { issueToken, jsonCall, measure, table } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BASE = process.env.POCKETSTACK_TEST_DATABASE;
@@ -46,16 +46,7 @@ async function admin(sql) {
   }
 }
 
-async function call(url, token, method, path, body) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { 'x-auth-token': token, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const call = (url, token, method, path, body) => jsonCall(`${url}${path}`, token, method, body);
 
 async function run(name, processes, database) {
   const dataDir = mkdtempSync(join(tmpdir(), 'pocketstack-bench-pg-'));
