@@ -166,6 +166,8 @@ export async function buildDebian(opts: DebianOptions = {}): Promise<DebianBuild
     );
     // the root tree is big: gone before the rename, so the cache never holds both
     rmSync(root, { recursive: true, force: true });
+    // the note first (a cached image always has one), into a cache that may not exist yet
+    mkdirSync(dirname(sizes), { recursive: true });
     writeFileSync(sizes, `${JSON.stringify({ minDiskGiB })}\n`);
     publish(out, path);
     pruneImages(`debian-${suite}-`);
