@@ -61,6 +61,13 @@ if [ "${1:-}" = --shell ]; then
   exit 0
 fi
 [ $# -eq 0 ] && set -- npm test
+# The command runs in a process group of its own and the script waits for it
+# in the background: bash runs a trap only once a foreground command ends, so
+# a `timeout` (CI's) or Ctrl-C would otherwise wait for a hung suite. On
+# INT or TERM the whole group (npm, vitest, its workers) is stopped.
+setsid "$@" &
+child=$!
+trap 'kill -TERM -- "-$child" 2>/dev/null; wait "$child"; exit 130' INT TERM
 status=0
-"$@" || status=$?
+wait "$child" || status=$?
 exit $status
