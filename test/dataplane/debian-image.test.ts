@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withQmp } from '../../src/drivers/compute/qemu/qmp.js';
 import { buildDebian } from '../../src/images/debian/build.js';
 import { buildIso } from '../../src/services/compute/iso9660.js';
 import { bootAndRead } from './standalone-guest.js';
@@ -65,6 +67,12 @@ describe.skipIf(!process.env.POCKETSTACK_TEST_DEBIAN)('the debian image, standal
       memoryMiB: 1024,
       until: /Cloud-init v\. \S+ finished at/,
       timeoutMs: 1_500_000,
+      // Nova's clean stop: the ACPI power button, which the guest must honour (systemd-logind), or
+      // the stop pulls the power after 60 s and the guest loses what it had not written out
+      whileUp: async (guest) => {
+        await withQmp(guest.qmp, (q) => q.execute('system_powerdown'));
+        for (let i = 0; i < 1200 && !/reboot: Power down/.test(guest.console()); i++) await sleep(250);
+      },
     });
     console.log(`debian boot: cloud-init finished after ${Math.round(boot.ms / 1000)} s`);
     expect(boot.console).toMatch(/DataSourceConfigDrive/);
@@ -72,6 +80,7 @@ describe.skipIf(!process.env.POCKETSTACK_TEST_DEBIAN)('the debian image, standal
     expect(boot.console).toContain('runcmd-ran-as-root-42');
     for (const p of packages) expect(boot.console).toContain(`${p} install ok installed`);
     expect(boot.console).toMatch(/Cloud-init v\. \S+ finished at/);
+    expect(boot.console).toMatch(/reboot: Power down/);
     expect(boot.console.split('\n').filter((l) => /\[WARNING\]|fsck not present/.test(l))).toEqual([]);
   }, 1_800_000);
 });

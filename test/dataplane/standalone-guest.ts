@@ -20,8 +20,8 @@ export interface BootOptions {
   /** Stop reading when the console matches this. */
   until: RegExp;
   timeoutMs: number;
-  /** Run once `until` matched, while the guest still runs (qemu is killed after it). */
-  whileUp?: () => Promise<void>;
+  /** Run once `until` matched, while the guest still runs (qemu is killed after it, if it still runs). */
+  whileUp?: (guest: { qmp: string; console: () => string }) => Promise<void>;
 }
 
 export interface BootResult {
@@ -38,7 +38,9 @@ export async function bootAndRead(opts: BootOptions): Promise<BootResult> {
   if (opts.cdrom) args.push('-drive', `file=${opts.cdrom},media=cdrom,readonly=on`);
   const dir = mkdtempSync(join(tmpdir(), 'pocketstack-console-'));
   const log = join(dir, 'console.log');
+  const qmp = join(dir, 'qmp.sock');
   args.push('-nic', opts.nic ?? 'none', '-serial', `file:${log}`, '-monitor', 'none', '-no-reboot');
+  args.push('-qmp', `unix:${qmp},server=on,wait=off`);
   const abort = new AbortController();
   const read = () => {
     try {
@@ -55,7 +57,7 @@ export async function bootAndRead(opts: BootOptions): Promise<BootResult> {
     if (matched || !opts.until.test(read())) return;
     matched = true;
     ms = performance.now() - t0;
-    after = (opts.whileUp?.() ?? Promise.resolve()).finally(() => abort.abort());
+    after = (opts.whileUp?.({ qmp, console: read }) ?? Promise.resolve()).finally(() => abort.abort());
   }, 100);
   try {
     // killed by us or by the timeout: the console says what happened

@@ -22,6 +22,9 @@ const BUILDER_VERSION = 1;
 export const DEBIAN_PACKAGES = [
   'linux-image-cloud-amd64',
   'systemd-sysv',
+  // systemd-logind runs only with D-Bus, and without logind the ACPI power button does nothing: Nova's
+  // clean stop (system_powerdown, then destroy after 60 s) pulled the power on a guest still writing
+  'dbus',
   'udev',
   'cloud-init',
   'cloud-guest-utils', // growpart: the root grows to the flavor's disk
