@@ -24,11 +24,26 @@ part() { echo "=== $* ($((SECONDS - T0)) s)"; }
 npm start -- --port "$PORT" --data-dir "$DATA" --floating-range "$RANGE" --default-image blank >"$DATA/start.out" 2>&1 &
 PID=$!
 cleanup() { # npm does not pass a kill on to the server: stop it by its pid file
+  [ -n "${KEEPER:-}" ] && kill "$KEEPER" 2>/dev/null
   node bin/pocketstack.js stop --data-dir "$DATA" >/dev/null 2>&1
   wait "$PID" 2>/dev/null
   node bin/pocketstack.js reset --yes --data-dir "$DATA" >/dev/null 2>&1
 }
 trap cleanup EXIT
+# The guests' serial consoles, copied as they grow (a deleted server's log goes with it): when a
+# check fails, their last lines say what the guests did (stop 23: a runcmd left empty by a power cut)
+CONSOLES=$DATA/consoles
+mkdir -p "$CONSOLES"
+( for _ in $(seq 720); do
+    for f in "$DATA"/instances/*/console.log; do [ -f "$f" ] && cp "$f" "$CONSOLES/$(basename "$(dirname "$f")").log"; done
+    sleep 5
+  done ) &
+KEEPER=$!
+show_consoles() {
+  for f in "$CONSOLES"/*.log; do
+    [ -f "$f" ] && { echo "--- console of $(basename "$f" .log), last 40 lines"; tail -40 "$f" | cut -c1-240; }
+  done
+}
 node bin/pocketstack.js wait --data-dir "$DATA" --timeout 120 || { cat "$DATA/start.out"; exit 1; }
 T_API=$((SECONDS - T0))
 head -3 "$DATA/start.out"
@@ -45,7 +60,7 @@ GUIDE_IMAGE_FILE=$IMAGE GUIDE_BOOT_TIMEOUT=1500 GUIDE_DB_USERDATA=examples/two-t
 T_DEMO=$SECONDS
 part "demo two-tier"
 node bin/pocketstack.js demo two-tier --data-dir "$DATA" --timeout 1500 | tee "$DATA/demo.out" | grep --line-buffered -v 'console:'
-[ "${PIPESTATUS[0]}" -eq 0 ] || { bad "demo two-tier"; tail -40 "$DATA/demo.out"; exit 1; }
+[ "${PIPESTATUS[0]}" -eq 0 ] || { bad "demo two-tier"; tail -40 "$DATA/demo.out"; show_consoles; exit 1; }
 echo "the demo to the accounts listed: $((SECONDS - T_DEMO)) s (the API answered $T_API s after npm start)"
 FIP=$(grep -oE 'curl http://[0-9.]+:5000' "$DATA/demo.out" | grep -oE '[0-9]+(\.[0-9]+){3}' | head -1)
 KEY=$DATA/demo/demo_key.pem
@@ -86,4 +101,5 @@ openstack stack delete --yes --wait two_tier && ok "stack delete" || bad "stack 
 pgrep -f "qemu-system.*$DATA" >/dev/null && bad "qemu processes left" || ok "no qemu process left"
 
 part "done: $FAILED failed"
+[ "$FAILED" -eq 0 ] || show_consoles
 [ "$FAILED" -eq 0 ]
