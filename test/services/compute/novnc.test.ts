@@ -1,9 +1,12 @@
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
-import { FRAMEBUFFER, SCREEN_COLOUR } from '../../../src/drivers/compute/fake-vnc.js';
+import { FakeVncServer, FRAMEBUFFER, SCREEN_COLOUR } from '../../../src/drivers/compute/fake-vnc.js';
 import { type TestCloud, testCloud } from '../../helpers.js';
-import { action, base, boot, cirros, show } from './util.js';
+import { action, base, boot, cirros, fake, show } from './util.js';
 
 // Nova's noVNC console on the fake driver, as Tempest's test_novnc reaches it:
 // the URL's page, then a websocket on the URL's `path` (from the host's root)
@@ -138,6 +141,32 @@ describe('compute: the noVNC console of a fake guest', () => {
     const { ws, read } = await open(websocketOf(url));
     expect((await read(12)).toString('latin1')).toBe('RFB 003.008\n');
     ws.close();
+  });
+
+  it("splices the websocket to a VNC server on a unix socket, as qemu's, and answers 502 when none listens", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pocketstack-vnc-'));
+    const socket = join(dir, 'vnc.sock');
+    // qemu's place: a VNC server on a unix socket (here the fake screen behind it)
+    const vnc = createServer((c) => c.pipe(new FakeVncServer('instance-on-a-socket')).pipe(c));
+    await new Promise<void>((r) => vnc.listen(socket, r));
+    const spy = vi.spyOn(fake(t), 'console').mockResolvedValue({ kind: 'vnc', socket });
+    try {
+      const url = await consoleUrl();
+      const { ws, read } = await open(websocketOf(url));
+      expect((await read(12)).toString('latin1')).toBe('RFB 003.008\n');
+      ws.send(Buffer.from('RFB 003.003\n', 'latin1'));
+      expect([...(await read(4))]).toEqual([0, 0, 0, 1]);
+      ws.send(Buffer.from([1]));
+      const init = await read(24);
+      expect((await read(init.readUInt32BE(20))).toString()).toBe('instance-on-a-socket');
+      ws.close();
+      await new Promise((r) => vnc.close(r));
+      await expect(open(websocketOf(url))).rejects.toThrow('refused: 502');
+    } finally {
+      spy.mockRestore();
+      vnc.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('has no screen while the guest is stopped: the page is its log, the websocket refused', async () => {
