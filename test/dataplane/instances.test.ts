@@ -188,8 +188,9 @@ describe.runIf(process.getuid?.() === 0)('real instances (qemu, TCG)', { timeout
     expect(page).toContain('./novnc/core/rfb.js');
     const rfb = await fetch(new URL('novnc/core/rfb.js', url)).then((r) => ({ status: r.status, text: r.text() }));
     expect(rfb.status).toBe(200);
-    const token = new URLSearchParams((url.searchParams.get('path') ?? '').replace(/^\?/, '')).get('token');
-    const wsUrl = new URL(`websockify?token=${token}`, url);
+    // noVNC's `path`: the websocket's, from the host's root
+    const wsUrl = new URL(`/${url.searchParams.get('path')}`, url);
+    expect(wsUrl.pathname).toBe('/compute/console/websockify');
     wsUrl.protocol = 'ws:';
     const banner = await new Promise<string>((resolve, reject) => {
       const ws = new WebSocket(wsUrl, ['binary']);

@@ -1,4 +1,4 @@
-// Nova's noVNC console URL (…/console/vnc_lite.html?path=%3Ftoken%3D…) → the
+// Nova's noVNC console URL (…/console/vnc_lite.html?path=…%3Ftoken%3D…) → the
 // websocket its proxy answers on (…/console/websockify?token=…), on the
 // page's origin (see api/catalog.ts for why).
 

@@ -5,6 +5,8 @@
 // and after it throws; the task runner retries or records the fault, so a
 // driver never has to remember a half-done step.
 
+import type { Duplex } from 'node:stream';
+
 /** Nova's power_state numbers (nova/compute/power_state.py). */
 export const PowerState = {
   NOSTATE: 0,
@@ -69,11 +71,13 @@ export interface GuestSpec {
 /**
  * How to reach a guest's console. 'page' means pocketstack serves it itself
  * (no graphical console); 'vnc' with `socket` is a VNC server on a unix socket
- * that pocketstack's websocket proxy connects to.
+ * that pocketstack's websocket proxy connects to; 'vnc' with `open` is one in
+ * this process (the fake guest's screen), a new connection at each call.
  */
 export type ConsoleEndpoint =
   | { kind: 'page' }
   | { kind: 'vnc'; socket: string }
+  | { kind: 'vnc'; open: () => Duplex }
   | { kind: 'vnc' | 'spice' | 'serial'; host: string; port: number };
 
 /** Told when a guest's power state changes by itself (its qemu exited): Nova's power-state sync. */

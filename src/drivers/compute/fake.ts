@@ -12,6 +12,7 @@ import {
   PowerState,
   type PowerStateValue,
 } from './driver.js';
+import { FakeVncServer } from './fake-vnc.js';
 
 interface FakeGuest {
   spec: GuestSpec;
@@ -238,10 +239,13 @@ export class FakeComputeDriver implements ComputeDriver {
     return out.join('\n');
   }
 
-  async console(uuid: string, _protocol: string): Promise<ConsoleEndpoint> {
+  async console(uuid: string, protocol: string): Promise<ConsoleEndpoint> {
     await this.step('console', uuid);
-    this.get(uuid);
-    return { kind: 'page' };
+    const g = this.get(uuid);
+    // a guest whose qemu would run (running or paused) has a screen; VNC is its only graphical console
+    const live = g.power === PowerState.RUNNING || g.power === PowerState.PAUSED;
+    if (protocol !== 'vnc' || !live) return { kind: 'page' };
+    return { kind: 'vnc', open: () => new FakeVncServer(g.spec.name) };
   }
 
   async powerState(uuid: string): Promise<PowerStateValue> {

@@ -164,5 +164,9 @@ describe('dashboard: quotas and consoles', () => {
       'wss://cloud.example:8443/compute/console/websockify?token=abc123',
     );
     expect(websocketUrl('http://h/compute/console/vnc_lite.html', 'http://h')).toBeUndefined();
+    // the form pocketstack gives: `path` is the websocket's, from the host's root
+    const withPath = 'http://h:5000/compute/console/vnc_lite.html?path=compute%2Fconsole%2Fwebsockify%3Ftoken%3Dxyz';
+    expect(consoleToken(withPath)).toBe('xyz');
+    expect(websocketUrl(withPath, 'http://h:5000')).toBe('ws://h:5000/compute/console/websockify?token=xyz');
   });
 });

@@ -34,7 +34,7 @@ export default function Console({ server }: { server: Server }) {
         const r = new RFB(screen.current, ws);
         r.scaleViewport = true;
         r.addEventListener('connect', () => setState('connected'));
-        // a guest without a screen (the fake driver's) refuses the websocket before any frame
+        // a guest without a screen (one not running) refuses the websocket before any frame
         r.addEventListener('disconnect', () => setState((s) => (s === 'connected' ? 'closed' : 'none')));
         rfb.current = r;
       })
@@ -69,8 +69,8 @@ export default function Console({ server }: { server: Server }) {
       {error ? <ErrorBox error={error} /> : null}
       {state === 'none' ? (
         <p className="empty">
-          This instance has no graphical console: the cloud's compute driver gives it none (the fake driver). Its serial
-          output is under Log.
+          This instance has no graphical console now (it is not running, or the cloud's compute driver gives it none).
+          Its serial output is under Log.
         </p>
       ) : null}
       <div ref={screen} className="console-screen" hidden={state === 'none' || !!error} />

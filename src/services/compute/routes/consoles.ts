@@ -16,7 +16,8 @@ import { vncPage, vncProxyRoutes } from './vnc-proxy.js';
 // console proxy (noVNC) accepts. pocketstack is its own proxy: the URL is a
 // page under /compute/console, for as long as the token lives (Nova's
 // default: 10 minutes): noVNC connected to the guest's screen when the
-// driver has one (qemu, vnc-proxy.ts), else the guest's serial log.
+// driver has one (qemu's, or the fake's: vnc-proxy.ts), else the guest's
+// serial log.
 
 const TOKEN_TTL_MS = 600_000;
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -51,10 +52,13 @@ async function issue(cloud: Cloud, req: NovaRequest, i: Instance, type: string) 
     })
     .execute();
   const base = `${computeBase(req)}/console`;
+  // noVNC's `path` is the websocket's, from the host's root: Nova's form for a
+  // proxy under a path (novncproxy_base_url with ?path=), as ours is
+  const websockify = new URL(`${base}/websockify`).pathname.slice(1);
   const url =
     type === 'serial'
       ? `${base}/serial?token=${token}`.replace(/^http/, 'ws')
-      : `${base}/vnc_lite.html?path=${encodeURIComponent(`?token=${token}`)}`;
+      : `${base}/vnc_lite.html?path=${encodeURIComponent(`${websockify}?token=${token}`)}`;
   return { protocol: SERVED[type], type, url };
 }
 
@@ -154,7 +158,8 @@ export async function consolePageRoutes(app: FastifyInstance, cloud: Cloud) {
 
   const show = async (req: NovaRequest) => {
     const q = req.query as { token?: string; path?: string };
-    const token = q.token ?? new URLSearchParams((q.path ?? '').replace(/^\?/, '')).get('token') ?? undefined;
+    // `path` is the websocket's path and query (compute/console/websockify?token=...)
+    const token = q.token ?? new URLSearchParams((q.path ?? '').replace(/^[^?]*\?/, '')).get('token') ?? undefined;
     const row = await lookup(cloud, token);
     if (!row)
       return {

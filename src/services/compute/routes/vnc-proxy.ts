@@ -14,7 +14,7 @@ import { computeDriver } from '../driver.js';
 // whose npm files are its ES modules core/ and vendor/) opens a websocket
 // to /compute/console/websockify?token=...; the token is checked as Nova's
 // proxy checks it, and the socket is spliced to the guest's VNC server on
-// its unix socket.
+// its unix socket (qemu), or to the fake guest's screen (fake-vnc.ts).
 
 let novncRoot: string | undefined;
 function novnc(): string {
@@ -43,6 +43,7 @@ async function asset(rel: string): Promise<Buffer | undefined> {
 export function vncPage(title: string): string {
   const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(title)}</title>
+<meta name="description" content="The guest's screen, drawn by noVNC">
 <style>html,body{margin:0;height:100%;background:#1e1e1e;color:#ddd;font:14px sans-serif;display:flex;flex-direction:column}
 #bar{padding:4px 8px;display:flex;gap:1em;align-items:center}#screen{flex:1;overflow:hidden}button{font:inherit}</style>
 </head><body><div id="bar"><strong>${esc(title)}</strong><span id="status">Connecting…</span>
@@ -62,6 +63,19 @@ rfb.addEventListener('disconnect', (e) => { status.textContent = e.detail.clean 
 rfb.addEventListener('desktopname', (e) => { document.title = e.detail.name; });
 document.getElementById('cad').onclick = () => rfb.sendCtrlAltDel();
 </script></body></html>`;
+}
+
+/** A connection to the guest's VNC server: qemu's unix socket, or the fake guest's screen in this process. */
+function reach(endpoint: { socket: string } | { open: () => Duplex }): Promise<Duplex | undefined> {
+  if ('open' in endpoint) return Promise.resolve(endpoint.open());
+  return new Promise((resolve) => {
+    const vnc = createConnection(endpoint.socket);
+    vnc.once('error', () => resolve(undefined));
+    vnc.once('connect', () => {
+      vnc.removeAllListeners('error');
+      resolve(vnc);
+    });
+  });
 }
 
 type TokenLookup = (token: string | undefined) => Promise<{ instance_uuid: string; console_type: string } | undefined>;
@@ -93,19 +107,16 @@ export async function vncProxyRoutes(app: FastifyInstance, cloud: Cloud, lookup:
       const endpoint = await computeDriver(cloud)
         .console(row.instance_uuid, 'vnc')
         .catch(() => undefined);
-      if (endpoint?.kind !== 'vnc' || !('socket' in endpoint)) return refuse(sock, 404, 'Not Found');
-      const vnc = createConnection(endpoint.socket);
-      vnc.once('error', () => refuse(sock, 502, 'Bad Gateway'));
-      vnc.once('connect', () => {
-        vnc.removeAllListeners('error');
-        wss.handleUpgrade(req, sock, head, (ws) => {
-          vnc.on('data', (d) => ws.send(d, { binary: true }));
-          ws.on('message', (d: Buffer) => vnc.write(d));
-          vnc.on('close', () => ws.close());
-          vnc.on('error', () => ws.terminate());
-          ws.on('close', () => vnc.destroy());
-          ws.on('error', () => vnc.destroy());
-        });
+      if (endpoint?.kind !== 'vnc' || 'port' in endpoint) return refuse(sock, 404, 'Not Found');
+      const vnc = await reach(endpoint);
+      if (!vnc) return refuse(sock, 502, 'Bad Gateway');
+      wss.handleUpgrade(req, sock, head, (ws) => {
+        vnc.on('data', (d) => ws.send(d, { binary: true }));
+        ws.on('message', (d: Buffer) => vnc.write(d));
+        vnc.on('close', () => ws.close());
+        vnc.on('error', () => ws.terminate());
+        ws.on('close', () => vnc.destroy());
+        ws.on('error', () => vnc.destroy());
       });
     })().catch((err) => {
       cloud.log.warn({ err }, 'console proxy failed');
@@ -113,7 +124,8 @@ export async function vncProxyRoutes(app: FastifyInstance, cloud: Cloud, lookup:
     });
   };
   server.on('upgrade', onUpgrade);
-  app.addHook('onClose', async () => {
+  // before the listener closes: it waits for every connection, and consoles never end by themselves
+  app.addHook('preClose', async () => {
     server.off('upgrade', onUpgrade);
     for (const c of wss.clients) c.terminate();
     wss.close();
