@@ -14,7 +14,7 @@ import { PG_DUMP, restoreIfLoaded } from './snapshot/postgres.js';
 import { type Dialect, openDatabase, type Store } from './store/db.js';
 import { Leadership } from './store/leader.js';
 import { migrate } from './store/migrate.js';
-import { isPostgresUrl } from './store/postgres.js';
+import { background, isPostgresUrl } from './store/postgres.js';
 import { migrations as taskMigrations } from './tasks/migrations.js';
 import { TaskRunner } from './tasks/runner.js';
 
@@ -117,7 +117,10 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
   if (leadership.leading) tasks.start();
   leadership.watch({
     async lead() {
-      for (const s of services) await s.resume?.(cloud);
+      // background: on PostgreSQL the sweeps take turns with the requests for the pool (postgres.ts)
+      await background(async () => {
+        for (const s of services) await s.resume?.(cloud);
+      });
       tasks.start();
     },
     stepDown: () => tasks.stop(),

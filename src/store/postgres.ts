@@ -205,6 +205,11 @@ export function background<T>(fn: () => Promise<T>): Promise<T> {
   return inBackground.run(true, fn);
 }
 
+/** Whether the caller runs as background work (background()). */
+export function isBackground(): boolean {
+  return inBackground.getStore() === true;
+}
+
 class FairPool {
   readonly #pool: pg.Pool;
   readonly #max: number;

@@ -3,6 +3,7 @@ import type { Cloud } from '../../cloud.js';
 import { BadRequest, NotFound, UnsupportedMediaType } from '../../server/errors.js';
 import { OSLO_BODY_LIMIT, osloTooLarge } from '../../server/limits.js';
 import { negotiateMicroversion } from '../../server/microversion.js';
+import { background } from '../../store/postgres.js';
 import type { Service } from '../service.js';
 import { checkMemberWrites, MICROVERSIONS } from './api.js';
 import { computeDriver, startComputeDriver } from './driver.js';
@@ -137,7 +138,7 @@ async function bootstrap(cloud: Cloud): Promise<void> {
   }
   await startComputeDriver(cloud, async () => {
     driverStarted.add(cloud);
-    if (cloud.leadership.leading) await resume(cloud);
+    if (cloud.leadership.leading) await background(() => resume(cloud));
   });
 }
 

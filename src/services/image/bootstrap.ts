@@ -2,6 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Cloud } from '../../cloud.js';
+import { background } from '../../store/postgres.js';
 import { getProjectByName } from '../identity/store.js';
 import { ensureDirs, imagesDir } from './data.js';
 import { blankQcow2 } from './disk.js';
@@ -28,7 +29,7 @@ const OLD_MARKER = '.default-image-seeded';
 export async function bootstrapImages(cloud: Cloud): Promise<void> {
   ensureDirs(cloud);
   cloud.tasks.register(IMPORT_TASK, importTask(cloud));
-  if (cloud.leadership.leading) await recoverImageFiles(cloud);
+  if (cloud.leadership.leading) await background(() => recoverImageFiles(cloud));
   await seedResourceTypes(cloud);
   const seeded = await idb(cloud).selectFrom('image_meta').select('value').where('key', '=', SEEDED).executeTakeFirst();
   if (!seeded) {

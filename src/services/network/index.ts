@@ -1,4 +1,5 @@
 import { networkDriver } from '../../drivers/network/index.js';
+import { background } from '../../store/postgres.js';
 import type { Service } from '../service.js';
 import { ensureAgents } from './agents.js';
 import { autoAllocateRoutes } from './auto-allocate.js';
@@ -53,9 +54,9 @@ export const network: Service = {
     // on a host still being prepared the data plane is built once it is ready; the API answers meanwhile
     if (cloud.hostReady)
       void cloud.hostReady
-        .then(() => reconcileDataPlane(cloud))
+        .then(() => background(() => reconcileDataPlane(cloud)))
         .catch((err) => cloud.log.error({ err }, 'network data plane not built: the host setup failed'));
-    else await reconcileDataPlane(cloud);
+    else await background(() => reconcileDataPlane(cloud));
   },
   async resume(cloud) {
     await (cloud.hostReady ?? Promise.resolve()).then(() => reconcileDataPlane(cloud));

@@ -1,5 +1,6 @@
 import { BadRequest } from '../../server/errors.js';
 import { JSON_BODY_LIMIT } from '../../server/limits.js';
+import { background } from '../../store/postgres.js';
 import type { Service } from '../service.js';
 import { registerEngine, settleOrphans } from './engine/task.js';
 import { formatError } from './errors.js';
@@ -38,7 +39,7 @@ export const orchestration: Service = {
   },
   async bootstrap(cloud) {
     registerEngine(cloud);
-    if (cloud.leadership.leading) await settleOrphans(cloud);
+    if (cloud.leadership.leading) await background(() => settleOrphans(cloud));
   },
   resume: settleOrphans,
 };

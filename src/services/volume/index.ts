@@ -1,4 +1,5 @@
 import { OSLO_BODY_LIMIT, osloTooLarge } from '../../server/limits.js';
+import { background } from '../../store/postgres.js';
 import type { Service } from '../service.js';
 import { registerBackupTasks } from './backups.js';
 import { formatError } from './errors.js';
@@ -31,7 +32,7 @@ export const volume: Service = {
     registerBackupTasks(cloud);
     registerUploadTask(cloud);
     await seedVolumeTypes(vdb(cloud));
-    if (cloud.leadership.leading) await recoverVolumeFiles(cloud);
+    if (cloud.leadership.leading) await background(() => recoverVolumeFiles(cloud));
   },
   resume: recoverVolumeFiles,
 };
