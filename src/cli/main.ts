@@ -188,6 +188,12 @@ snapshot
   .description('save the cloud of the data dir to FILE, while it runs (writes wait meanwhile) or stopped')
   .argument('<file>')
   .option(...dataDirOption)
+  .addOption(
+    new Option(
+      '--database <url>',
+      "a stopped cloud's PostgreSQL database (default: the one its last start recorded, password from PGPASSWORD or ~/.pgpass)",
+    ).env('POCKETSTACK_DATABASE'),
+  )
   .action(snapshotSave);
 snapshot
   .command('load')

@@ -4,11 +4,13 @@ import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Manifest, readSnapshot } from '../snapshot/format.js';
 import { hasState, liveGuests, loadSnapshot } from '../snapshot/load.js';
-import { DB_NAME, snapshotStream } from '../snapshot/save.js';
+import { captureStoppedPostgres } from '../snapshot/postgres.js';
+import { DB_NAME, snapshotStream, streamCapture } from '../snapshot/save.js';
+import { isPostgresUrl, redact } from '../store/postgres.js';
 import { Client } from './client.js';
 import { progressBar } from './images.js';
 import { cloudCredentials } from './openrc.js';
-import { runningPid } from './state.js';
+import { readState, runningPid } from './state.js';
 
 // `pocketstack snapshot save|load|status FILE`: the whole cloud (store, images,
 // volumes, every state file of the data dir) to one file and back.
@@ -39,14 +41,29 @@ async function* bodyOf(res: Response): AsyncGenerator<Buffer> {
   for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) yield Buffer.from(c);
 }
 
+/**
+ * The PostgreSQL database of a stopped cloud: --database (POCKETSTACK_DATABASE),
+ * else the one its last start recorded, whose password is hidden there
+ * (PGPASSWORD or ~/.pgpass gives it then). Undefined: the store is SQLite.
+ */
+function stoppedDatabase(opts: { dataDir: string; database?: string }): string | undefined {
+  const url = opts.database ?? readState(opts.dataDir)?.database;
+  if (url === undefined) return undefined;
+  if (!isPostgresUrl(url)) fail(`--database takes a postgres:// URL (not ${url})`);
+  const u = new URL(url);
+  if (opts.database === undefined && decodeURIComponent(u.password) === '***') u.password = '';
+  return u.toString();
+}
+
 /** The running cloud's snapshot (GET /pocketstack/v1/snapshot), else one taken from the data dir's files. */
-export async function snapshotSave(file: string, opts: { dataDir: string }): Promise<void> {
+export async function snapshotSave(file: string, opts: { dataDir: string; database?: string }): Promise<void> {
   const target = resolve(file);
   const partial = `${target}.partial`;
   const t0 = performance.now();
   const bar = progressBar('');
   let source: AsyncIterable<Buffer>;
   let sqlite: SQLite.Database | undefined;
+  let database: string | undefined;
   if (runningPid(opts.dataDir) !== undefined) {
     const creds = cloudCredentials(opts.dataDir, 'admin', 'admin');
     const c = new Client(creds);
@@ -56,8 +73,15 @@ export async function snapshotSave(file: string, opts: { dataDir: string }): Pro
     source = bodyOf(res);
   } else {
     if (!hasState(opts.dataDir)) fail(`no cloud in ${opts.dataDir}`);
-    sqlite = new SQLite(join(opts.dataDir, DB_NAME), { readonly: true });
-    source = snapshotStream(sqlite, opts.dataDir);
+    database = stoppedDatabase(opts);
+    if (database !== undefined) {
+      const url = database;
+      // nothing runs, so nothing to hold: pg_dump of the database as it is
+      source = streamCapture(() => captureStoppedPostgres(url, opts.dataDir), opts.dataDir);
+    } else {
+      sqlite = new SQLite(join(opts.dataDir, DB_NAME), { readonly: true });
+      source = snapshotStream(sqlite, opts.dataDir);
+    }
   }
   let manifest: Manifest | undefined;
   let done = 0;
@@ -75,7 +99,7 @@ export async function snapshotSave(file: string, opts: { dataDir: string }): Pro
     renameSync(partial, target);
   } catch (e) {
     rmSync(partial, { force: true });
-    fail((e as Error).message);
+    fail(database === undefined ? (e as Error).message : `PostgreSQL at ${redact(database)}: ${(e as Error).message}`);
   } finally {
     sqlite?.close();
   }

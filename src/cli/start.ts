@@ -24,6 +24,7 @@ import { dataDirArg, selfCommand } from './self.js';
 import { describeCounts, loadFile } from './snapshot.js';
 import { databaseError, listenError } from './start-errors.js';
 import {
+  joinedPids,
   markStopped,
   readState,
   removeJoinedPidFile,
@@ -126,6 +127,12 @@ async function startCloud(opts: StartOptions): Promise<void> {
   if (other !== undefined && !joining)
     throw new StartError(
       `pocketstack already runs on data dir ${dataDir} (pid ${other}${previous?.pid === other ? `, ${previous.url}` : ''}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
+    );
+  // SQLite beside processes that joined on PostgreSQL (the first of them may be gone): one cloud per data dir
+  const joined = opts.database === undefined ? joinedPids(dataDir) : [];
+  if (joined.length > 0)
+    throw new StartError(
+      `pocketstack already runs on data dir ${dataDir} (pid ${joined.join(', ')}, on PostgreSQL${previous?.database ? ` ${previous.database}` : ''}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
     );
   if (opts.detach && !joining) return detach(dataDir);
   if (opts.fromSnapshot) {

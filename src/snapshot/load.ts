@@ -1,6 +1,7 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
+import { readState } from '../cli/state.js';
 import { guestFiles, instancesDir } from '../drivers/compute/qemu/layout.js';
 import { livePid } from '../drivers/compute/qemu/process.js';
 import { type FileHeader, type Manifest, readSnapshot, SnapshotFormatError } from './format.js';
@@ -14,9 +15,16 @@ export interface LoadProgress {
   file: string;
 }
 
-/** Whether the data dir holds a cloud's state (its store). */
+/**
+ * Whether the data dir holds a cloud's state: its store (SQLite's file, a
+ * loaded PostgreSQL archive) or the PostgreSQL database a start recorded.
+ */
 export function hasState(dataDir: string): boolean {
-  return existsSync(join(dataDir, DB_NAME)) || existsSync(join(dataDir, PG_DUMP));
+  return (
+    existsSync(join(dataDir, DB_NAME)) ||
+    existsSync(join(dataDir, PG_DUMP)) ||
+    readState(dataDir)?.database !== undefined
+  );
 }
 
 /** The qemu guests of the data dir's cloud that still run (they outlive pocketstack). */

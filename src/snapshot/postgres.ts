@@ -77,6 +77,14 @@ export async function capturePostgres(url: string, dataDir: string, hold: () => 
   }
 }
 
+/**
+ * A stopped cloud's capture on PostgreSQL: nothing runs, so nothing to
+ * hold; the same export and pg_dump as a running cloud's.
+ */
+export function captureStoppedPostgres(url: string, dataDir: string): Promise<Capture> {
+  return capturePostgres(url, dataDir, async () => () => {});
+}
+
 /** Dumps the database at the exported snapshot `id` to `file` (pg_dump's custom format). */
 async function dump(url: string, id: string, file: string): Promise<void> {
   const c = connection(url);

@@ -299,13 +299,22 @@ export async function* captureStream(
   yield jsonRecord(RecordType.END, {});
 }
 
-/** The snapshot of a stopped cloud's data dir (or a capture made by the caller), dropping the capture at the end. */
-export async function* snapshotStream(
+/** The snapshot of a stopped cloud's data dir whose store is SQLite (`sqlite`: opened on its file). */
+export function snapshotStream(
   sqlite: SQLite.Database,
   dataDir: string,
   onProgress?: (p: SaveProgress) => void,
 ): AsyncGenerator<Buffer> {
-  const cap = captureSync(sqlite, dataDir);
+  return streamCapture(() => captureSync(sqlite, dataDir), dataDir, onProgress);
+}
+
+/** The snapshot stream of the capture `take` makes when the stream is first read, dropping it at the end. */
+export async function* streamCapture(
+  take: () => Capture | Promise<Capture>,
+  dataDir: string,
+  onProgress?: (p: SaveProgress) => void,
+): AsyncGenerator<Buffer> {
+  const cap = await take();
   try {
     yield* captureStream(cap, dataDir, onProgress);
   } finally {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -203,6 +203,28 @@ describe('cli: start-up errors are one line with the fix', () => {
       /is not writable \(EACCES\): give yourself write access/,
     );
   });
+
+  it('a SQLite start beside processes that joined on PostgreSQL, the first of them gone', () => {
+    const dir = dataDir();
+    // a live process whose command line names pocketstack stands in for one that joined
+    const joined = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'pocketstack-joined'], {
+      stdio: 'ignore',
+    });
+    try {
+      writeFileSync(join(dir, `pocketstack-${joined.pid}.pid`), `${joined.pid}\n`);
+      writeFileSync(
+        join(dir, 'pocketstack.json'),
+        JSON.stringify({ url: 'http://127.0.0.1:1', pid: 0, region: 'RegionOne', database: 'postgres://ps@db/cloud' }),
+      );
+      expectOneLineError(
+        cli(['start', '--data-dir', dir, '--port', '0', ...FAKE]),
+        new RegExp(`already runs on data dir .* \\(pid ${joined.pid}, on PostgreSQL postgres://ps@db/cloud\\).*stop`),
+      );
+      expect(existsSync(join(dir, 'pocketstack.db'))).toBe(false);
+    } finally {
+      joined.kill('SIGKILL');
+    }
+  }, 120_000);
 
   it('port in use by another program (the port from POCKETSTACK_PORT)', async () => {
     const server = createServer();
