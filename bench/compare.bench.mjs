@@ -19,7 +19,8 @@ import { fileURLToPath } from 'node:url';
 import { answers, startPocketstack, table } from './lib.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const PEERS = join(here, '..', '..', 'shared', 'peers');
+// the shared tree beside the project, or where $SHARED says (as .ci/run takes it: a worktree elsewhere)
+const PEERS = join(process.env.SHARED ?? join(here, '..', '..', 'shared'), 'peers');
 const KEYSTONE = 'http://127.0.0.1:35357/v3';
 const NEUTRON = 'http://127.0.0.1:9696';
 const GLANCE = 'http://127.0.0.1:9292';
@@ -45,7 +46,7 @@ async function ensurePeer(script, url) {
   console.log(`starting the real service: ../shared/peers/${script} start ...`);
   const r = spawnSync(join(PEERS, script), ['start'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
   if (r.status !== 0 || !(await answers(url))) {
-    console.log(`${script}: not available here (${r.status})`);
+    console.log(`${script}: not available here (${r.error?.message ?? `exit ${r.status}`})`);
     return undefined;
   }
   return true;
