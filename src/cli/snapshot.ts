@@ -1,10 +1,10 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Manifest, readSnapshot } from '../snapshot/format.js';
 import { hasState, liveGuests, loadSnapshot } from '../snapshot/load.js';
-import { captureStoppedPostgres } from '../snapshot/postgres.js';
+import { captureStoppedPostgres, PG_DUMP } from '../snapshot/postgres.js';
 import { DB_NAME, snapshotStream, streamCapture } from '../snapshot/save.js';
 import { isPostgresUrl, redact } from '../store/postgres.js';
 import { Client } from './client.js';
@@ -79,6 +79,10 @@ export async function snapshotSave(file: string, opts: { dataDir: string; databa
       // nothing runs, so nothing to hold: pg_dump of the database as it is
       source = streamCapture(() => captureStoppedPostgres(url, opts.dataDir), opts.dataDir);
     } else {
+      if (!existsSync(join(opts.dataDir, DB_NAME)) && existsSync(join(opts.dataDir, PG_DUMP)))
+        fail(
+          `${opts.dataDir} holds a PostgreSQL snapshot not restored yet (${PG_DUMP}): start it once with --database postgres://..., or save it with --database`,
+        );
       sqlite = new SQLite(join(opts.dataDir, DB_NAME), { readonly: true });
       source = snapshotStream(sqlite, opts.dataDir);
     }

@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -17,6 +18,8 @@ import { dropTestDatabase, onPostgres, testCloud, testDatabase } from '../helper
 // its database as it is (nothing runs, nothing to hold), found from the
 // database the last start recorded in the data dir; and `snapshot load`
 // without --force refuses such a data dir as it refuses a SQLite cloud's.
+
+const bin = join(__dirname, '../../bin/pocketstack.js');
 
 describe.skipIf(!onPostgres)('snapshot of a stopped cloud on PostgreSQL', { timeout: 60_000 }, () => {
   const dirs: string[] = [];
@@ -120,6 +123,25 @@ describe.skipIf(!onPostgres)('snapshot of a stopped cloud on PostgreSQL', { time
       expect(nets.json().networks.map((n: { id: string }) => n.id)).toEqual([net.json().network.id]);
     } finally {
       await b.close();
+    }
+  });
+});
+
+describe('snapshot save of a data dir loaded from a PostgreSQL snapshot and never started', () => {
+  it('says so and how to go on, instead of opening a SQLite store that is not there', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pocketstack-snap-pgdump-'));
+    try {
+      // what `snapshot load` of a PostgreSQL snapshot leaves: the dump, restored at the first start
+      writeFileSync(join(dir, PG_DUMP), 'PGDMP');
+      const r = spawnSync(process.execPath, [bin, 'snapshot', 'save', join(dir, 'again.snapshot'), '--data-dir', dir], {
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`${dir} holds a PostgreSQL snapshot not restored yet (${PG_DUMP})`);
+      expect(existsSync(join(dir, 'again.snapshot'))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
