@@ -10,7 +10,7 @@ import { isPostgresUrl, redact } from '../store/postgres.js';
 import { Client } from './client.js';
 import { progressBar } from './images.js';
 import { cloudCredentials } from './openrc.js';
-import { readState, runningPid } from './state.js';
+import { joinedPids, readState, runningPid } from './state.js';
 
 // `pocketstack snapshot save|load|status FILE`: the whole cloud (store, images,
 // volumes, every state file of the data dir) to one file and back.
@@ -55,6 +55,19 @@ function stoppedDatabase(opts: { dataDir: string; database?: string }): string |
   return u.toString();
 }
 
+/**
+ * Refuses when processes that joined the cloud on PostgreSQL still run while
+ * its first process is gone: they write to the database, and neither a stopped
+ * save nor a load may go on under them.
+ */
+function refuseOrphanedJoined(dataDir: string): void {
+  const joined = joinedPids(dataDir);
+  if (joined.length)
+    fail(
+      `processes that joined the cloud on ${dataDir} still run (pid ${joined.join(', ')}), its first process gone: \`pocketstack stop\` first`,
+    );
+}
+
 /** The running cloud's snapshot (GET /pocketstack/v1/snapshot), else one taken from the data dir's files. */
 export async function snapshotSave(file: string, opts: { dataDir: string; database?: string }): Promise<void> {
   const target = resolve(file);
@@ -73,6 +86,7 @@ export async function snapshotSave(file: string, opts: { dataDir: string; databa
     source = bodyOf(res);
   } else {
     if (!hasState(opts.dataDir)) fail(`no cloud in ${opts.dataDir}`);
+    refuseOrphanedJoined(opts.dataDir);
     database = stoppedDatabase(opts);
     if (database !== undefined) {
       const url = database;
@@ -124,6 +138,7 @@ export function describeCounts(m: Manifest): string {
 export async function snapshotLoad(file: string, opts: { dataDir: string; force?: boolean }): Promise<void> {
   const pid = runningPid(opts.dataDir);
   if (pid !== undefined) fail(`pocketstack runs on ${opts.dataDir} (pid ${pid}): stop it first`);
+  refuseOrphanedJoined(opts.dataDir);
   const m = await loadFile(file, opts.dataDir, opts.force === true).catch((e: Error) => fail(e.message));
   console.log(`loaded ${resolve(file)} into ${opts.dataDir}: ${describeCounts(m)}; start it with pocketstack start`);
 }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -141,6 +141,39 @@ describe('snapshot save of a data dir loaded from a PostgreSQL snapshot and neve
       expect(r.stderr).toContain(`${dir} holds a PostgreSQL snapshot not restored yet (${PG_DUMP})`);
       expect(existsSync(join(dir, 'again.snapshot'))).toBe(false);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('snapshot save and load beside processes that joined on PostgreSQL, the first of them gone', () => {
+  it('refuse: those processes still write to the database', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pocketstack-snap-joined-'));
+    // a live process whose command line names pocketstack stands in for one that joined
+    const joined = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'pocketstack-joined'], {
+      stdio: 'ignore',
+    });
+    try {
+      writeFileSync(join(dir, `pocketstack-${joined.pid}.pid`), `${joined.pid}\n`);
+      writeState(dir, {
+        url: 'http://127.0.0.1:1',
+        pid: 0,
+        startedAt: new Date().toISOString(),
+        region: 'RegionOne',
+        database: 'postgres://ps:***@127.0.0.1:1/cloud',
+      });
+      const words = `processes that joined the cloud on ${dir} still run (pid ${joined.pid})`;
+      for (const args of [
+        ['snapshot', 'save', join(dir, 'taken.snapshot'), '--data-dir', dir],
+        ['snapshot', 'load', join(dir, 'no-such.snapshot'), '--data-dir', dir, '--force'],
+      ]) {
+        const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 60_000 });
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(words);
+      }
+      expect(existsSync(join(dir, 'taken.snapshot'))).toBe(false);
+    } finally {
+      joined.kill('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     }
   });
