@@ -7,7 +7,7 @@ import { createImage, getVisibleImage } from './images.js';
 import { listImages, MAX_LIMIT } from './list.js';
 import type { Caller } from './policy.js';
 import { type Image, type ImageRow, idb, loadImage } from './store.js';
-import { storeData, transition } from './upload.js';
+import { Gone, storeData, transition } from './upload.js';
 import { hasData } from './views.js';
 
 // The image service's in-process API for the other services (no HTTP inside
@@ -140,8 +140,9 @@ export async function createSnapshotImage(cloud: Cloud, caller: Caller, spec: Sn
  */
 export async function fillImageFromStream(cloud: Cloud, id: string, source: Readable): Promise<ImageInfo> {
   const row = await loadImage(idb(cloud), id);
-  if (row?.status !== 'saving')
-    throw new Conflict(`Image ${id} is not waiting for data (status ${row?.status ?? 'deleted'}).`);
+  // deleted before the first byte is deleted meanwhile too: the caller (a snapshot) sees one outcome
+  if (!row) throw new Gone(`Image ${id} could not be found: it was deleted before its data was stored.`);
+  if (row.status !== 'saving') throw new Conflict(`Image ${id} is not waiting for data (status ${row.status}).`);
   await storeData(cloud, row, source);
   return info((await loadImage(idb(cloud), id))!);
 }
