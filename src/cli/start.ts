@@ -124,16 +124,16 @@ async function startCloud(opts: StartOptions): Promise<void> {
   // files) and database serve one cloud; the first keeps the pid and state
   // files that stop, status and openrc read.
   const joining = other !== undefined && opts.database !== undefined;
-  if (other !== undefined && !joining)
-    throw new StartError(
-      `pocketstack already runs on data dir ${dataDir} (pid ${other}${previous?.pid === other ? `, ${previous.url}` : ''}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
+  const alreadyRuns = (which: string) =>
+    new StartError(
+      `pocketstack already runs on data dir ${dataDir} (${which}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
     );
+  if (other !== undefined && !joining)
+    throw alreadyRuns(`pid ${other}${previous?.pid === other ? `, ${previous.url}` : ''}`);
   // SQLite beside processes that joined on PostgreSQL (the first of them may be gone): one cloud per data dir
   const joined = opts.database === undefined ? joinedPids(dataDir) : [];
   if (joined.length > 0)
-    throw new StartError(
-      `pocketstack already runs on data dir ${dataDir} (pid ${joined.join(', ')}, on PostgreSQL${previous?.database ? ` ${previous.database}` : ''}): use it, or stop it with \`${selfCommand()} stop${dataDirArg(dataDir)}\``,
-    );
+    throw alreadyRuns(`pid ${joined.join(', ')}, on PostgreSQL${previous?.database ? ` ${previous.database}` : ''}`);
   if (opts.detach && !joining) return detach(dataDir);
   if (opts.fromSnapshot) {
     const m = await loadFile(opts.fromSnapshot, dataDir, opts.force === true).catch((e: Error) => {
