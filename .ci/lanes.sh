@@ -4,10 +4,13 @@
 #   wait_lanes             wait for every lane started since the last wait;
 #                          print each lane's log and a table of times; return 1
 #                          if any failed
+#   print_failed           the end of each failed lane's log again, so that
+#                          the last lines CI prints say what failed
 LANE_DIR=${LANE_DIR:-$(mktemp -d /tmp/pocketstack-lanes.XXXXXX)}
 LANES=()
 LANE_PIDS=()
 LANE_SUMMARY=()
+LANE_FAILED=()
 
 lane() {
   local name=$1; shift
@@ -34,7 +37,7 @@ wait_lanes() {
     echo "===== lane $name: exit $rc, $secs s"
     cat "$LANE_DIR/$name.log"
     LANE_SUMMARY+=("$(printf '%-28s %6s s  %s' "$name" "$secs" "$([ "$rc" = 0 ] && echo ok || echo "FAILED ($rc)")")")
-    [ "$rc" = 0 ] || failed=1
+    [ "$rc" = 0 ] || { failed=1; LANE_FAILED+=("$name"); }
   done
   LANES=()
   LANE_PIDS=()
@@ -45,4 +48,13 @@ print_summary() {
   echo
   echo "===== stage times"
   printf '%s\n' "${LANE_SUMMARY[@]}"
+}
+
+print_failed() {
+  local name
+  for name in "${LANE_FAILED[@]}"; do
+    echo
+    echo "===== lane $name FAILED: the end of its log (colours removed, long lines cut)"
+    sed 's/\x1b\[[0-9;]*m//g' "$LANE_DIR/$name.log" | grep -v '^\s*$' | tail -40 | cut -c1-300
+  done
 }

@@ -143,11 +143,17 @@ export class TaskRunner {
         attempts: row.attempts,
       };
       // background: on PostgreSQL its queries take turns with the requests' for the pool (postgres.ts)
-      const p = background(() => this.execute(kind, task)).finally(() => {
-        this.running.delete(row.id);
-        this.busy.delete(row.resource_id);
-        this.kick();
-      });
+      // a store that fails while the outcome is written (closed, gone) leaves the
+      // row queued: the task runs again, on this runner or after a restart
+      const p = background(() => this.execute(kind, task))
+        .catch((err) =>
+          this.log.error({ err, task: task.kind, resource: task.resourceId }, 'could not record the outcome of a task'),
+        )
+        .finally(() => {
+          this.running.delete(row.id);
+          this.busy.delete(row.resource_id);
+          this.kick();
+        });
       this.running.set(row.id, p);
     }
   }

@@ -89,4 +89,31 @@ describe('task runner', () => {
     await again.stop();
     expect(ran).toEqual(['y']);
   });
+
+  it('logs, and keeps the task queued, when the database goes away under a running task', async () => {
+    // CI on PostgreSQL saw an unhandled rejection here: a task failed because the
+    // store was closed under it, and recording the retry threw again
+    const lines: { level: number; msg: string; task?: string }[] = [];
+    const logged = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    for (const maxAttempts of [1, 2]) {
+      const { db } = openStore(':memory:');
+      await migrate(db, migrations);
+      const r = new TaskRunner(db, logged);
+      let ran: () => void = () => {};
+      const done = new Promise<void>((res) => (ran = res));
+      r.register('doomed', {
+        maxAttempts,
+        run: async () => {
+          await db.destroy();
+          ran();
+          throw new Error('the database went away');
+        },
+      });
+      r.start();
+      await r.enqueue('doomed', `z${maxAttempts}`, {});
+      await done;
+      await r.stop(); // settles: nothing is left unhandled
+      expect(lines.filter((l) => l.level === 50 && /could not record/.test(l.msg))).toHaveLength(maxAttempts);
+    }
+  });
 });
