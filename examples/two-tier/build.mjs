@@ -56,11 +56,16 @@ write_files:
   - path: /opt/two-tier/server.mjs
     content: |
 ${indent(js.trimEnd(), 6)}
-runcmd:
-  - systemctl daemon-reload
-  - systemctl enable --now two-tier-web.service
-  - |
-    echo "two-tier: web application started on port 5000"
+  - path: /var/lib/cloud/scripts/per-boot/two-tier-web.sh
+    permissions: "0755"
+    content: |
+      #!/bin/sh
+      # Run by cloud-init at every boot, not once as runcmd is: the guide stops
+      # the web server right after it is ACTIVE, which can land while the first
+      # boot runs this; a runcmd cut short is never run again.
+      systemctl daemon-reload
+      systemctl enable --now two-tier-web.service
+      echo "two-tier: web application started on port 5000"
 `;
 }
 
