@@ -115,17 +115,20 @@ export async function createCloud(config: Config, opts: CloudOptions = {}): Prom
     throw e;
   }
   if (leadership.leading) tasks.start();
-  leadership.watch({
-    async lead() {
-      // background: on PostgreSQL the sweeps take turns with the requests for the pool (postgres.ts)
-      await background(async () => {
-        for (const s of services) await s.resume?.(cloud);
-      });
-      tasks.start();
-    },
-    stepDown: () => tasks.stop(),
-  });
+  leadership.watch({ lead: () => takeOver(cloud), stepDown: () => tasks.stop() });
   return cloud;
+}
+
+/**
+ * A process that joined on PostgreSQL becomes the leader (the first stopped or
+ * died): it resumes what was left, as a first start does, and runs the tasks.
+ */
+export async function takeOver(cloud: Cloud): Promise<void> {
+  // background: on PostgreSQL the sweeps take turns with the requests for the pool (postgres.ts)
+  await background(async () => {
+    for (const s of cloud.services) await s.resume?.(cloud);
+  });
+  cloud.tasks.start();
 }
 
 /** Listens on config.host:config.port, then records the real base URL (port 0 picks one). */

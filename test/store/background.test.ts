@@ -1,10 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
+import { takeOver } from '../../src/cloud.js';
 import { isBackground } from '../../src/store/postgres.js';
 import { testCloud } from '../helpers.js';
 
 // The start-up recovery sweeps are background work, as the task runner's is:
 // on PostgreSQL their queries take turns with the requests' for the pool
-// (store/postgres.ts). The mark is the same on SQLite, where it costs nothing.
+// (store/postgres.ts). So are they when a process that joined on PostgreSQL
+// takes over from a leader that died. The mark is the same on SQLite, where it
+// costs nothing.
 
 const seen: Record<string, boolean> = {};
 
@@ -67,6 +70,18 @@ describe('start-up recovery sweeps', () => {
       expect(isBackground()).toBe(false);
       const r = await t.call({ method: 'GET', url: '/compute/v2.1/flavors', as: 'admin' });
       expect(r.statusCode).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('run as background work on a takeover too', async () => {
+    const t = await testCloud();
+    try {
+      for (const k of Object.keys(seen)) delete seen[k];
+      await takeOver(t.cloud);
+      expect(seen).toEqual({ images: true, volumes: true, stacks: true, network: true, servers: true });
+      expect(isBackground()).toBe(false);
     } finally {
       await t.close();
     }
