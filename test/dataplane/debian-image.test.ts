@@ -75,6 +75,7 @@ describe.skipIf(!process.env.POCKETSTACK_TEST_DEBIAN)('the debian image, standal
       },
     });
     console.log(`debian boot: cloud-init finished after ${Math.round(boot.ms / 1000)} s`);
+    expect(boot.console).toMatch(/Command line: .*no_timer_check/);
     expect(boot.console).toMatch(/DataSourceConfigDrive/);
     expect(boot.console).toMatch(/Authorized keys from \/home\/debian\/\.ssh\/authorized_keys for user debian/);
     expect(boot.console).toContain('runcmd-ran-as-root-42');

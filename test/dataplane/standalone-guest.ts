@@ -54,7 +54,11 @@ export async function bootAndRead(opts: BootOptions): Promise<BootResult> {
   const t0 = performance.now();
   let after: Promise<void> = Promise.resolve();
   const poll = setInterval(() => {
-    if (matched || !opts.until.test(read())) return;
+    if (matched) return;
+    const text = read();
+    // a guest that panicked never gets there: stop now, the console says why
+    if (text.includes('Kernel panic - not syncing')) return abort.abort();
+    if (!opts.until.test(text)) return;
     matched = true;
     ms = performance.now() - t0;
     after = (opts.whileUp?.({ qmp, console: read }) ?? Promise.resolve()).finally(() => abort.abort());

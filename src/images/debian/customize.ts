@@ -10,8 +10,11 @@ import { join } from 'node:path';
 
 export const CUSTOMIZE_VERSION = 4;
 
-/** Debian's cloud images boot with both consoles; the last one (ttyS0) is /dev/console, what `console log` shows. */
-export const KERNEL_CMDLINE = 'console=tty0 console=ttyS0,115200n8 consoleblank=0';
+/**
+ * Debian's cloud images boot with both consoles; the last one (ttyS0) is /dev/console, what `console log` shows.
+ * no_timer_check: the kernel's early timer check can fail under TCG on a loaded host and panic (images/tiny/build.ts).
+ */
+export const KERNEL_CMDLINE = 'console=tty0 console=ttyS0,115200n8 consoleblank=0 no_timer_check';
 
 export const CLOUD_CFG = `# pocketstack: OpenStack's two datasources, as a Nova guest finds them
 datasource_list: [ ConfigDrive, OpenStack, None ]
