@@ -9,58 +9,28 @@ import { testCloud } from '../helpers.js';
 // takes over from a leader that died. The mark is the same on SQLite, where it
 // costs nothing.
 
-const seen: Record<string, boolean> = {};
+const { seen, marked } = vi.hoisted(() => {
+  const seen: Record<string, boolean> = {};
+  /** The module with `fn` wrapped to record, under `name`, whether each call runs as background work. */
+  async function marked(original: () => Promise<unknown>, fn: string, name: string) {
+    const m = (await original()) as Record<string, (...a: unknown[]) => Promise<unknown>>;
+    const { isBackground } = await import('../../src/store/postgres.js');
+    return {
+      ...m,
+      [fn]: async (...a: unknown[]) => {
+        seen[name] = isBackground();
+        return m[fn](...a);
+      },
+    };
+  }
+  return { seen, marked };
+});
 
-vi.mock('../../src/services/image/recover.js', async (original) => {
-  const m = await original<typeof import('../../src/services/image/recover.js')>();
-  return {
-    ...m,
-    recoverImageFiles: async (...a: Parameters<typeof m.recoverImageFiles>) => {
-      seen.images = isBackground();
-      return m.recoverImageFiles(...a);
-    },
-  };
-});
-vi.mock('../../src/services/volume/recover.js', async (original) => {
-  const m = await original<typeof import('../../src/services/volume/recover.js')>();
-  return {
-    ...m,
-    recoverVolumeFiles: async (...a: Parameters<typeof m.recoverVolumeFiles>) => {
-      seen.volumes = isBackground();
-      return m.recoverVolumeFiles(...a);
-    },
-  };
-});
-vi.mock('../../src/services/orchestration/engine/task.js', async (original) => {
-  const m = await original<typeof import('../../src/services/orchestration/engine/task.js')>();
-  return {
-    ...m,
-    settleOrphans: async (...a: Parameters<typeof m.settleOrphans>) => {
-      seen.stacks = isBackground();
-      return m.settleOrphans(...a);
-    },
-  };
-});
-vi.mock('../../src/services/network/sync.js', async (original) => {
-  const m = await original<typeof import('../../src/services/network/sync.js')>();
-  return {
-    ...m,
-    reconcileDataPlane: async (...a: Parameters<typeof m.reconcileDataPlane>) => {
-      seen.network = isBackground();
-      return m.reconcileDataPlane(...a);
-    },
-  };
-});
-vi.mock('../../src/services/compute/servers/restore.js', async (original) => {
-  const m = await original<typeof import('../../src/services/compute/servers/restore.js')>();
-  return {
-    ...m,
-    restoreGuests: async (...a: Parameters<typeof m.restoreGuests>) => {
-      seen.servers = isBackground();
-      return m.restoreGuests(...a);
-    },
-  };
-});
+vi.mock('../../src/services/image/recover.js', (original) => marked(original, 'recoverImageFiles', 'images'));
+vi.mock('../../src/services/volume/recover.js', (original) => marked(original, 'recoverVolumeFiles', 'volumes'));
+vi.mock('../../src/services/orchestration/engine/task.js', (original) => marked(original, 'settleOrphans', 'stacks'));
+vi.mock('../../src/services/network/sync.js', (original) => marked(original, 'reconcileDataPlane', 'network'));
+vi.mock('../../src/services/compute/servers/restore.js', (original) => marked(original, 'restoreGuests', 'servers'));
 
 describe('start-up recovery sweeps', () => {
   it('run as background work; requests do not', async () => {
