@@ -26,7 +26,14 @@ import { readSnapshot } from '../../src/snapshot/format.js';
 import { writeGate } from '../../src/snapshot/freeze.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { snapshotStream, stateFiles } from '../../src/snapshot/save.js';
-import { dropTestDatabase, onPostgres, type TestCloud, testCloud, testDatabase } from '../helpers.js';
+import {
+  dropTestDatabase,
+  onPostgres,
+  passwordAuthByName,
+  type TestCloud,
+  testCloud,
+  testDatabase,
+} from '../helpers.js';
 import { boot, cirros, mv } from '../services/compute/util.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -187,15 +194,7 @@ describe('snapshot save and load', { timeout: 60_000 }, () => {
         await b.app.inject({
           method: 'POST',
           url: '/identity/v3/auth/tokens',
-          payload: {
-            auth: {
-              identity: {
-                methods: ['password'],
-                password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } },
-              },
-              scope: { project: { name: 'admin', domain: { id: 'default' } } },
-            },
-          },
+          payload: passwordAuthByName('admin'),
         })
       ).headers['x-subject-token'] as string;
       const callB: TestCloud['call'] = ({ as: _as, ...o }) =>

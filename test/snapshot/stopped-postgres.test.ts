@@ -12,7 +12,7 @@ import { makeConfig } from '../../src/config.js';
 import { loadSnapshot } from '../../src/snapshot/load.js';
 import { PG_DUMP } from '../../src/snapshot/postgres.js';
 import { redact } from '../../src/store/postgres.js';
-import { dropTestDatabase, onPostgres, testCloud, testDatabase } from '../helpers.js';
+import { dropTestDatabase, onPostgres, passwordAuthByName, testCloud, testDatabase } from '../helpers.js';
 
 // `snapshot save` of a stopped cloud whose store is PostgreSQL: pg_dump of
 // its database as it is (nothing runs, nothing to hold), found from the
@@ -20,6 +20,17 @@ import { dropTestDatabase, onPostgres, testCloud, testDatabase } from '../helper
 // without --force refuses such a data dir as it refuses a SQLite cloud's.
 
 const bin = join(__dirname, '../../bin/pocketstack.js');
+
+/** What `pocketstack stop` leaves of a cloud on PostgreSQL: its state file, the database recorded (password hidden). */
+function recordStopped(dir: string, database: string): void {
+  writeState(dir, {
+    url: 'http://127.0.0.1:1',
+    pid: 0,
+    startedAt: new Date().toISOString(),
+    region: 'RegionOne',
+    database,
+  });
+}
 
 describe.skipIf(!onPostgres)('snapshot of a stopped cloud on PostgreSQL', { timeout: 60_000 }, () => {
   const dirs: string[] = [];
@@ -61,13 +72,7 @@ describe.skipIf(!onPostgres)('snapshot of a stopped cloud on PostgreSQL', { time
     // stopped, as `pocketstack stop` leaves it: the database recorded with its password hidden
     await t.cloud.close();
     const database = testDatabase(dir);
-    writeState(dir, {
-      url: 'http://127.0.0.1:1',
-      pid: 0,
-      startedAt: new Date().toISOString(),
-      region: 'RegionOne',
-      database: redact(database),
-    });
+    recordStopped(dir, redact(database));
 
     const file = join(mkdtempSync(join(tmpdir(), 'pocketstack-snap-')), 'stopped.snapshot');
     dirs.push(join(file, '..'));
@@ -105,15 +110,7 @@ describe.skipIf(!onPostgres)('snapshot of a stopped cloud on PostgreSQL', { time
       const login = await b.app.inject({
         method: 'POST',
         url: '/identity/v3/auth/tokens',
-        payload: {
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: { user: { name: 'admin', domain: { id: 'default' }, password: 'secret' } },
-            },
-            scope: { project: { name: 'admin', domain: { id: 'default' } } },
-          },
-        },
+        payload: passwordAuthByName('admin'),
       });
       const headers = { 'x-auth-token': login.headers['x-subject-token'] as string };
       const data = await b.app.inject({ method: 'GET', url: `/image/v2/images/${img.id}/file`, headers });
@@ -155,13 +152,7 @@ describe('snapshot save and load beside processes that joined on PostgreSQL, the
     });
     try {
       writeFileSync(join(dir, `pocketstack-${joined.pid}.pid`), `${joined.pid}\n`);
-      writeState(dir, {
-        url: 'http://127.0.0.1:1',
-        pid: 0,
-        startedAt: new Date().toISOString(),
-        region: 'RegionOne',
-        database: 'postgres://ps:***@127.0.0.1:1/cloud',
-      });
+      recordStopped(dir, 'postgres://ps:***@127.0.0.1:1/cloud');
       const words = `processes that joined the cloud on ${dir} still run (pid ${joined.pid})`;
       for (const args of [
         ['snapshot', 'save', join(dir, 'taken.snapshot'), '--data-dir', dir],
@@ -184,13 +175,7 @@ describe('snapshot load into a data dir whose cloud is on PostgreSQL', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pocketstack-snap-pgdir-'));
     try {
       // what a stopped PostgreSQL cloud leaves: its state file (the database recorded), image files, no store file
-      writeState(dir, {
-        url: 'http://127.0.0.1:1',
-        pid: 0,
-        startedAt: new Date().toISOString(),
-        region: 'RegionOne',
-        database: 'postgres://ps:***@127.0.0.1/cloud',
-      });
+      recordStopped(dir, 'postgres://ps:***@127.0.0.1/cloud');
       // refused before the file is read
       await expect(loadFile(join(dir, 'no-such.snapshot'), dir, false)).rejects.toThrow(
         `${dir} already holds a cloud: --force replaces it`,
